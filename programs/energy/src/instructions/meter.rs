@@ -1,0 +1,53 @@
+use anchor_lang::prelude::*;
+
+use crate::error::EnergyError;
+use crate::events::{MeterRegistered, MeterStatusChanged};
+use crate::state::{EnergyConfig, Meter, MeterStatus, CONFIG_SEED, METER_SEED};
+
+/// Registration is open to anyone and costs only rent: a meter mints nothing until an
+/// oracle attests its readings, so self-registration creates no value out of thin air.
+#[derive(Accounts)]
+#[instruction(meter_id: [u8; 32])]
+pub struct RegisterMeter<'info> {
+    #[account(mut)]
+    pub owner: Signer<'info>,
+    #[account(init, payer = owner, space = 8 + Meter::INIT_SPACE, seeds = [METER_SEED, meter_id.as_ref()], bump)]
+    pub meter: Account<'info, Meter>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn register(ctx: Context<RegisterMeter>, meter_id: [u8; 32]) -> Result<()> {
+    let owner = ctx.accounts.owner.key();
+    ctx.accounts.meter.set_inner(Meter {
+        owner,
+        meter_id,
+        status: MeterStatus::Active,
+        registered_at: Clock::get()?.unix_timestamp,
+        has_reading: false,
+        last_interval_start_ts: 0,
+        last_produced_wh: 0,
+        last_consumed_wh: 0,
+        minted_wh: 0,
+        certified_wh: 0,
+        rec_count: 0,
+        bump: ctx.bumps.meter,
+    });
+    crate::events::emit(MeterRegistered { meter: ctx.accounts.meter.key(), meter_id, owner });
+    Ok(())
+}
+
+#[derive(Accounts)]
+pub struct SetMeterStatus<'info> {
+    #[account(address = config.authority @ EnergyError::Unauthorized)]
+    pub authority: Signer<'info>,
+    #[account(seeds = [CONFIG_SEED], bump = config.bump)]
+    pub config: Account<'info, EnergyConfig>,
+    #[account(mut)]
+    pub meter: Account<'info, Meter>,
+}
+
+pub fn set_status(ctx: Context<SetMeterStatus>, status: MeterStatus) -> Result<()> {
+    ctx.accounts.meter.status = status;
+    crate::events::emit(MeterStatusChanged { meter: ctx.accounts.meter.key(), status: status as u8 });
+    Ok(())
+}

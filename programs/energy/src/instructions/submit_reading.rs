@@ -1,0 +1,127 @@
+use anchor_lang::prelude::*;
+use solana_instructions_sysvar as instructions_sysvar;
+use anchor_spl::token::{self, Mint, MintTo, Token, TokenAccount};
+use governance::Council;
+
+use crate::attestation::{reading_message, signed_message, SignatureRef};
+use crate::error::EnergyError;
+use crate::events::ReadingAccepted;
+use crate::reading::{surplus_to_mint, Cursor, Reading};
+use crate::state::{EnergyConfig, Meter, MeterStatus, Oracle, CONFIG_SEED};
+
+/// Anyone may submit (the oracle, a gateway, the simulator): authority comes from the
+/// oracle's signature, not from the submitter. Meter and Oracle are authenticated by
+/// owner + discriminator alone, since this program creates them only at their PDAs;
+/// skipping the seed re-derivation keeps the hot path cheap.
+#[derive(Accounts)]
+pub struct SubmitReading<'info> {
+    #[account(mut, seeds = [CONFIG_SEED], bump = config.bump, has_one = energy_mint, has_one = council)]
+    pub config: Account<'info, EnergyConfig>,
+    pub council: AccountLoader<'info, Council>,
+    #[account(mut)]
+    pub meter: Account<'info, Meter>,
+    #[account(mut)]
+    pub oracle: Account<'info, Oracle>,
+    #[account(mut)]
+    pub energy_mint: Account<'info, Mint>,
+    #[account(
+        mut,
+        token::mint = energy_mint,
+        token::authority = meter.owner,
+    )]
+    pub owner_token_account: Account<'info, TokenAccount>,
+    /// CHECK: address-checked; parsed with the sysvar helpers.
+    #[account(address = instructions_sysvar::ID)]
+    pub instructions: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handler(ctx: Context<SubmitReading>, reading: Reading, signature: SignatureRef) -> Result<()> {
+    super::ensure_not_paused(&ctx.accounts.council)?;
+    let meter_key = ctx.accounts.meter.key();
+    let config = &ctx.accounts.config;
+    require!(ctx.accounts.meter.status == MeterStatus::Active, EnergyError::MeterSuspended);
+    require!(ctx.accounts.oracle.active, EnergyError::OracleRevoked);
+
+    verify_attestation(
+        &ctx.accounts.instructions,
+        signature,
+        &ctx.accounts.oracle.oracle,
+        &reading_message(&crate::ID, &config.cluster_tag, &meter_key, &reading),
+    )?;
+
+    let meter = &mut ctx.accounts.meter;
+    let cursor = Cursor {
+        has_reading: meter.has_reading,
+        last_interval_start_ts: meter.last_interval_start_ts,
+        last_produced_wh: meter.last_produced_wh,
+        last_consumed_wh: meter.last_consumed_wh,
+    };
+    let minted_wh = surplus_to_mint(&config.rules, &cursor, &reading, Clock::get()?.unix_timestamp)?;
+
+    let next = Cursor::advanced(&reading);
+    meter.has_reading = next.has_reading;
+    meter.last_interval_start_ts = next.last_interval_start_ts;
+    meter.last_produced_wh = next.last_produced_wh;
+    meter.last_consumed_wh = next.last_consumed_wh;
+    meter.minted_wh = meter.minted_wh.checked_add(minted_wh).ok_or(EnergyError::Overflow)?;
+    let meter_minted_wh_total = meter.minted_wh;
+    let oracle = &mut ctx.accounts.oracle;
+    oracle.readings_attested = oracle.readings_attested.checked_add(1).ok_or(EnergyError::Overflow)?;
+
+    if minted_wh > 0 {
+        let config = &mut ctx.accounts.config;
+        config.total_minted_wh = config
+            .total_minted_wh
+            .checked_add(minted_wh)
+            .ok_or(EnergyError::Overflow)?;
+        let seeds: &[&[u8]] = &[CONFIG_SEED, &[config.bump]];
+        token::mint_to(
+            CpiContext::new_with_signer(
+                ctx.accounts.token_program.key(),
+                MintTo {
+                    mint: ctx.accounts.energy_mint.to_account_info(),
+                    to: ctx.accounts.owner_token_account.to_account_info(),
+                    authority: ctx.accounts.config.to_account_info(),
+                },
+                &[seeds],
+            ),
+            minted_wh,
+        )?;
+    }
+    crate::events::emit(ReadingAccepted {
+        meter: meter_key,
+        oracle: ctx.accounts.oracle.oracle,
+        interval_start_ts: reading.interval_start_ts,
+        produced_wh: reading.produced_wh,
+        consumed_wh: reading.consumed_wh,
+        minted_wh,
+        meter_minted_wh_total,
+    });
+    Ok(())
+}
+
+/// The instruction at `signature.instruction_index` must be an Ed25519 precompile
+/// instruction whose entry `signature.entry` verified `oracle`'s signature over exactly
+/// `expected_message`.
+fn verify_attestation(
+    instructions: &AccountInfo,
+    signature: SignatureRef,
+    oracle: &Pubkey,
+    expected_message: &[u8],
+) -> Result<()> {
+    let ix = instructions_sysvar::load_instruction_at_checked(
+        usize::from(signature.instruction_index),
+        instructions,
+    )
+    .map_err(|_| EnergyError::MissingSignature)?;
+    require_keys_eq!(ix.program_id, ed25519_program::ID, EnergyError::MissingSignature);
+    let (key, message) = signed_message(&ix.data, signature.entry)?;
+    require!(key == oracle.as_ref(), EnergyError::OracleKeyMismatch);
+    require!(message == expected_message, EnergyError::MessageMismatch);
+    Ok(())
+}
+
+mod ed25519_program {
+    anchor_lang::declare_id!("Ed25519SigVerify111111111111111111111111111");
+}

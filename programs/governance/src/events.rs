@@ -1,0 +1,60 @@
+use anchor_lang::prelude::*;
+
+#[event]
+pub struct CouncilChanged {
+    pub version: u32,
+    pub members: Vec<Pubkey>,
+    pub threshold: u8,
+    pub guardians: Vec<Pubkey>,
+}
+
+#[event]
+pub struct ProposalCreated {
+    pub index: u64,
+    pub proposer: Pubkey,
+    pub program_id: Pubkey,
+    pub expires_at: i64,
+}
+
+#[event]
+pub struct ProposalApproved {
+    pub index: u64,
+    pub member: Pubkey,
+    pub approvals: u8,
+}
+
+#[event]
+pub struct ProposalExecuted {
+    pub index: u64,
+    pub executor: Pubkey,
+}
+
+#[event]
+pub struct Paused {
+    pub by: Pubkey,
+    pub at: i64,
+}
+
+#[event]
+pub struct Unpaused {
+    pub at: i64,
+}
+
+/// Emits an Anchor event. On chain this is exactly Anchor's `emit!` (a `sol_log_data`
+/// "Program data: <base64>" log line). Natively compiled programs (tests, the native
+/// localnet) have no such syscall — anchor turns it into a no-op there — so they log the
+/// same base64 payload as a "Program log: Program data: <base64>" line instead, and every
+/// GridTokenX log decoder accepts both forms.
+pub fn emit<E: anchor_lang::Event>(event: E) {
+    let data = event.data();
+    #[cfg(target_os = "solana")]
+    anchor_lang::solana_program::log::sol_log_data(&[&data]);
+    #[cfg(not(target_os = "solana"))]
+    {
+        use base64::Engine;
+        anchor_lang::solana_program::msg!(
+            "Program data: {}",
+            base64::engine::general_purpose::STANDARD.encode(&data)
+        );
+    }
+}

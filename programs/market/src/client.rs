@@ -1,0 +1,141 @@
+//! Instruction builders and address derivations for off-chain callers.
+use anchor_lang::prelude::*;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{system_program, InstructionData};
+use anchor_spl::token;
+
+use crate::engine::{OrderPacket, Side};
+use crate::instructions::{CreateMarketParams, UpdateMarketParams};
+use crate::state::{BASE_VAULT_SEED, PAIR_SEED, QUOTE_VAULT_SEED, VAULT_AUTHORITY_SEED};
+
+pub fn pair_address(base_mint: &Pubkey, quote_mint: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[PAIR_SEED, base_mint.as_ref(), quote_mint.as_ref()], &crate::ID).0
+}
+
+pub fn base_vault_address(market: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[BASE_VAULT_SEED, market.as_ref()], &crate::ID).0
+}
+
+pub fn quote_vault_address(market: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[QUOTE_VAULT_SEED, market.as_ref()], &crate::ID).0
+}
+
+pub fn vault_authority_address(market: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[VAULT_AUTHORITY_SEED, market.as_ref()], &crate::ID).0
+}
+
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction { program_id: crate::ID, accounts: accounts.to_account_metas(None), data: data.data() }
+}
+
+/// `authority` is the council PDA: propose this instruction, do not send it directly.
+pub fn create_market(
+    authority: Pubkey,
+    payer: Pubkey,
+    market: Pubkey,
+    base_mint: Pubkey,
+    quote_mint: Pubkey,
+    params: CreateMarketParams,
+) -> Instruction {
+    build(
+        crate::accounts::CreateMarket {
+            authority,
+            payer,
+            market,
+            pair: pair_address(&base_mint, &quote_mint),
+            base_mint,
+            quote_mint,
+            base_vault: base_vault_address(&market),
+            quote_vault: quote_vault_address(&market),
+            vault_authority: vault_authority_address(&market),
+            council: governance::client::council_address(),
+            token_program: token::ID,
+            system_program: system_program::ID,
+        },
+        crate::instruction::CreateMarket { params },
+    )
+}
+
+pub fn claim_seat(trader: Pubkey, market: Pubkey) -> Instruction {
+    build(crate::accounts::ClaimSeat { trader, market }, crate::instruction::ClaimSeat {})
+}
+
+/// Token accounts of the trader for the market's base and quote mints.
+#[derive(Clone, Copy, Debug)]
+pub struct TraderAccounts {
+    pub trader: Pubkey,
+    pub base: Pubkey,
+    pub quote: Pubkey,
+}
+
+fn move_funds(market: Pubkey, who: TraderAccounts) -> crate::accounts::MoveFunds {
+    crate::accounts::MoveFunds {
+        trader: who.trader,
+        market,
+        council: governance::client::council_address(),
+        trader_base: who.base,
+        trader_quote: who.quote,
+        base_vault: base_vault_address(&market),
+        quote_vault: quote_vault_address(&market),
+        vault_authority: vault_authority_address(&market),
+        token_program: token::ID,
+    }
+}
+
+pub fn deposit(market: Pubkey, who: TraderAccounts, seat: u32, base_atoms: u64, quote_atoms: u64) -> Instruction {
+    build(move_funds(market, who), crate::instruction::Deposit { seat, base_atoms, quote_atoms })
+}
+
+pub fn withdraw(market: Pubkey, who: TraderAccounts, seat: u32, base_atoms: u64, quote_atoms: u64) -> Instruction {
+    build(move_funds(market, who), crate::instruction::Withdraw { seat, base_atoms, quote_atoms })
+}
+
+/// `price_feed` is needed only when the market has a price band.
+pub fn place_order(
+    trader: Pubkey,
+    market: Pubkey,
+    seat: u32,
+    packet: OrderPacket,
+    price_feed: Option<Pubkey>,
+) -> Instruction {
+    build(
+        crate::accounts::PlaceOrder {
+            trader,
+            market,
+            council: governance::client::council_address(),
+            price_feed,
+        },
+        crate::instruction::PlaceOrder { seat, packet },
+    )
+}
+
+pub fn cancel_order(trader: Pubkey, market: Pubkey, seat: u32, side: Side, order_id: u64) -> Instruction {
+    build(crate::accounts::CancelOrders { trader, market }, crate::instruction::CancelOrder { seat, side, order_id })
+}
+
+pub fn cancel_all(trader: Pubkey, market: Pubkey, seat: u32) -> Instruction {
+    build(crate::accounts::CancelOrders { trader, market }, crate::instruction::CancelAll { seat })
+}
+
+pub fn update_market(authority: Pubkey, market: Pubkey, params: UpdateMarketParams) -> Instruction {
+    build(crate::accounts::AdminMarket { authority, market }, crate::instruction::UpdateMarket { params })
+}
+
+pub fn set_authority(authority: Pubkey, market: Pubkey, new_authority: Pubkey) -> Instruction {
+    build(crate::accounts::AdminMarket { authority, market }, crate::instruction::SetAuthority { new_authority })
+}
+
+pub fn withdraw_fees(authority: Pubkey, market: Pubkey, destination: Pubkey, quote_atoms: u64) -> Instruction {
+    build(
+        crate::accounts::WithdrawFees {
+            authority,
+            market,
+            quote_vault: quote_vault_address(&market),
+            destination,
+            vault_authority: vault_authority_address(&market),
+            token_program: token::ID,
+        },
+        crate::instruction::WithdrawFees { quote_atoms },
+    )
+}
+

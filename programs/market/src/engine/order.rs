@@ -1,0 +1,89 @@
+use anchor_lang::prelude::{AnchorDeserialize, AnchorSerialize};
+use bytemuck::{Pod, Zeroable};
+
+use super::units::{BaseLots, Ticks};
+
+/// A resting order. 48 bytes, no padding, so the book can be zero-copy.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+pub struct Order {
+    pub order_id: u64,
+    pub client_order_id: u64,
+    pub price_ticks: u64,
+    /// Remaining size.
+    pub lots: u64,
+    /// Unix time after which the order may no longer fill; 0 = good till canceled.
+    pub expiry_ts: i64,
+    pub seat: u32,
+    pub _padding: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<Order>() == 48);
+
+impl Order {
+    pub fn is_expired(&self, now_ts: i64) -> bool {
+        self.expiry_ts != 0 && self.expiry_ts <= now_ts
+    }
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Bid,
+    Ask,
+}
+
+impl Side {
+    pub fn opposite(self) -> Side {
+        match self {
+            Side::Bid => Side::Ask,
+            Side::Ask => Side::Bid,
+        }
+    }
+
+    /// Whether an order on this side at `limit` trades with a resting order at `resting`.
+    pub fn crosses(self, limit: u64, resting: u64) -> bool {
+        match self {
+            Side::Bid => limit >= resting,
+            Side::Ask => limit <= resting,
+        }
+    }
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderType {
+    /// Match what crosses, rest the remainder.
+    Limit,
+    /// Rest only; rejected if it would cross.
+    PostOnly,
+    /// Match what crosses, cancel the remainder.
+    ImmediateOrCancel,
+    /// Fill completely at once or fail.
+    FillOrKill,
+}
+
+/// What happens when a taking order meets a resting order of the same trader.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelfTradeBehavior {
+    /// Cancel the resting order and keep matching.
+    CancelResting,
+    /// Shrink both by the overlap without trading (no fee).
+    DecrementTake,
+    /// Fail the whole order.
+    Abort,
+}
+
+/// The one description of an order that clients, the program and the tests all speak.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderPacket {
+    pub side: Side,
+    pub order_type: OrderType,
+    pub price: Ticks,
+    pub lots: BaseLots,
+    pub client_order_id: u64,
+    /// 0 = good till canceled.
+    pub expiry_ts: i64,
+    pub self_trade: SelfTradeBehavior,
+    /// Most resting orders this order may touch (fills, expired removals, self-trade
+    /// actions); clamped to `MAX_MATCH_LIMIT` so a taker cannot exhaust the compute budget.
+    pub match_limit: u16,
+}

@@ -1,0 +1,75 @@
+use anchor_lang::prelude::*;
+
+use crate::engine::EngineError;
+
+#[error_code]
+#[derive(PartialEq, Eq)]
+pub enum MarketError {
+    #[msg("signer is not the market's authority (the governance council)")]
+    Unauthorized,
+    #[msg("council account is not the governance council this market answers to")]
+    InvalidCouncil,
+    #[msg("trading is paused (by governance or for this market)")]
+    Paused,
+    #[msg("market parameters out of range")]
+    InvalidMarketParams,
+    #[msg("vault account is not this market's vault")]
+    InvalidVault,
+    #[msg("this market has a price band: pass its Pyth price account")]
+    MissingPriceFeed,
+    #[msg("price account is not the market's fully verified Pyth PriceUpdateV2 for its feed")]
+    InvalidPriceFeed,
+    #[msg("reference price is too old")]
+    StalePrice,
+    #[msg("order price is outside the allowed band around the reference price")]
+    PriceOutOfBand,
+    #[msg("cannot withdraw more fees than have accrued")]
+    InsufficientFees,
+    // Engine errors, one for one.
+    #[msg("order price and size must be positive")]
+    InvalidOrder,
+    #[msg("order expiry is not in the future")]
+    OrderExpired,
+    #[msg("order would trade against the trader's own resting order")]
+    SelfTrade,
+    #[msg("fill-or-kill order cannot be filled completely")]
+    FillOrKillNotFilled,
+    #[msg("post-only order would cross the book")]
+    PostOnlyWouldCross,
+    #[msg("this side of the book is full")]
+    BookFull,
+    #[msg("all trader seats of this market are taken")]
+    SeatsFull,
+    #[msg("seat index does not belong to this trader")]
+    SeatMismatch,
+    #[msg("seat still holds funds or orders")]
+    SeatNotEmpty,
+    #[msg("not enough free balance in the seat")]
+    InsufficientFunds,
+    #[msg("no such order of this trader on that side")]
+    OrderNotFound,
+    #[msg("invalid enum value")]
+    InvalidEnum,
+    #[msg("arithmetic overflow")]
+    Overflow,
+}
+
+impl From<EngineError> for MarketError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::InvalidOrder => MarketError::InvalidOrder,
+            EngineError::OrderExpired => MarketError::OrderExpired,
+            EngineError::SelfTrade => MarketError::SelfTrade,
+            EngineError::FillOrKillNotFilled => MarketError::FillOrKillNotFilled,
+            EngineError::PostOnlyWouldCross => MarketError::PostOnlyWouldCross,
+            EngineError::BookFull => MarketError::BookFull,
+            EngineError::SeatsFull => MarketError::SeatsFull,
+            EngineError::SeatMismatch => MarketError::SeatMismatch,
+            EngineError::SeatNotEmpty => MarketError::SeatNotEmpty,
+            EngineError::InsufficientFunds => MarketError::InsufficientFunds,
+            EngineError::OrderNotFound => MarketError::OrderNotFound,
+            EngineError::InvalidEnum => MarketError::InvalidEnum,
+            EngineError::Overflow => MarketError::Overflow,
+        }
+    }
+}

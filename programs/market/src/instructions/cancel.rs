@@ -1,0 +1,44 @@
+use anchor_lang::prelude::*;
+
+use crate::engine::{self, Side};
+use crate::error::MarketError;
+use crate::instructions::place_order::EventBuffer;
+use crate::state::Market;
+
+/// Cancels are allowed while paused, like withdrawals.
+#[derive(Accounts)]
+pub struct CancelOrders<'info> {
+    pub trader: Signer<'info>,
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+}
+
+pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id: u64) -> Result<()> {
+    let market_key = ctx.accounts.market.key();
+    let mut market = ctx.accounts.market.load_mut()?;
+    let seat = market
+        .book
+        .seat_of(seat, &ctx.accounts.trader.key().to_bytes())
+        .map_err(MarketError::from)?;
+    let mut events = EventBuffer::default();
+    let params = market.header.params();
+    engine::cancel_order(&mut market.book, &params, seat, side, order_id, &mut |e| events.push(e))
+        .map_err(MarketError::from)?;
+    events.emit_all(market_key, &market);
+    Ok(())
+}
+
+pub fn cancel_all(ctx: Context<CancelOrders>, seat: u32) -> Result<u32> {
+    let market_key = ctx.accounts.market.key();
+    let mut market = ctx.accounts.market.load_mut()?;
+    let seat = market
+        .book
+        .seat_of(seat, &ctx.accounts.trader.key().to_bytes())
+        .map_err(MarketError::from)?;
+    let mut events = EventBuffer::default();
+    let params = market.header.params();
+    let count = engine::cancel_all(&mut market.book, &params, seat, &mut |e| events.push(e))
+        .map_err(MarketError::from)?;
+    events.emit_all(market_key, &market);
+    Ok(count)
+}

@@ -1,0 +1,102 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{self, Token, TokenAccount, Transfer};
+use governance::Council;
+
+use crate::engine::{BaseAtoms, QuoteAtoms};
+use crate::error::MarketError;
+use crate::events::{Deposited, Withdrawn};
+use crate::state::Market;
+
+/// Shared by deposit and withdraw: the trader's token accounts and the market's vaults,
+/// each pinned to the market's mints and vault addresses.
+#[derive(Accounts)]
+pub struct MoveFunds<'info> {
+    pub trader: Signer<'info>,
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    pub council: AccountLoader<'info, Council>,
+    #[account(mut, token::mint = market.load()?.header.base_mint, token::authority = trader)]
+    pub trader_base: Box<Account<'info, TokenAccount>>,
+    #[account(mut, token::mint = market.load()?.header.quote_mint, token::authority = trader)]
+    pub trader_quote: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.load()?.header.base_vault @ MarketError::InvalidVault)]
+    pub base_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut, address = market.load()?.header.quote_vault @ MarketError::InvalidVault)]
+    pub quote_vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the vaults' owner PDA, verified against the stored bump when signing.
+    pub vault_authority: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
+    {
+        let mut market = ctx.accounts.market.load_mut()?;
+        super::ensure_trading(&market.header, &ctx.accounts.council)?;
+        let trader = ctx.accounts.trader.key().to_bytes();
+        let seat = market.book.seat_of(seat, &trader).map_err(MarketError::from)?;
+        market
+            .book
+            .deposit(seat, BaseAtoms(base_atoms), QuoteAtoms(quote_atoms))
+            .map_err(MarketError::from)?;
+    }
+    let a = &ctx.accounts;
+    for (amount, from, to) in [
+        (base_atoms, &a.trader_base, &a.base_vault),
+        (quote_atoms, &a.trader_quote, &a.quote_vault),
+    ] {
+        if amount > 0 {
+            token::transfer(
+                CpiContext::new(
+                    a.token_program.key(),
+                    Transfer {
+                        from: from.to_account_info(),
+                        to: to.to_account_info(),
+                        authority: a.trader.to_account_info(),
+                    },
+                ),
+                amount,
+            )?;
+        }
+    }
+    crate::events::emit(Deposited { market: a.market.key(), trader: a.trader.key(), base_atoms, quote_atoms });
+    Ok(())
+}
+
+/// Allowed while paused: withdrawals are how users leave during an emergency.
+pub fn withdraw(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
+    let market_key = ctx.accounts.market.key();
+    let bump = {
+        let mut market = ctx.accounts.market.load_mut()?;
+        require_keys_eq!(ctx.accounts.council.key(), market.header.council, MarketError::InvalidCouncil);
+        let trader = ctx.accounts.trader.key().to_bytes();
+        let seat = market.book.seat_of(seat, &trader).map_err(MarketError::from)?;
+        market
+            .book
+            .withdraw(seat, BaseAtoms(base_atoms), QuoteAtoms(quote_atoms))
+            .map_err(MarketError::from)?;
+        [market.header.vault_authority_bump]
+    };
+    let seeds = super::vault_signer_seeds(&market_key, &bump);
+    let a = &ctx.accounts;
+    for (amount, from, to) in [
+        (base_atoms, &a.base_vault, &a.trader_base),
+        (quote_atoms, &a.quote_vault, &a.trader_quote),
+    ] {
+        if amount > 0 {
+            token::transfer(
+                CpiContext::new_with_signer(
+                    a.token_program.key(),
+                    Transfer {
+                        from: from.to_account_info(),
+                        to: to.to_account_info(),
+                        authority: a.vault_authority.to_account_info(),
+                    },
+                    &[&seeds],
+                ),
+                amount,
+            )?;
+        }
+    }
+    crate::events::emit(Withdrawn { market: market_key, trader: a.trader.key(), base_atoms, quote_atoms });
+    Ok(())
+}

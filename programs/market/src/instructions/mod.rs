@@ -1,0 +1,112 @@
+pub mod admin;
+pub mod cancel;
+pub mod create_market;
+pub mod funds;
+pub mod place_order;
+pub mod seat;
+
+#[allow(ambiguous_glob_reexports)]
+pub use admin::*;
+#[allow(ambiguous_glob_reexports)]
+pub use cancel::*;
+#[allow(ambiguous_glob_reexports)]
+pub use create_market::*;
+#[allow(ambiguous_glob_reexports)]
+pub use funds::*;
+#[allow(ambiguous_glob_reexports)]
+pub use place_order::*;
+#[allow(ambiguous_glob_reexports)]
+pub use seat::*;
+
+use anchor_lang::prelude::*;
+use governance::Council;
+
+use crate::engine::{CancelReason, EngineEvent, Side};
+use crate::error::MarketError;
+use crate::events::{OrderCanceled, OrderFilled, OrderPlaced};
+use crate::state::{Market, MarketHeader, VAULT_AUTHORITY_SEED};
+
+/// Trading and deposits stop while governance or the market is paused; cancels and
+/// withdrawals stay open so that a pause never traps anyone's funds.
+pub(crate) fn ensure_trading(header: &MarketHeader, council: &AccountLoader<Council>) -> Result<()> {
+    require_keys_eq!(council.key(), header.council, MarketError::InvalidCouncil);
+    require!(header.paused == 0 && !council.load()?.is_paused(), MarketError::Paused);
+    Ok(())
+}
+
+pub(crate) fn vault_signer_seeds<'a>(market: &'a Pubkey, bump: &'a [u8; 1]) -> [&'a [u8]; 3] {
+    [VAULT_AUTHORITY_SEED, market.as_ref(), bump]
+}
+
+fn side_code(side: Side) -> u8 {
+    match side {
+        Side::Bid => 0,
+        Side::Ask => 1,
+    }
+}
+
+fn reason_code(reason: CancelReason) -> u8 {
+    match reason {
+        CancelReason::User => 0,
+        CancelReason::Expired => 1,
+        CancelReason::SelfTrade => 2,
+        CancelReason::IocRemainder => 3,
+        CancelReason::MatchLimitRemainder => 4,
+    }
+}
+
+/// Turns engine events into Anchor events the indexer decodes. Seats are resolved to
+/// trader keys here so that consumers never need the market's seat table.
+pub(crate) fn emit_engine_event(market_key: Pubkey, market: &Market, event: EngineEvent) {
+    let trader = |seat: u32| {
+        market
+            .book
+            .seats
+            .get(seat as usize)
+            .map(|s| Pubkey::new_from_array(s.trader))
+            .unwrap_or_default()
+    };
+    match event {
+        EngineEvent::Placed { order_id, seat, side, price, lots, client_order_id } => crate::events::emit(OrderPlaced {
+            market: market_key,
+            order_id,
+            client_order_id,
+            trader: trader(seat),
+            side: side_code(side),
+            price_ticks: price.0,
+            lots: lots.0,
+        }),
+        EngineEvent::Fill {
+            maker_seat,
+            taker_seat,
+            maker_order_id,
+            maker_client_order_id,
+            taker_side,
+            price,
+            lots,
+            quote_atoms,
+            taker_fee_quote_atoms,
+        } => crate::events::emit(OrderFilled {
+            market: market_key,
+            maker_order_id,
+            maker_client_order_id,
+            maker: trader(maker_seat),
+            taker: trader(taker_seat),
+            taker_side: side_code(taker_side),
+            price_ticks: price.0,
+            lots: lots.0,
+            quote_atoms: quote_atoms.0,
+            taker_fee_quote_atoms: taker_fee_quote_atoms.0,
+        }),
+        EngineEvent::Canceled { order_id, seat, side, price, lots, client_order_id, reason } => crate::events::emit(OrderCanceled {
+            market: market_key,
+            order_id,
+            client_order_id,
+            trader: trader(seat),
+            side: side_code(side),
+            price_ticks: price.0,
+            lots: lots.0,
+            reason: reason_code(reason),
+        }),
+    }
+}

@@ -1,0 +1,71 @@
+//! GridTokenX market: a fully collateralized central limit order book for energy tokens
+//! against a quote token. Orders match at placement and settle atomically inside the
+//! market account (no crank); taker fees accrue to a vault only governance can drain.
+//!
+//! The matching itself is `engine`, plain Rust over the book with no runtime in sight;
+//! `instructions/` validates accounts, moves tokens and turns engine events into Anchor
+//! events. Tokens: classic SPL Token for both sides (see docs/architecture.md).
+#![allow(unexpected_cfgs)]
+
+use anchor_lang::prelude::*;
+
+pub mod client;
+pub mod engine;
+pub mod error;
+pub mod events;
+pub mod instructions;
+pub mod pyth;
+pub mod state;
+
+use engine::{OrderPacket, PlaceOutcome, Side};
+use instructions::*;
+
+declare_id!("6z8bMuju4P6UYcZAHnC6WAEf6KqSkfe73dpfGKJwakHn");
+
+#[program]
+pub mod market {
+    use super::*;
+
+    /// Council-only; the market account must be allocated (zeroed, owned by this
+    /// program, `Market::SPACE` bytes) beforehand.
+    pub fn create_market(ctx: Context<CreateMarket>, params: CreateMarketParams) -> Result<()> {
+        instructions::create_market::handler(ctx, params)
+    }
+
+    pub fn update_market(ctx: Context<AdminMarket>, params: UpdateMarketParams) -> Result<()> {
+        instructions::admin::update_market(ctx, params)
+    }
+
+    pub fn set_authority(ctx: Context<AdminMarket>, new_authority: Pubkey) -> Result<()> {
+        instructions::admin::set_authority(ctx, new_authority)
+    }
+
+    pub fn withdraw_fees(ctx: Context<WithdrawFees>, quote_atoms: u64) -> Result<()> {
+        instructions::admin::withdraw_fees(ctx, quote_atoms)
+    }
+
+    /// Returns the trader's seat index, the hint every trading instruction takes.
+    pub fn claim_seat(ctx: Context<ClaimSeat>) -> Result<u32> {
+        instructions::seat::claim(ctx)
+    }
+
+    pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
+        instructions::funds::deposit(ctx, seat, base_atoms, quote_atoms)
+    }
+
+    pub fn withdraw(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
+        instructions::funds::withdraw(ctx, seat, base_atoms, quote_atoms)
+    }
+
+    pub fn place_order(ctx: Context<PlaceOrder>, seat: u32, packet: OrderPacket) -> Result<PlaceOutcome> {
+        instructions::place_order::handler(ctx, seat, packet)
+    }
+
+    pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id: u64) -> Result<()> {
+        instructions::cancel::cancel_order(ctx, seat, side, order_id)
+    }
+
+    pub fn cancel_all(ctx: Context<CancelOrders>, seat: u32) -> Result<u32> {
+        instructions::cancel::cancel_all(ctx, seat)
+    }
+}

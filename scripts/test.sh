@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every test of the project. Idempotent: installs what is missing, reuses the cache.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+ensure_rust
+step "building and testing the workspace (cache: $CARGO_TARGET_DIR; first run builds ~800 crates, ~10 min on 2 cores)"
+cargo test --workspace --locked "$@"

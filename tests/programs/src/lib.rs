@@ -1,0 +1,43 @@
+//! Test harness for the GridTokenX programs in solana-program-test: our three programs
+//! run natively (processor mode) while the SPL Token and Associated Token programs run
+//! as the real SBF binaries bundled with program-test.
+//!
+//! `World::new()` boots a complete deployment the way production does: upgrade
+//! authorities initialize governance and energy, and everything after that (oracles,
+//! markets) goes through council proposals.
+
+pub mod events;
+pub mod world;
+
+pub use events::{decode_events, returned};
+pub use world::*;
+
+use solana_program_test::BanksClientError;
+use solana_sdk::instruction::InstructionError;
+use solana_sdk::transaction::TransactionError;
+
+/// The custom error code a failed transaction returned, if any.
+pub fn custom_error(result: &Result<(), BanksClientError>) -> Option<u32> {
+    match result {
+        Err(BanksClientError::TransactionError(TransactionError::InstructionError(
+            _,
+            InstructionError::Custom(code),
+        )))
+        | Err(BanksClientError::SimulationError {
+            err: TransactionError::InstructionError(_, InstructionError::Custom(code)),
+            ..
+        }) => Some(*code),
+        _ => None,
+    }
+}
+
+/// Asserts that `result` failed with exactly the Anchor error `expected`.
+#[track_caller]
+pub fn assert_error(result: Result<(), BanksClientError>, expected: impl Into<u32> + std::fmt::Debug + Copy) {
+    let code = expected.into();
+    assert_eq!(
+        custom_error(&result),
+        Some(code),
+        "expected error {expected:?} ({code}), got {result:?}"
+    );
+}

@@ -1,0 +1,336 @@
+//! The order book end to end: collateral, matching, settlement, fees, and every way
+//! around the rules that must fail.
+use anchor_lang::error::ErrorCode as AnchorError;
+use anchor_lang::prelude::Pubkey;
+use gridtokenx_program_tests::*;
+use market::engine::{BaseLots, OrderPacket, OrderType, SelfTradeBehavior, Side, Ticks};
+use market::error::MarketError;
+use market::events::{OrderCanceled, OrderFilled};
+use solana_sdk::signature::{Keypair, Signer};
+
+fn order(side: Side, order_type: OrderType, price: u64, lots: u64) -> OrderPacket {
+    OrderPacket {
+        side,
+        order_type,
+        price: Ticks(price),
+        lots: BaseLots(lots),
+        client_order_id: 7,
+        expiry_ts: 0,
+        self_trade: SelfTradeBehavior::Abort,
+        match_limit: 16,
+    }
+}
+
+fn ask(price: u64, lots: u64) -> OrderPacket {
+    order(Side::Ask, OrderType::Limit, price, lots)
+}
+
+fn bid(price: u64, lots: u64) -> OrderPacket {
+    order(Side::Bid, OrderType::Limit, price, lots)
+}
+
+async fn trading_world() -> World {
+    let mut world = World::new().await;
+    world.allow_large_readings().await;
+    world
+}
+
+/// Vault balances equal what the book says it holds: every seat's free and locked
+/// balances plus accrued fees. Nothing created, nothing lost.
+async fn assert_conserved(world: &mut World) {
+    let m = world.market_state().await;
+    let (mut base, mut quote) = (0u128, 0u128);
+    for seat in m.book.seats.iter() {
+        base += u128::from(seat.base_free) + u128::from(seat.base_locked);
+        quote += u128::from(seat.quote_free) + u128::from(seat.quote_locked);
+    }
+    quote += u128::from(m.book.fees_accrued_quote_atoms);
+    let base_vault = world.token_balance(&m.header.base_vault).await;
+    let quote_vault = world.token_balance(&m.header.quote_vault).await;
+    assert_eq!((u128::from(base_vault), u128::from(quote_vault)), (base, quote));
+}
+
+#[tokio::test]
+async fn taker_fills_across_makers_and_settles_exactly() {
+    let mut world = trading_world().await;
+    let makers = [
+        world.trader(10_000, 0).await,
+        world.trader(10_000, 0).await,
+        world.trader(10_000, 0).await,
+    ];
+    for (maker, price) in makers.iter().zip([100, 101, 102]) {
+        world.place(maker, ask(price, 10)).await.result.expect("resting ask");
+    }
+    let taker = world.trader(0, 5_000_000).await;
+    let outcome = world.place(&taker, bid(102, 25)).await;
+    outcome.result.expect("taking bid");
+
+    let fills = decode_events::<OrderFilled>(&outcome.logs);
+    let summary: Vec<(Pubkey, u64, u64, u64)> =
+        fills.iter().map(|f| (f.maker, f.price_ticks, f.lots, f.quote_atoms)).collect();
+    assert_eq!(
+        summary,
+        vec![
+            (makers[0].pubkey(), 100, 10, 1_000_000),
+            (makers[1].pubkey(), 101, 10, 1_010_000),
+            (makers[2].pubkey(), 102, 5, 510_000),
+        ]
+    );
+    // 25 bps of 2_520_000, rounded up in favour of the book.
+    let fee: u64 = fills.iter().map(|f| f.taker_fee_quote_atoms).sum();
+    assert_eq!(fee, 6_300);
+    assert!(fills.iter().all(|f| f.taker == taker.pubkey()));
+
+    let m = world.market_state().await;
+    let seat = |t: &Trader| m.book.seats[t.seat as usize];
+    assert_eq!((seat(&taker).base_free, seat(&taker).quote_free), (25_000, 5_000_000 - 2_520_000 - 6_300));
+    assert_eq!(seat(&makers[0]).quote_free, 1_000_000);
+    assert_eq!(seat(&makers[1]).quote_free, 1_010_000);
+    assert_eq!((seat(&makers[2]).quote_free, seat(&makers[2]).base_locked), (510_000, 5_000));
+    assert_eq!(m.book.fees_accrued_quote_atoms, 6_300);
+    assert_conserved(&mut world).await;
+
+    // The taker takes the energy home.
+    let ix = market::client::withdraw(world.market, taker.accounts(), taker.seat, 25_000, 0);
+    world.send(&[ix], &[&taker.key]).await.expect("withdraw");
+    assert_eq!(world.token_balance(&taker.base).await, 25_000);
+
+    // Fees leave only through governance, and only what accrued.
+    let council = governance::client::council_address();
+    let treasury = world.mint_quote(&council, 0).await;
+    let too_much = market::client::withdraw_fees(council, world.market, treasury, 6_301);
+    assert_error(world.council_exec(too_much).await, MarketError::InsufficientFees);
+    let member = world.members[0].insecure_clone();
+    let direct = market::client::withdraw_fees(member.pubkey(), world.market, treasury, 6_300);
+    assert_error(world.send(&[direct], &[&member]).await, MarketError::Unauthorized);
+    world.council_exec(market::client::withdraw_fees(council, world.market, treasury, 6_300)).await.unwrap();
+    assert_eq!(world.token_balance(&treasury).await, 6_300);
+    assert_conserved(&mut world).await;
+}
+
+#[tokio::test]
+async fn only_the_council_creates_one_market_per_pair() {
+    let mut world = trading_world().await;
+    // A second market for the same pair is refused (the pair record already exists).
+    assert!(world.create_market(None).await.is_err());
+
+    // A member cannot create a market without the council.
+    let member = world.members[0].insecure_clone();
+    let market_kp = Keypair::new();
+    let rent = world.ctx.banks_client.get_rent().await.unwrap();
+    let space = market::state::Market::SPACE;
+    let alloc = solana_system_interface::instruction::create_account(
+        &member.pubkey(),
+        &market_kp.pubkey(),
+        rent.minimum_balance(space),
+        space as u64,
+        &market::ID,
+    );
+    world.send(&[alloc], &[&member, &market_kp]).await.unwrap();
+    let other_quote = Pubkey::new_unique();
+    let ix = market::client::create_market(
+        member.pubkey(),
+        member.pubkey(),
+        market_kp.pubkey(),
+        world.energy_mint,
+        other_quote,
+        market::instructions::CreateMarketParams {
+            tick_size_quote_atoms: 1,
+            lot_size_base_atoms: 1,
+            taker_fee_bps: 0,
+            price_band: None,
+        },
+    );
+    assert_error(world.send(&[ix], &[&member]).await, MarketError::Unauthorized);
+}
+
+#[tokio::test]
+async fn fake_vaults_and_foreign_token_accounts_are_rejected() {
+    let mut world = trading_world().await;
+    let trader = world.trader(5_000, 1_000_000).await;
+    let thief_vault = world.mint_quote(&trader.pubkey(), 0).await;
+
+    let mut ix = market::client::withdraw(world.market, trader.accounts(), trader.seat, 0, 1_000);
+    let quote_vault = market::client::quote_vault_address(&world.market);
+    ix.accounts.iter_mut().filter(|m| m.pubkey == quote_vault).for_each(|m| m.pubkey = thief_vault);
+    assert_error(world.send(&[ix], &[&trader.key]).await, MarketError::InvalidVault);
+
+    // Base and quote accounts swapped: mints do not match the market's.
+    let mut swapped = trader.accounts();
+    std::mem::swap(&mut swapped.base, &mut swapped.quote);
+    let ix = market::client::deposit(world.market, swapped, trader.seat, 1, 1);
+    assert_error(world.send(&[ix], &[&trader.key]).await, AnchorError::ConstraintTokenMint);
+
+    // Someone else's seat.
+    let other = world.trader(0, 1_000).await;
+    let ix = market::client::withdraw(world.market, trader.accounts(), other.seat, 0, 1);
+    assert_error(world.send(&[ix], &[&trader.key]).await, MarketError::SeatMismatch);
+    assert_conserved(&mut world).await;
+}
+
+#[tokio::test]
+async fn invalid_orders_fail_with_their_own_errors() {
+    let mut world = trading_world().await;
+    let trader = world.trader(5_000, 1_000_000).await;
+    // Prices and sizes are whole ticks and lots, so "off tick" and "below lot size" are
+    // unrepresentable; zero is the degenerate case left to refuse.
+    assert_error(world.place(&trader, bid(100, 0)).await.result, MarketError::InvalidOrder);
+    assert_error(world.place(&trader, bid(0, 1)).await.result, MarketError::InvalidOrder);
+    assert_error(world.place(&trader, bid(u64::MAX, u64::MAX)).await.result, MarketError::Overflow);
+    assert_error(world.place(&trader, bid(100, 11)).await.result, MarketError::InsufficientFunds);
+    assert_error(world.place(&trader, ask(100, 6)).await.result, MarketError::InsufficientFunds);
+    let mut expired = bid(100, 1);
+    expired.expiry_ts = T0;
+    world.set_time(T0 + 10 * 900);
+    assert_error(world.place(&trader, expired).await.result, MarketError::OrderExpired);
+    let m = world.market_state().await;
+    assert_eq!((m.book.bids.len, m.book.asks.len), (0, 0));
+}
+
+#[tokio::test]
+async fn fill_or_kill_post_only_and_ioc() {
+    let mut world = trading_world().await;
+    let maker = world.trader(10_000, 0).await;
+    let taker = world.trader(0, 10_000_000).await;
+    world.place(&maker, ask(100, 5)).await.result.unwrap();
+
+    let fok = order(Side::Bid, OrderType::FillOrKill, 100, 6);
+    assert_error(world.place(&taker, fok).await.result, MarketError::FillOrKillNotFilled);
+    let post = order(Side::Bid, OrderType::PostOnly, 100, 1);
+    assert_error(world.place(&taker, post).await.result, MarketError::PostOnlyWouldCross);
+
+    let ioc = order(Side::Bid, OrderType::ImmediateOrCancel, 100, 8);
+    let outcome = world.place(&taker, ioc).await;
+    outcome.result.unwrap();
+    assert_eq!(decode_events::<OrderFilled>(&outcome.logs).len(), 1);
+    let canceled = decode_events::<OrderCanceled>(&outcome.logs);
+    assert_eq!((canceled.len(), canceled[0].lots, canceled[0].reason), (1, 3, 3));
+    let m = world.market_state().await;
+    assert_eq!((m.book.bids.len, m.book.asks.len), (0, 0), "IOC never rests");
+
+    let fok = order(Side::Ask, OrderType::FillOrKill, 100, 1);
+    assert_error(world.place(&maker, fok).await.result, MarketError::FillOrKillNotFilled);
+    assert_conserved(&mut world).await;
+}
+
+#[tokio::test]
+async fn self_trade_policies() {
+    let mut world = trading_world().await;
+    let me = world.trader(10_000, 10_000_000).await;
+    world.place(&me, ask(100, 4)).await.result.unwrap();
+
+    let abort = bid(100, 2);
+    assert_error(world.place(&me, abort).await.result, MarketError::SelfTrade);
+
+    let mut decrement = bid(100, 1);
+    decrement.self_trade = SelfTradeBehavior::DecrementTake;
+    let outcome = world.place(&me, decrement).await;
+    outcome.result.unwrap();
+    assert!(decode_events::<OrderFilled>(&outcome.logs).is_empty(), "no trade with oneself");
+    let m = world.market_state().await;
+    assert_eq!((m.book.asks.len, m.book.asks.orders[0].lots, m.book.bids.len), (1, 3, 0));
+
+    let mut cancel_resting = bid(100, 2);
+    cancel_resting.self_trade = SelfTradeBehavior::CancelResting;
+    let outcome = world.place(&me, cancel_resting).await;
+    outcome.result.unwrap();
+    let canceled = decode_events::<OrderCanceled>(&outcome.logs);
+    assert_eq!((canceled[0].side, canceled[0].reason), (1, 2));
+    let m = world.market_state().await;
+    assert_eq!((m.book.asks.len, m.book.bids.len), (0, 1), "resting ask canceled, bid rests");
+    assert_conserved(&mut world).await;
+}
+
+#[tokio::test]
+async fn expired_makers_are_removed_not_filled() {
+    let mut world = trading_world().await;
+    let maker = world.trader(10_000, 0).await;
+    let taker = world.trader(0, 10_000_000).await;
+    let now = T0 + 10 * 900;
+    let mut short_lived = ask(100, 5);
+    short_lived.expiry_ts = now + 60;
+    world.place(&maker, short_lived).await.result.unwrap();
+    world.set_time(now + 61);
+
+    let outcome = world.place(&taker, bid(100, 5)).await;
+    outcome.result.unwrap();
+    assert!(decode_events::<OrderFilled>(&outcome.logs).is_empty());
+    let canceled = decode_events::<OrderCanceled>(&outcome.logs);
+    assert_eq!((canceled[0].trader, canceled[0].reason), (maker.pubkey(), 1));
+    let m = world.market_state().await;
+    let seat = m.book.seats[maker.seat as usize];
+    assert_eq!((seat.base_free, seat.base_locked), (10_000, 0), "collateral unlocked");
+    assert_eq!((m.book.bids.len, m.book.asks.len), (1, 0));
+    assert_conserved(&mut world).await;
+}
+
+#[tokio::test]
+async fn match_limit_bounds_a_taker() {
+    let mut world = trading_world().await;
+    let mut makers = Vec::new();
+    for _ in 0..4 {
+        makers.push(world.trader(1_000, 0).await);
+    }
+    for m in &makers {
+        world.place(m, ask(100, 1)).await.result.unwrap();
+    }
+    let taker = world.trader(0, 10_000_000).await;
+    let mut limited = bid(100, 4);
+    limited.match_limit = 2;
+    let outcome = world.place(&taker, limited).await;
+    outcome.result.unwrap();
+    assert_eq!(decode_events::<OrderFilled>(&outcome.logs).len(), 2);
+    let canceled = decode_events::<OrderCanceled>(&outcome.logs);
+    assert_eq!((canceled[0].lots, canceled[0].reason), (2, 4), "crossing remainder is not rested");
+    let m = world.market_state().await;
+    assert_eq!((m.book.asks.len, m.book.bids.len), (2, 0));
+    assert_conserved(&mut world).await;
+}
+
+#[tokio::test]
+async fn pause_stops_trading_but_never_traps_funds() {
+    let mut world = trading_world().await;
+    let trader = world.trader(5_000, 1_000_000).await;
+    world.place(&trader, bid(100, 3)).await.result.unwrap();
+    let guardian = world.guardian.insecure_clone();
+    world.send(&[governance::client::pause(guardian.pubkey())], &[&guardian]).await.unwrap();
+
+    assert_error(world.place(&trader, bid(99, 1)).await.result, MarketError::Paused);
+    let deposit = market::client::deposit(world.market, trader.accounts(), trader.seat, 0, 1);
+    assert_error(world.send(&[deposit], &[&trader.key]).await, MarketError::Paused);
+    world.send(&[market::client::cancel_all(trader.pubkey(), world.market, trader.seat)], &[&trader.key]).await.unwrap();
+    let exit = market::client::withdraw(world.market, trader.accounts(), trader.seat, 5_000, 1_000_000);
+    world.send(&[exit], &[&trader.key]).await.expect("withdraw while paused");
+    assert_eq!(world.token_balance(&trader.quote).await, 1_000_000);
+
+    // The market's own switch, through the council.
+    world.council_exec(governance::client::unpause()).await.unwrap();
+    let council = governance::client::council_address();
+    let params = market::instructions::UpdateMarketParams { taker_fee_bps: 10, paused: true, price_band: None };
+    world.council_exec(market::client::update_market(council, world.market, params)).await.unwrap();
+    assert_error(world.place(&trader, bid(99, 1)).await.result, MarketError::Paused);
+}
+
+#[tokio::test]
+async fn cancel_unlocks_exactly() {
+    let mut world = trading_world().await;
+    let trader = world.trader(5_000, 1_000_000).await;
+    world.place(&trader, bid(100, 3)).await.result.unwrap();
+    world.place(&trader, ask(200, 2)).await.result.unwrap();
+    let m = world.market_state().await;
+    let seat = m.book.seats[trader.seat as usize];
+    assert_eq!((seat.quote_locked, seat.base_locked), (300_000, 2_000));
+    let bid_id = m.book.bids.orders[0].order_id;
+
+    let stranger = world.trader(0, 0).await;
+    let steal = market::client::cancel_order(stranger.pubkey(), world.market, stranger.seat, Side::Bid, bid_id);
+    assert_error(world.send(&[steal], &[&stranger.key]).await, MarketError::OrderNotFound);
+
+    let cancel = market::client::cancel_order(trader.pubkey(), world.market, trader.seat, Side::Bid, bid_id);
+    world.send(&[cancel], &[&trader.key]).await.unwrap();
+    world.send(&[market::client::cancel_all(trader.pubkey(), world.market, trader.seat)], &[&trader.key]).await.unwrap();
+    let m = world.market_state().await;
+    let seat = m.book.seats[trader.seat as usize];
+    assert_eq!((seat.quote_free, seat.quote_locked, seat.base_free, seat.base_locked), (1_000_000, 0, 5_000, 0));
+    assert_conserved(&mut world).await;
+}
