@@ -40,21 +40,15 @@ pub struct Unpaused {
     pub at: i64,
 }
 
-/// Emits an Anchor event. On chain this is exactly Anchor's `emit!` (a `sol_log_data`
-/// "Program data: <base64>" log line). Natively compiled programs (tests, the native
-/// localnet) have no such syscall — anchor turns it into a no-op there — so they log the
-/// same base64 payload as a "Program log: Program data: <base64>" line instead, and every
-/// GridTokenX log decoder accepts both forms.
+/// Emits an Anchor event. On chain this is exactly Anchor's `emit!`: a `sol_log_data`
+/// "Program data: <base64>" log line. Anchor compiles that call to a no-op for native
+/// (non-SBF) builds, which run our programs in tests, so there we hand the payload to the
+/// runtime's syscall stubs instead; the test harness logs it as
+/// "Program log: Program data: <base64>", and every GridTokenX log decoder accepts both.
 pub fn emit<E: anchor_lang::Event>(event: E) {
     let data = event.data();
     #[cfg(target_os = "solana")]
     anchor_lang::solana_program::log::sol_log_data(&[&data]);
     #[cfg(not(target_os = "solana"))]
-    {
-        use base64::Engine;
-        anchor_lang::solana_program::msg!(
-            "Program data: {}",
-            base64::engine::general_purpose::STANDARD.encode(&data)
-        );
-    }
+    solana_sysvar::program_stubs::sol_log_data(&[&data]);
 }

@@ -5,7 +5,8 @@ use energy::reading::Reading;
 use gridtokenx_program_tests::*;
 use market::engine::{BaseLots, OrderPacket, OrderType, SelfTradeBehavior, Side, Ticks};
 use market::events::OrderFilled;
-use solana_sdk::signature::{Keypair, Signer};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
 
 fn kwh(wh: u64) -> String {
     format!("{:.3} kWh", wh as f64 / 1_000.0)

@@ -18,8 +18,3 @@ pub fn decode_events<E: AnchorDeserialize + Discriminator>(logs: &[String]) -> V
         })
         .collect()
 }
-
-/// Decodes an instruction's Borsh return data (e.g. the seat index of claim_seat).
-pub fn returned<T: AnchorDeserialize>(data: &[u8]) -> T {
-    T::deserialize(&mut &data[..]).expect("return data decodes")
-}

@@ -7,14 +7,15 @@
 //! markets) goes through council proposals.
 
 pub mod events;
+pub mod native_bridge;
 pub mod world;
 
-pub use events::{decode_events, returned};
+pub use events::decode_events;
 pub use world::*;
 
 use solana_program_test::BanksClientError;
-use solana_sdk::instruction::InstructionError;
-use solana_sdk::transaction::TransactionError;
+use solana_instruction::error::InstructionError;
+use solana_transaction_error::TransactionError;
 
 /// The custom error code a failed transaction returned, if any.
 pub fn custom_error(result: &Result<(), BanksClientError>) -> Option<u32> {

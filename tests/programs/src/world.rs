@@ -4,11 +4,12 @@ use anchor_lang::solana_program::entrypoint::ProgramResult;
 use anchor_lang::AccountDeserialize;
 use energy::reading::Reading;
 use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
-use solana_sdk::account::Account;
-use solana_sdk::clock::Clock;
-use solana_sdk::instruction::Instruction;
-use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::Transaction;
+use solana_account::Account;
+use solana_clock::Clock;
+use solana_instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
 use spl_associated_token_account_interface::address::get_associated_token_address;
 use spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent;
 
@@ -120,6 +121,7 @@ impl World {
     pub async fn bare() -> World {
         let upgrade_authority = Keypair::new();
         let ctx = program_test(&upgrade_authority.pubkey()).start_with_context().await;
+        crate::native_bridge::install();
         let mut world = World {
             ctx,
             upgrade_authority,
@@ -257,7 +259,7 @@ impl World {
     }
 
     pub async fn token_balance(&mut self, token_account: &Pubkey) -> u64 {
-        use solana_sdk::program_pack::Pack;
+        use solana_program_pack::Pack;
         let account = self.account(token_account).await.expect("token account exists");
         spl_token_interface::state::Account::unpack(&account.data).expect("token account").amount
     }
@@ -266,9 +268,14 @@ impl World {
 
     pub async fn create_quote_mint(&mut self) {
         let mint = self.quote_mint.insecure_clone();
+        let authority = self.quote_mint_authority.pubkey();
+        self.create_mint(&mint, &authority, QUOTE_DECIMALS).await;
+    }
+
+    pub async fn create_mint(&mut self, mint: &Keypair, authority: &Pubkey, decimals: u8) {
         let payer = self.ctx.payer.insecure_clone();
         let rent = self.ctx.banks_client.get_rent().await.expect("rent");
-        let space = spl_token_interface::state::Mint::LEN;
+        let space = <spl_token_interface::state::Mint as solana_program_pack::Pack>::LEN;
         let ixs = [
             solana_system_interface::instruction::create_account(
                 &payer.pubkey(),
@@ -280,13 +287,13 @@ impl World {
             spl_token_interface::instruction::initialize_mint2(
                 &spl_token_interface::ID,
                 &mint.pubkey(),
-                &self.quote_mint_authority.pubkey(),
+                authority,
                 None,
-                QUOTE_DECIMALS,
+                decimals,
             )
             .expect("ix"),
         ];
-        self.send(&ixs, &[&payer, &mint]).await.expect("quote mint");
+        self.send(&ixs, &[&payer, mint]).await.expect("create mint");
     }
 
     /// The owner's associated token account for `mint`, created if missing.
@@ -461,7 +468,9 @@ impl World {
         let market = self.market;
         let outcome = self.process(&[market::client::claim_seat(key.pubkey(), market)], &[&key]).await;
         outcome.result.expect("claim seat");
-        let seat: u32 = crate::returned(&outcome.return_data);
+        // Return data is not available to natively run programs (solana-cpi makes
+        // set_return_data a no-op off-chain), so the seat comes from the event.
+        let seat = crate::decode_events::<market::events::SeatClaimed>(&outcome.logs)[0].seat;
         let trader = Trader { key, base, quote, seat };
         if energy_wh > 0 || quote_atoms > 0 {
             let ix = market::client::deposit(market, trader.accounts(), seat, energy_wh, quote_atoms);

@@ -5,8 +5,9 @@ use energy::events::{ReadingAccepted, RecRetired};
 use energy::reading::Reading;
 use energy::state::{Certificate, CertificateStatus, EnergyConfig, Meter, MeterStatus};
 use gridtokenx_program_tests::*;
-use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::TransactionError;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction_error::TransactionError;
 use solana_program_test::BanksClientError;
 use spl_associated_token_account_interface::address::get_associated_token_address;
 

@@ -2,7 +2,8 @@
 use governance::error::GovernanceError;
 use governance::state::Council;
 use gridtokenx_program_tests::*;
-use solana_sdk::signature::{Keypair, Signer};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
 
 async fn council(world: &mut World) -> Box<Council> {
     world.zero_copy::<Council>(&governance::client::council_address()).await

@@ -6,7 +6,8 @@ use gridtokenx_program_tests::*;
 use market::engine::{BaseLots, OrderPacket, OrderType, SelfTradeBehavior, Side, Ticks};
 use market::error::MarketError;
 use market::events::{OrderCanceled, OrderFilled};
-use solana_sdk::signature::{Keypair, Signer};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
 
 fn order(side: Side, order_type: OrderType, price: u64, lots: u64) -> OrderPacket {
     OrderPacket {
@@ -127,7 +128,10 @@ async fn only_the_council_creates_one_market_per_pair() {
         &market::ID,
     );
     world.send(&[alloc], &[&member, &market_kp]).await.unwrap();
-    let other_quote = Pubkey::new_unique();
+    let other_quote = Keypair::new();
+    let authority = world.quote_mint_authority.pubkey();
+    world.create_mint(&other_quote, &authority, 6).await;
+    let other_quote = other_quote.pubkey();
     let ix = market::client::create_market(
         member.pubkey(),
         member.pubkey(),
@@ -148,7 +152,7 @@ async fn only_the_council_creates_one_market_per_pair() {
 async fn fake_vaults_and_foreign_token_accounts_are_rejected() {
     let mut world = trading_world().await;
     let trader = world.trader(5_000, 1_000_000).await;
-    let thief_vault = world.mint_quote(&trader.pubkey(), 0).await;
+    let thief_vault = world.mint_quote(&Pubkey::new_unique(), 0).await;
 
     let mut ix = market::client::withdraw(world.market, trader.accounts(), trader.seat, 0, 1_000);
     let quote_vault = market::client::quote_vault_address(&world.market);

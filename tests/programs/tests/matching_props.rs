@@ -187,3 +187,46 @@ proptest! {
         run(ops);
     }
 }
+
+/// Guards the generator itself: the random flows must actually trade, cancel and fail in
+/// all the interesting ways, or the property above proves little.
+#[test]
+fn generated_flows_exercise_the_engine() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(Config::default().rng_algorithm));
+    let (mut fills, mut rests, mut cancels, mut errors) = (0, 0, 0, std::collections::HashSet::new());
+    for _ in 0..64 {
+        let ops = prop::collection::vec(op(), 60..120).new_tree(&mut runner).unwrap().current();
+        let mut book: Box<Book> = bytemuck::zeroed_box();
+        book.next_order_id = 1;
+        for t in 0..TRADERS {
+            book.claim_seat([t as u8 + 1; 32]).unwrap();
+            book.deposit(t as u32, BaseAtoms(10_000), QuoteAtoms(100_000)).unwrap();
+        }
+        for op in ops {
+            if let Op::Place { trader, mut packet } = op {
+                packet.expiry_ts = if packet.expiry_ts == 0 { 0 } else { 1_000 + packet.expiry_ts };
+                let mut events = Vec::new();
+                match engine::place_order(&mut book, &PARAMS, trader as u32, &packet, 1_000, &mut |e| events.push(e)) {
+                    Ok(_) => {
+                        for e in events {
+                            match e {
+                                EngineEvent::Fill { .. } => fills += 1,
+                                EngineEvent::Placed { .. } => rests += 1,
+                                EngineEvent::Canceled { .. } => cancels += 1,
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        errors.insert(format!("{e:?}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(fills > 500 && rests > 500 && cancels > 50, "fills {fills}, rests {rests}, cancels {cancels}");
+    for expected in ["SelfTrade", "FillOrKillNotFilled", "PostOnlyWouldCross", "InsufficientFunds"] {
+        assert!(errors.contains(expected), "generator never produced {expected}: {errors:?}");
+    }
+}
