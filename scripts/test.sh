@@ -5,7 +5,15 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 ensure_rust
-step "building and testing the workspace (cache: $CARGO_TARGET_DIR; first run builds ~800 crates, ~10 min on 2 cores)"
 # program-test logs every instruction at debug level unless told otherwise.
 export RUST_LOG="${RUST_LOG:-error}"
-cargo test --workspace --locked "$@"
+
+step "building the workspace and its examples (cache: $CARGO_TARGET_DIR; the first run compiles ~800 crates, ~10 min on 2 cores)"
+cargo build --workspace --locked --examples --tests
+
+step "running the tests"
+log="$GRIDTOKENX_CACHE/last-test-run.log"
+cargo test --workspace --locked --lib --tests "$@" 2>&1 | tee "$log"
+
+# One closing line for the whole run (each test binary prints its own).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "\ntotal: %d passed, %d failed\n", p, f; exit (f > 0) }' "$log"

@@ -9,7 +9,9 @@ use anchor_spl::token;
 use crate::attestation::SignatureRef;
 use crate::instructions::InitializeParams;
 use crate::reading::Reading;
-use crate::state::{MeterStatus, ReadingRules, CONFIG_SEED, ENERGY_MINT_SEED, METER_SEED, ORACLE_SEED, REC_SEED};
+use crate::state::{
+    MeterStatus, ReadingRules, CONFIG_SEED, ENERGY_MINT_SEED, METER_SEED, ORACLE_SEED, REC_SEED,
+};
 
 pub fn config_address() -> Pubkey {
     Pubkey::find_program_address(&[CONFIG_SEED], &crate::ID).0
@@ -90,7 +92,11 @@ pub fn set_oracle_active(authority: Pubkey, oracle: Pubkey, active: bool) -> Ins
 
 pub fn register_meter(owner: Pubkey, meter_id: [u8; 32]) -> Instruction {
     build(
-        crate::accounts::RegisterMeter { owner, meter: meter_address(&meter_id), system_program: system_program::ID },
+        crate::accounts::RegisterMeter {
+            owner,
+            meter: meter_address(&meter_id),
+            system_program: system_program::ID,
+        },
         crate::instruction::RegisterMeter { meter_id },
     )
 }

@@ -44,10 +44,7 @@ pub fn surplus_to_mint(
             return Err(EnergyError::ReadingOutOfOrder);
         }
     }
-    let interval_end = reading
-        .interval_start_ts
-        .checked_add(interval)
-        .ok_or(EnergyError::Overflow)?;
+    let interval_end = reading.interval_start_ts.checked_add(interval).ok_or(EnergyError::Overflow)?;
     if interval_end > now_ts.saturating_add(i64::from(rules.max_future_secs)) {
         return Err(EnergyError::ReadingFromFuture);
     }
@@ -57,20 +54,14 @@ pub fn surplus_to_mint(
     if !cursor.has_reading {
         return Ok(0);
     }
-    let produced = reading
-        .produced_wh
-        .checked_sub(cursor.last_produced_wh)
-        .ok_or(EnergyError::CounterRegression)?;
-    let consumed = reading
-        .consumed_wh
-        .checked_sub(cursor.last_consumed_wh)
-        .ok_or(EnergyError::CounterRegression)?;
+    let produced =
+        reading.produced_wh.checked_sub(cursor.last_produced_wh).ok_or(EnergyError::CounterRegression)?;
+    let consumed =
+        reading.consumed_wh.checked_sub(cursor.last_consumed_wh).ok_or(EnergyError::CounterRegression)?;
     // A meter that was offline for k intervals may report k intervals' worth at once.
-    let intervals = reading
-        .interval_start_ts
-        .checked_sub(cursor.last_interval_start_ts)
-        .ok_or(EnergyError::Overflow)?
-        / interval;
+    let intervals =
+        reading.interval_start_ts.checked_sub(cursor.last_interval_start_ts).ok_or(EnergyError::Overflow)?
+            / interval;
     let max_produced = u64::try_from(intervals)
         .ok()
         .and_then(|k| k.checked_mul(rules.max_wh_per_interval))

@@ -20,11 +20,7 @@ pub fn program_data_address(program_id: &Pubkey) -> Pubkey {
 }
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-    Instruction {
-        program_id: crate::ID,
-        accounts: accounts.to_account_metas(None),
-        data: data.data(),
-    }
+    Instruction { program_id: crate::ID, accounts: accounts.to_account_metas(None), data: data.data() }
 }
 
 pub fn initialize(authority: Pubkey, config: CouncilConfig) -> Instruction {
@@ -92,7 +88,8 @@ pub fn pause(guardian: Pubkey) -> Instruction {
 
 /// To be proposed, not sent directly: only the council PDA can sign it.
 pub fn unpause() -> Instruction {
-    let mut ix = build(crate::accounts::CouncilOnly { council: council_address() }, crate::instruction::Unpause {});
+    let mut ix =
+        build(crate::accounts::CouncilOnly { council: council_address() }, crate::instruction::Unpause {});
     ix.accounts[0].is_signer = true;
     ix
 }

@@ -93,9 +93,7 @@ impl CouncilConfig {
 }
 
 fn all_distinct(keys: &[Pubkey]) -> bool {
-    keys.iter()
-        .enumerate()
-        .all(|(i, k)| !keys[..i].contains(k))
+    keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k))
 }
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]

@@ -82,11 +82,23 @@ fn move_funds(market: Pubkey, who: TraderAccounts) -> crate::accounts::MoveFunds
     }
 }
 
-pub fn deposit(market: Pubkey, who: TraderAccounts, seat: u32, base_atoms: u64, quote_atoms: u64) -> Instruction {
+pub fn deposit(
+    market: Pubkey,
+    who: TraderAccounts,
+    seat: u32,
+    base_atoms: u64,
+    quote_atoms: u64,
+) -> Instruction {
     build(move_funds(market, who), crate::instruction::Deposit { seat, base_atoms, quote_atoms })
 }
 
-pub fn withdraw(market: Pubkey, who: TraderAccounts, seat: u32, base_atoms: u64, quote_atoms: u64) -> Instruction {
+pub fn withdraw(
+    market: Pubkey,
+    who: TraderAccounts,
+    seat: u32,
+    base_atoms: u64,
+    quote_atoms: u64,
+) -> Instruction {
     build(move_funds(market, who), crate::instruction::Withdraw { seat, base_atoms, quote_atoms })
 }
 
@@ -110,7 +122,10 @@ pub fn place_order(
 }
 
 pub fn cancel_order(trader: Pubkey, market: Pubkey, seat: u32, side: Side, order_id: u64) -> Instruction {
-    build(crate::accounts::CancelOrders { trader, market }, crate::instruction::CancelOrder { seat, side, order_id })
+    build(
+        crate::accounts::CancelOrders { trader, market },
+        crate::instruction::CancelOrder { seat, side, order_id },
+    )
 }
 
 pub fn cancel_all(trader: Pubkey, market: Pubkey, seat: u32) -> Instruction {
@@ -122,10 +137,18 @@ pub fn update_market(authority: Pubkey, market: Pubkey, params: UpdateMarketPara
 }
 
 pub fn set_authority(authority: Pubkey, market: Pubkey, new_authority: Pubkey) -> Instruction {
-    build(crate::accounts::AdminMarket { authority, market }, crate::instruction::SetAuthority { new_authority })
+    build(
+        crate::accounts::AdminMarket { authority, market },
+        crate::instruction::SetAuthority { new_authority },
+    )
 }
 
-pub fn withdraw_fees(authority: Pubkey, market: Pubkey, destination: Pubkey, quote_atoms: u64) -> Instruction {
+pub fn withdraw_fees(
+    authority: Pubkey,
+    market: Pubkey,
+    destination: Pubkey,
+    quote_atoms: u64,
+) -> Instruction {
     build(
         crate::accounts::WithdrawFees {
             authority,
@@ -138,4 +161,3 @@ pub fn withdraw_fees(authority: Pubkey, market: Pubkey, destination: Pubkey, quo
         crate::instruction::WithdrawFees { quote_atoms },
     )
 }
-

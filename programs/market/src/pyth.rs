@@ -51,9 +51,8 @@ impl PriceUpdateV2 {
     pub fn from_account(info: &AccountInfo) -> Result<Self> {
         require_keys_eq!(*info.owner, PYTH_RECEIVER_ID, MarketError::InvalidPriceFeed);
         let data = info.try_borrow_data()?;
-        let body = data
-            .strip_prefix(&PRICE_UPDATE_V2_DISCRIMINATOR[..])
-            .ok_or(MarketError::InvalidPriceFeed)?;
+        let body =
+            data.strip_prefix(&PRICE_UPDATE_V2_DISCRIMINATOR[..]).ok_or(MarketError::InvalidPriceFeed)?;
         Self::deserialize(&mut &body[..]).map_err(|_| error!(MarketError::InvalidPriceFeed))
     }
 }

@@ -38,10 +38,7 @@ async fn main() {
         let outcome = world.submit_reading(&meter, &prosumer.pubkey(), r).await;
         outcome.result.expect("attested reading accepted");
         let minted = decode_events::<energy::events::ReadingAccepted>(&outcome.logs)[0].minted_wh;
-        println!(
-            "   interval {k}: +{} produced, +{} consumed -> minted {} ({} CU)",
-            kwh(pv), kwh(load), kwh(minted), outcome.compute_units
-        );
+        println!("   interval {k}: +{} produced, +{} consumed -> minted {}", kwh(pv), kwh(load), kwh(minted));
     }
     let energy_ata = world.ata(&prosumer.pubkey(), &world.energy_mint.clone()).await;
     let balance = world.token_balance(&energy_ata).await;
@@ -69,15 +66,20 @@ async fn main() {
     for fill in decode_events::<OrderFilled>(&outcome.logs) {
         println!(
             "   fill: {} lots @ {} ticks = {} (fee {})",
-            fill.lots, fill.price_ticks, usdc(fill.quote_atoms), usdc(fill.taker_fee_quote_atoms)
+            fill.lots,
+            fill.price_ticks,
+            usdc(fill.quote_atoms),
+            usdc(fill.taker_fee_quote_atoms)
         );
     }
-    println!("   taking order settled atomically in {} CU (native execution)", outcome.compute_units);
+    println!("   the taking order matched and settled atomically: no crank, no maker accounts");
     let m = world.market_state().await;
     let b = m.book.seats[buyer.seat as usize];
     let s = m.book.seats[seller.seat as usize];
     println!("   buyer seat: {} energy, {} free", kwh(b.base_free), usdc(b.quote_free));
     println!("   seller seat: {} proceeds, {} still offered", usdc(s.quote_free), kwh(s.base_locked));
     println!("   fees accrued for governance: {}", usdc(m.book.fees_accrued_quote_atoms));
-    println!("\nDone. The full system (localnet, simulator, indexer, app) replaces this walkthrough as it lands.");
+    println!(
+        "\nDone. The full system (localnet, simulator, indexer, app) replaces this walkthrough as it lands."
+    );
 }

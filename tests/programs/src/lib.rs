@@ -13,8 +13,8 @@ pub mod world;
 pub use events::decode_events;
 pub use world::*;
 
-use solana_program_test::BanksClientError;
 use solana_instruction::error::InstructionError;
+use solana_program_test::BanksClientError;
 use solana_transaction_error::TransactionError;
 
 /// The custom error code a failed transaction returned, if any.
@@ -36,9 +36,5 @@ pub fn custom_error(result: &Result<(), BanksClientError>) -> Option<u32> {
 #[track_caller]
 pub fn assert_error(result: Result<(), BanksClientError>, expected: impl Into<u32> + std::fmt::Debug + Copy) {
     let code = expected.into();
-    assert_eq!(
-        custom_error(&result),
-        Some(code),
-        "expected error {expected:?} ({code}), got {result:?}"
-    );
+    assert_eq!(custom_error(&result), Some(code), "expected error {expected:?} ({code}), got {result:?}");
 }

@@ -3,18 +3,18 @@ use anchor_lang::solana_program::bpf_loader_upgradeable::{self, UpgradeableLoade
 use anchor_lang::solana_program::entrypoint::ProgramResult;
 use anchor_lang::AccountDeserialize;
 use energy::reading::Reading;
-use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
 use solana_account::Account;
 use solana_clock::Clock;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use spl_associated_token_account_interface::address::get_associated_token_address;
 use spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent;
 
-/// A fixed, interval-aligned start time so every test sees the same clock.
-pub const T0: i64 = 1_800_000_000 - 1_800_000_000 % 900;
+/// A fixed start time, a multiple of the 900 s interval, so every test sees the same clock.
+pub const T0: i64 = 1_800_000_000;
 pub const CLUSTER_TAG: [u8; 32] = [0x6c; 32];
 pub const QUOTE_DECIMALS: u8 = 6;
 /// 1 lot = 1 kWh = 1000 energy atoms (Wh); 1 tick = 0.001 quote per kWh.
@@ -76,10 +76,8 @@ pub fn program_test(upgrade_authority: &Pubkey) -> ProgramTest {
 /// Native programs have no ProgramData; we add the account the upgradeable loader would
 /// hold for a deployed program, which is what the initializers check.
 pub fn program_data_account(upgrade_authority: &Pubkey) -> Account {
-    let state = UpgradeableLoaderState::ProgramData {
-        slot: 0,
-        upgrade_authority_address: Some(*upgrade_authority),
-    };
+    let state =
+        UpgradeableLoaderState::ProgramData { slot: 0, upgrade_authority_address: Some(*upgrade_authority) };
     Account {
         lamports: 10_000_000,
         data: bincode::serialize(&state).expect("serializable"),
@@ -109,7 +107,11 @@ impl World {
         let oracle = world.oracle.pubkey();
         let payer = world.members[0].pubkey();
         world
-            .council_exec(energy::client::register_oracle(governance::client::council_address(), payer, oracle))
+            .council_exec(energy::client::register_oracle(
+                governance::client::council_address(),
+                payer,
+                oracle,
+            ))
             .await
             .expect("register oracle");
         world.create_quote_mint().await;
@@ -215,8 +217,7 @@ impl World {
     pub async fn propose(&mut self, ix: &Instruction) -> Result<u64, BanksClientError> {
         let index = self.next_proposal;
         let proposer = self.members[0].insecure_clone();
-        self.send(&[governance::client::propose(proposer.pubkey(), index, ix, 0)], &[&proposer])
-            .await?;
+        self.send(&[governance::client::propose(proposer.pubkey(), index, ix, 0)], &[&proposer]).await?;
         self.next_proposal += 1;
         Ok(index)
     }
@@ -229,9 +230,8 @@ impl World {
     // ---------------------------------------------------------------- chain state
 
     pub fn set_time(&mut self, unix_timestamp: i64) {
-        let mut clock: Clock = Clock::default();
-        clock.unix_timestamp = unix_timestamp;
-        clock.slot = 1_000 + (unix_timestamp - T0).max(0) as u64;
+        let clock =
+            Clock { unix_timestamp, slot: 1_000 + (unix_timestamp - T0).max(0) as u64, ..Clock::default() };
         self.ctx.set_sysvar(&clock);
     }
 
@@ -369,7 +369,15 @@ impl World {
     /// Submits `reading` attested by the registered oracle.
     pub async fn submit_reading(&mut self, meter: &Pubkey, owner: &Pubkey, reading: Reading) -> TxOutcome {
         let oracle = self.oracle.insecure_clone();
-        let ixs = Self::signed_reading_ixs(&oracle, &oracle.pubkey(), meter, owner, reading, &energy::ID, &CLUSTER_TAG);
+        let ixs = Self::signed_reading_ixs(
+            &oracle,
+            &oracle.pubkey(),
+            meter,
+            owner,
+            reading,
+            &energy::ID,
+            &CLUSTER_TAG,
+        );
         let payer = self.ctx.payer.insecure_clone();
         self.process(&ixs, &[&payer]).await
     }
@@ -378,7 +386,10 @@ impl World {
 
     /// Creates a market for (energy, quote) through the council. The market account is
     /// allocated client-side first, as it is too large for a CPI allocation.
-    pub async fn create_market(&mut self, price_band: Option<market::state::PriceBand>) -> Result<Pubkey, BanksClientError> {
+    pub async fn create_market(
+        &mut self,
+        price_band: Option<market::state::PriceBand>,
+    ) -> Result<Pubkey, BanksClientError> {
         let market_kp = Keypair::new();
         let payer = self.members[0].insecure_clone();
         let rent = self.ctx.banks_client.get_rent().await.expect("rent");

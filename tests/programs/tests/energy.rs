@@ -6,9 +6,9 @@ use energy::reading::Reading;
 use energy::state::{Certificate, CertificateStatus, EnergyConfig, Meter, MeterStatus};
 use gridtokenx_program_tests::*;
 use solana_keypair::Keypair;
+use solana_program_test::BanksClientError;
 use solana_signer::Signer;
 use solana_transaction_error::TransactionError;
-use solana_program_test::BanksClientError;
 use spl_associated_token_account_interface::address::get_associated_token_address;
 
 const METER_ID: [u8; 32] = [1; 32];
@@ -75,7 +75,10 @@ async fn future_stale_misaligned_and_implausible_readings_are_rejected() {
     assert_error(future.result, EnergyError::ReadingFromFuture);
     let mut odd = reading(1, 11_000, 2_000);
     odd.interval_start_ts += 1;
-    assert_error(world.submit_reading(&meter, &owner.pubkey(), odd).await.result, EnergyError::MisalignedInterval);
+    assert_error(
+        world.submit_reading(&meter, &owner.pubkey(), odd).await.result,
+        EnergyError::MisalignedInterval,
+    );
     // 50 kWh per interval is the configured ceiling.
     let spike = world.submit_reading(&meter, &owner.pubkey(), reading(1, 10_000 + 50_001, 2_000)).await;
     assert_error(spike.result, EnergyError::ImplausibleProduction);
@@ -89,6 +92,7 @@ async fn future_stale_misaligned_and_implausible_readings_are_rejected() {
 
 /// Submits [verify, submit] where the verify instruction was produced by `signer` over
 /// the message for (`program_id`, `cluster`) and the oracle account is `oracle`'s.
+#[allow(clippy::too_many_arguments)]
 async fn submit_signed(
     world: &mut World,
     signer: &Keypair,
@@ -110,7 +114,15 @@ async fn forged_and_misdirected_signatures_are_rejected() {
     let r = reading(1, 12_000, 2_000);
 
     // A signature that does not verify: the precompile fails the whole transaction.
-    let mut ixs = World::signed_reading_ixs(&oracle, &oracle.pubkey(), &meter, &owner.pubkey(), r, &energy::ID, &CLUSTER_TAG);
+    let mut ixs = World::signed_reading_ixs(
+        &oracle,
+        &oracle.pubkey(),
+        &meter,
+        &owner.pubkey(),
+        r,
+        &energy::ID,
+        &CLUSTER_TAG,
+    );
     let last = ixs[0].data.len() - 1;
     ixs[0].data[last] ^= 1;
     let forged = world.send_unsigned(&ixs).await;
@@ -121,32 +133,75 @@ async fn forged_and_misdirected_signatures_are_rejected() {
 
     // A valid signature by a key that is not this oracle.
     let impostor = Keypair::new();
-    let res = submit_signed(&mut world, &impostor, &oracle.pubkey(), &meter, &owner, r, &energy::ID, &CLUSTER_TAG).await;
+    let res =
+        submit_signed(&mut world, &impostor, &oracle.pubkey(), &meter, &owner, r, &energy::ID, &CLUSTER_TAG)
+            .await;
     assert_error(res, EnergyError::OracleKeyMismatch);
     // ...and pointing at the impostor's own (nonexistent) oracle account.
-    let res = submit_signed(&mut world, &impostor, &impostor.pubkey(), &meter, &owner, r, &energy::ID, &CLUSTER_TAG).await;
+    let res = submit_signed(
+        &mut world,
+        &impostor,
+        &impostor.pubkey(),
+        &meter,
+        &owner,
+        r,
+        &energy::ID,
+        &CLUSTER_TAG,
+    )
+    .await;
     assert_error(res, AnchorError::AccountNotInitialized);
 
     // The registered oracle's signature, but for another program or another cluster.
     let other_program = anchor_lang::prelude::Pubkey::new_unique();
-    let res = submit_signed(&mut world, &oracle, &oracle.pubkey(), &meter, &owner, r, &other_program, &CLUSTER_TAG).await;
+    let res =
+        submit_signed(&mut world, &oracle, &oracle.pubkey(), &meter, &owner, r, &other_program, &CLUSTER_TAG)
+            .await;
     assert_error(res, EnergyError::MessageMismatch);
-    let res = submit_signed(&mut world, &oracle, &oracle.pubkey(), &meter, &owner, r, &energy::ID, &[0; 32]).await;
+    let res =
+        submit_signed(&mut world, &oracle, &oracle.pubkey(), &meter, &owner, r, &energy::ID, &[0; 32]).await;
     assert_error(res, EnergyError::MessageMismatch);
 
     // The oracle signed one reading; the submitter claims another.
-    let mut ixs = World::signed_reading_ixs(&oracle, &oracle.pubkey(), &meter, &owner.pubkey(), r, &energy::ID, &CLUSTER_TAG);
+    let mut ixs = World::signed_reading_ixs(
+        &oracle,
+        &oracle.pubkey(),
+        &meter,
+        &owner.pubkey(),
+        r,
+        &energy::ID,
+        &CLUSTER_TAG,
+    );
     let inflated = Reading { produced_wh: 60_000, ..r };
-    ixs[1] = energy::client::submit_reading(meter, owner.pubkey(), oracle.pubkey(), inflated, energy::attestation::SignatureRef { instruction_index: 0, entry: 0 });
+    ixs[1] = energy::client::submit_reading(
+        meter,
+        owner.pubkey(),
+        oracle.pubkey(),
+        inflated,
+        energy::attestation::SignatureRef { instruction_index: 0, entry: 0 },
+    );
     assert_error(world.send_unsigned(&ixs).await, EnergyError::MessageMismatch);
 
     // No signature instruction at all.
-    let alone = energy::client::submit_reading(meter, owner.pubkey(), oracle.pubkey(), r, energy::attestation::SignatureRef { instruction_index: 0, entry: 0 });
+    let alone = energy::client::submit_reading(
+        meter,
+        owner.pubkey(),
+        oracle.pubkey(),
+        r,
+        energy::attestation::SignatureRef { instruction_index: 0, entry: 0 },
+    );
     assert_error(world.send_unsigned(&[alone]).await, EnergyError::MissingSignature);
 
     // A verify instruction whose offsets point at "instruction 0" explicitly instead of
     // "this instruction": it verifies, but we only trust data the precompile read in place.
-    let mut ixs = World::signed_reading_ixs(&oracle, &oracle.pubkey(), &meter, &owner.pubkey(), r, &energy::ID, &CLUSTER_TAG);
+    let mut ixs = World::signed_reading_ixs(
+        &oracle,
+        &oracle.pubkey(),
+        &meter,
+        &owner.pubkey(),
+        r,
+        &energy::ID,
+        &CLUSTER_TAG,
+    );
     for field in [1usize, 3, 6] {
         let at = 2 + 2 * field;
         ixs[0].data[at..at + 2].copy_from_slice(&0u16.to_le_bytes());
@@ -163,8 +218,20 @@ async fn surplus_goes_only_to_the_meter_owner() {
     let mint = world.energy_mint;
     let thief_ata = world.ata(&thief.pubkey(), &mint).await;
     let oracle = world.oracle.insecure_clone();
-    let mut ixs = World::signed_reading_ixs(&oracle, &oracle.pubkey(), &meter, &owner.pubkey(), reading(1, 12_000, 2_000), &energy::ID, &CLUSTER_TAG);
-    let at = ixs[1].accounts.iter().position(|m| m.pubkey == get_associated_token_address(&owner.pubkey(), &mint)).unwrap();
+    let mut ixs = World::signed_reading_ixs(
+        &oracle,
+        &oracle.pubkey(),
+        &meter,
+        &owner.pubkey(),
+        reading(1, 12_000, 2_000),
+        &energy::ID,
+        &CLUSTER_TAG,
+    );
+    let at = ixs[1]
+        .accounts
+        .iter()
+        .position(|m| m.pubkey == get_associated_token_address(&owner.pubkey(), &mint))
+        .unwrap();
     ixs[1].accounts[at].pubkey = thief_ata;
     assert_error(world.send_unsigned(&ixs).await, AnchorError::ConstraintTokenOwner);
 }
@@ -175,7 +242,15 @@ async fn fake_mint_is_rejected() {
     let fake_mint = world.quote_mint.pubkey();
     let fake_ata = world.ata(&owner.pubkey(), &fake_mint).await;
     let oracle = world.oracle.insecure_clone();
-    let mut ixs = World::signed_reading_ixs(&oracle, &oracle.pubkey(), &meter, &owner.pubkey(), reading(1, 12_000, 2_000), &energy::ID, &CLUSTER_TAG);
+    let mut ixs = World::signed_reading_ixs(
+        &oracle,
+        &oracle.pubkey(),
+        &meter,
+        &owner.pubkey(),
+        reading(1, 12_000, 2_000),
+        &energy::ID,
+        &CLUSTER_TAG,
+    );
     let energy_mint = world.energy_mint;
     let real_ata = get_associated_token_address(&owner.pubkey(), &energy_mint);
     for meta in ixs[1].accounts.iter_mut() {
@@ -204,7 +279,10 @@ async fn revoked_oracles_suspended_meters_and_pauses_stop_minting() {
     assert_error(res.result, EnergyError::OracleRevoked);
     world.council_exec(energy::client::set_oracle_active(council, oracle, true)).await.unwrap();
 
-    world.council_exec(energy::client::set_meter_status(council, meter, MeterStatus::Suspended)).await.unwrap();
+    world
+        .council_exec(energy::client::set_meter_status(council, meter, MeterStatus::Suspended))
+        .await
+        .unwrap();
     let res = world.submit_reading(&meter, &owner.pubkey(), reading(1, 12_000, 2_000)).await;
     assert_error(res.result, EnergyError::MeterSuspended);
     world.council_exec(energy::client::set_meter_status(council, meter, MeterStatus::Active)).await.unwrap();
@@ -239,7 +317,11 @@ async fn certificates_are_issued_once_transferred_and_retired() {
     let mut rules = reading_rules();
     rules.max_wh_per_interval = 2_000_000;
     world.council_exec(energy::client::update_rules(council, rules)).await.unwrap();
-    world.submit_reading(&meter, &owner.pubkey(), reading(1, 10_000 + 1_500_000, 2_000)).await.result.unwrap();
+    world
+        .submit_reading(&meter, &owner.pubkey(), reading(1, 10_000 + 1_500_000, 2_000))
+        .await
+        .result
+        .unwrap();
 
     let zero = energy::client::issue_rec(owner.pubkey(), meter, 0, 0);
     assert_error(world.send(&[zero], &[&owner]).await, EnergyError::InvalidCertificateAmount);
@@ -248,7 +330,10 @@ async fn certificates_are_issued_once_transferred_and_retired() {
     let theft = energy::client::issue_rec(stranger.pubkey(), meter, 0, 1);
     assert_error(world.send(&[theft], &[&stranger]).await, EnergyError::NotOwner);
 
-    world.send(&[energy::client::issue_rec(owner.pubkey(), meter, 0, 1)], &[&owner]).await.expect("1 MWh certified");
+    world
+        .send(&[energy::client::issue_rec(owner.pubkey(), meter, 0, 1)], &[&owner])
+        .await
+        .expect("1 MWh certified");
     let again = energy::client::issue_rec(owner.pubkey(), meter, 1, 1);
     assert_error(world.send(&[again], &[&owner]).await, EnergyError::InsufficientUncertifiedEnergy);
 
@@ -258,12 +343,16 @@ async fn certificates_are_issued_once_transferred_and_retired() {
 
     let buyer = Keypair::new();
     world.airdrop(&buyer.pubkey(), 1_000_000_000).await;
-    world.send(&[energy::client::transfer_rec(owner.pubkey(), cert_key, buyer.pubkey())], &[&owner]).await.unwrap();
+    world
+        .send(&[energy::client::transfer_rec(owner.pubkey(), cert_key, buyer.pubkey())], &[&owner])
+        .await
+        .unwrap();
     let stale_owner = energy::client::retire_rec(owner.pubkey(), cert_key, owner.pubkey());
     assert_error(world.send(&[stale_owner], &[&owner]).await, EnergyError::NotOwner);
 
     let beneficiary = anchor_lang::prelude::Pubkey::new_unique();
-    let outcome = world.process(&[energy::client::retire_rec(buyer.pubkey(), cert_key, beneficiary)], &[&buyer]).await;
+    let outcome =
+        world.process(&[energy::client::retire_rec(buyer.pubkey(), cert_key, beneficiary)], &[&buyer]).await;
     outcome.result.unwrap();
     let retired = decode_events::<RecRetired>(&outcome.logs);
     assert_eq!((retired[0].wh, retired[0].beneficiary), (1_000_000, beneficiary));
@@ -276,6 +365,8 @@ async fn certificates_are_issued_once_transferred_and_retired() {
     assert_error(world.send(&[moved], &[&buyer]).await, EnergyError::CertificateRetired);
 
     let c: EnergyConfig = world.anchor_account(&energy::client::config_address()).await;
-    assert_eq!((c.total_certified_wh, c.total_retired_wh, c.total_minted_wh), (1_000_000, 1_000_000, 1_500_000 - 0));
+    assert_eq!(
+        (c.total_certified_wh, c.total_retired_wh, c.total_minted_wh),
+        (1_000_000, 1_000_000, 1_500_000)
+    );
 }
-

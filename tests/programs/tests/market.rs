@@ -54,11 +54,8 @@ async fn assert_conserved(world: &mut World) {
 #[tokio::test]
 async fn taker_fills_across_makers_and_settles_exactly() {
     let mut world = trading_world().await;
-    let makers = [
-        world.trader(10_000, 0).await,
-        world.trader(10_000, 0).await,
-        world.trader(10_000, 0).await,
-    ];
+    let makers =
+        [world.trader(10_000, 0).await, world.trader(10_000, 0).await, world.trader(10_000, 0).await];
     for (maker, price) in makers.iter().zip([100, 101, 102]) {
         world.place(maker, ask(price, 10)).await.result.expect("resting ask");
     }
@@ -302,7 +299,10 @@ async fn pause_stops_trading_but_never_traps_funds() {
     assert_error(world.place(&trader, bid(99, 1)).await.result, MarketError::Paused);
     let deposit = market::client::deposit(world.market, trader.accounts(), trader.seat, 0, 1);
     assert_error(world.send(&[deposit], &[&trader.key]).await, MarketError::Paused);
-    world.send(&[market::client::cancel_all(trader.pubkey(), world.market, trader.seat)], &[&trader.key]).await.unwrap();
+    world
+        .send(&[market::client::cancel_all(trader.pubkey(), world.market, trader.seat)], &[&trader.key])
+        .await
+        .unwrap();
     let exit = market::client::withdraw(world.market, trader.accounts(), trader.seat, 5_000, 1_000_000);
     world.send(&[exit], &[&trader.key]).await.expect("withdraw while paused");
     assert_eq!(world.token_balance(&trader.quote).await, 1_000_000);
@@ -310,7 +310,8 @@ async fn pause_stops_trading_but_never_traps_funds() {
     // The market's own switch, through the council.
     world.council_exec(governance::client::unpause()).await.unwrap();
     let council = governance::client::council_address();
-    let params = market::instructions::UpdateMarketParams { taker_fee_bps: 10, paused: true, price_band: None };
+    let params =
+        market::instructions::UpdateMarketParams { taker_fee_bps: 10, paused: true, price_band: None };
     world.council_exec(market::client::update_market(council, world.market, params)).await.unwrap();
     assert_error(world.place(&trader, bid(99, 1)).await.result, MarketError::Paused);
 }
@@ -327,14 +328,113 @@ async fn cancel_unlocks_exactly() {
     let bid_id = m.book.bids.orders[0].order_id;
 
     let stranger = world.trader(0, 0).await;
-    let steal = market::client::cancel_order(stranger.pubkey(), world.market, stranger.seat, Side::Bid, bid_id);
+    let steal =
+        market::client::cancel_order(stranger.pubkey(), world.market, stranger.seat, Side::Bid, bid_id);
     assert_error(world.send(&[steal], &[&stranger.key]).await, MarketError::OrderNotFound);
 
     let cancel = market::client::cancel_order(trader.pubkey(), world.market, trader.seat, Side::Bid, bid_id);
     world.send(&[cancel], &[&trader.key]).await.unwrap();
-    world.send(&[market::client::cancel_all(trader.pubkey(), world.market, trader.seat)], &[&trader.key]).await.unwrap();
+    world
+        .send(&[market::client::cancel_all(trader.pubkey(), world.market, trader.seat)], &[&trader.key])
+        .await
+        .unwrap();
     let m = world.market_state().await;
     let seat = m.book.seats[trader.seat as usize];
-    assert_eq!((seat.quote_free, seat.quote_locked, seat.base_free, seat.base_locked), (1_000_000, 0, 5_000, 0));
+    assert_eq!(
+        (seat.quote_free, seat.quote_locked, seat.base_free, seat.base_locked),
+        (1_000_000, 0, 5_000, 0)
+    );
     assert_conserved(&mut world).await;
+}
+
+fn price_update(feed_id: [u8; 32], price: i64, exponent: i32, publish_time: i64, full: bool) -> Vec<u8> {
+    use market::pyth::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
+    PriceUpdateV2 {
+        write_authority: Pubkey::new_unique(),
+        verification_level: if full {
+            VerificationLevel::Full
+        } else {
+            VerificationLevel::Partial { num_signatures: 5 }
+        },
+        price_message: PriceFeedMessage {
+            feed_id,
+            price,
+            conf: 1,
+            exponent,
+            publish_time,
+            prev_publish_time: publish_time - 1,
+            ema_price: price,
+            ema_conf: 1,
+        },
+        posted_slot: 1,
+    }
+    .to_account_data()
+}
+
+fn put_account(world: &mut World, key: &Pubkey, owner: Pubkey, data: Vec<u8>) {
+    let account =
+        solana_account::Account { lamports: 10_000_000, data, owner, executable: false, rent_epoch: 0 };
+    world.ctx.set_account(key, &account.into());
+}
+
+#[tokio::test]
+async fn pyth_price_band_guards_orders() {
+    let mut world = trading_world().await;
+    let trader = world.trader(0, 10_000_000).await;
+    let now = T0 + 10 * 900;
+    let feed = Pubkey::new_unique();
+    let feed_id = [3; 32];
+    // 0.10 quote per kWh = 100 ticks of 0.001 per kWh.
+    put_account(&mut world, &feed, market::pyth::PYTH_RECEIVER_ID, price_update(feed_id, 10, -2, now, true));
+    let band = market::state::PriceBand {
+        price_feed: feed,
+        feed_id,
+        max_deviation_bps: 500,
+        max_staleness_secs: 60,
+    };
+    let council = governance::client::council_address();
+    let params = market::instructions::UpdateMarketParams {
+        taker_fee_bps: TAKER_FEE_BPS,
+        paused: false,
+        price_band: Some(band),
+    };
+    world.council_exec(market::client::update_market(council, world.market, params)).await.unwrap();
+
+    let market_key = world.market;
+    let place = |packet: OrderPacket, feed: Option<Pubkey>| {
+        market::client::place_order(trader.pubkey(), market_key, trader.seat, packet, feed)
+    };
+    let (in_band, too_high, too_low, no_feed) = (
+        place(bid(105, 1), Some(feed)),
+        place(bid(106, 1), Some(feed)),
+        place(bid(94, 1), Some(feed)),
+        place(bid(100, 1), None),
+    );
+    let imposter = Pubkey::new_unique();
+    put_account(
+        &mut world,
+        &imposter,
+        market::pyth::PYTH_RECEIVER_ID,
+        price_update(feed_id, 10, -2, now, true),
+    );
+    let wrong_key = place(bid(100, 1), Some(imposter));
+
+    world.send(&[in_band], &[&trader.key]).await.expect("105 ticks is within 5% of 100");
+    assert_error(world.send(&[too_high], &[&trader.key]).await, MarketError::PriceOutOfBand);
+    assert_error(world.send(&[too_low], &[&trader.key]).await, MarketError::PriceOutOfBand);
+    assert_error(world.send(&[no_feed], &[&trader.key]).await, MarketError::MissingPriceFeed);
+    assert_error(world.send(&[wrong_key], &[&trader.key]).await, MarketError::InvalidPriceFeed);
+
+    let retry = |p| place(bid(p, 1), Some(feed));
+    // Only fully verified updates count, and only from the Pyth receiver program.
+    put_account(&mut world, &feed, market::pyth::PYTH_RECEIVER_ID, price_update(feed_id, 10, -2, now, false));
+    assert_error(world.send(&[retry(101)], &[&trader.key]).await, MarketError::InvalidPriceFeed);
+    put_account(&mut world, &feed, Pubkey::new_unique(), price_update(feed_id, 10, -2, now, true));
+    assert_error(world.send(&[retry(102)], &[&trader.key]).await, MarketError::InvalidPriceFeed);
+    put_account(&mut world, &feed, market::pyth::PYTH_RECEIVER_ID, price_update([4; 32], 10, -2, now, true));
+    assert_error(world.send(&[retry(103)], &[&trader.key]).await, MarketError::InvalidPriceFeed);
+
+    put_account(&mut world, &feed, market::pyth::PYTH_RECEIVER_ID, price_update(feed_id, 10, -2, now, true));
+    world.set_time(now + 61);
+    assert_error(world.send(&[retry(104)], &[&trader.key]).await, MarketError::StalePrice);
 }

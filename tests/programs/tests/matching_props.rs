@@ -7,7 +7,8 @@ use market::engine::{
 use proptest::prelude::*;
 
 const TRADERS: usize = 4;
-const PARAMS: MarketParams = MarketParams { tick_size_quote_atoms: 10, lot_size_base_atoms: 100, taker_fee_bps: 30 };
+const PARAMS: MarketParams =
+    MarketParams { tick_size_quote_atoms: 10, lot_size_base_atoms: 100, taker_fee_bps: 30 };
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -80,24 +81,35 @@ fn check_invariants(book: &Book, ledger: &Ledger) {
     // Locked collateral is exactly what open orders need.
     let mut locked = [(0u128, 0u128); TRADERS];
     for o in &book.bids.orders[..book.bids.len as usize] {
-        locked[o.seat as usize].1 += u128::from(o.price_ticks) * u128::from(PARAMS.tick_size_quote_atoms) * u128::from(o.lots);
+        locked[o.seat as usize].1 +=
+            u128::from(o.price_ticks) * u128::from(PARAMS.tick_size_quote_atoms) * u128::from(o.lots);
     }
     for o in &book.asks.orders[..book.asks.len as usize] {
         locked[o.seat as usize].0 += u128::from(o.lots) * u128::from(PARAMS.lot_size_base_atoms);
     }
     for (i, (base_locked, quote_locked)) in locked.iter().enumerate() {
         let seat = &book.seats[i];
-        assert_eq!((u128::from(seat.base_locked), u128::from(seat.quote_locked)), (*base_locked, *quote_locked));
+        assert_eq!(
+            (u128::from(seat.base_locked), u128::from(seat.quote_locked)),
+            (*base_locked, *quote_locked)
+        );
     }
 
     // Sorted with the best order last, and never crossed.
     let bids = &book.bids.orders[..book.bids.len as usize];
     let asks = &book.asks.orders[..book.asks.len as usize];
-    assert!(bids.windows(2).all(|w| (w[0].price_ticks, std::cmp::Reverse(w[0].order_id)) <= (w[1].price_ticks, std::cmp::Reverse(w[1].order_id))));
-    assert!(asks.windows(2).all(|w| (std::cmp::Reverse(w[0].price_ticks), std::cmp::Reverse(w[0].order_id)) <= (std::cmp::Reverse(w[1].price_ticks), std::cmp::Reverse(w[1].order_id))));
+    assert!(bids.windows(2).all(|w| (w[0].price_ticks, std::cmp::Reverse(w[0].order_id))
+        <= (w[1].price_ticks, std::cmp::Reverse(w[1].order_id))));
+    assert!(asks.windows(2).all(|w| (std::cmp::Reverse(w[0].price_ticks), std::cmp::Reverse(w[0].order_id))
+        <= (std::cmp::Reverse(w[1].price_ticks), std::cmp::Reverse(w[1].order_id))));
     assert!(bids.iter().chain(asks).all(|o| o.lots > 0));
     if let (Some(b), Some(a)) = (bids.last(), asks.last()) {
-        assert!(b.price_ticks < a.price_ticks, "book crossed: bid {} >= ask {}", b.price_ticks, a.price_ticks);
+        assert!(
+            b.price_ticks < a.price_ticks,
+            "book crossed: bid {} >= ask {}",
+            b.price_ticks,
+            a.price_ticks
+        );
     }
 }
 
@@ -121,11 +133,19 @@ fn run(ops: Vec<Op>) {
                 if packet.expiry_ts != 0 {
                     packet.expiry_ts += now;
                 }
-                let res = engine::place_order(&mut book, &PARAMS, trader as u32, &packet, now, &mut |e| events.push(e));
+                let res = engine::place_order(&mut book, &PARAMS, trader as u32, &packet, now, &mut |e| {
+                    events.push(e)
+                });
                 if let Ok(outcome) = &res {
                     let fees: u64 = events
                         .iter()
-                        .map(|e| if let EngineEvent::Fill { taker_fee_quote_atoms, .. } = e { taker_fee_quote_atoms.0 } else { 0 })
+                        .map(|e| {
+                            if let EngineEvent::Fill { taker_fee_quote_atoms, .. } = e {
+                                taker_fee_quote_atoms.0
+                            } else {
+                                0
+                            }
+                        })
                         .sum();
                     assert_eq!(fees, outcome.taker_fee_quote_atoms.0, "per-fill fees sum to the order's fee");
                 }
@@ -141,14 +161,26 @@ fn run(ops: Vec<Op>) {
                     .collect();
                 match mine.get(pick) {
                     Some(&(side, id)) => {
-                        engine::cancel_order(&mut book, &PARAMS, trader as u32, side, id, &mut |e| events.push(e))
-                            .expect("own order cancels");
+                        engine::cancel_order(&mut book, &PARAMS, trader as u32, side, id, &mut |e| {
+                            events.push(e)
+                        })
+                        .expect("own order cancels");
                         true
                     }
-                    None => engine::cancel_order(&mut book, &PARAMS, trader as u32, Side::Bid, u64::MAX, &mut |e| events.push(e)).is_ok(),
+                    None => engine::cancel_order(
+                        &mut book,
+                        &PARAMS,
+                        trader as u32,
+                        Side::Bid,
+                        u64::MAX,
+                        &mut |e| events.push(e),
+                    )
+                    .is_ok(),
                 }
             }
-            Op::CancelAll { trader } => engine::cancel_all(&mut book, &PARAMS, trader as u32, &mut |e| events.push(e)).is_ok(),
+            Op::CancelAll { trader } => {
+                engine::cancel_all(&mut book, &PARAMS, trader as u32, &mut |e| events.push(e)).is_ok()
+            }
             Op::Withdraw { trader, base, quote } => {
                 let ok = book.withdraw(trader as u32, BaseAtoms(base), QuoteAtoms(quote)).is_ok();
                 if ok {
@@ -194,7 +226,10 @@ proptest! {
 fn generated_flows_exercise_the_engine() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::{Config, TestRng, TestRunner};
-    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(Config::default().rng_algorithm));
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::deterministic_rng(Config::default().rng_algorithm),
+    );
     let (mut fills, mut rests, mut cancels, mut errors) = (0, 0, 0, std::collections::HashSet::new());
     for _ in 0..64 {
         let ops = prop::collection::vec(op(), 60..120).new_tree(&mut runner).unwrap().current();
@@ -208,7 +243,9 @@ fn generated_flows_exercise_the_engine() {
             if let Op::Place { trader, mut packet } = op {
                 packet.expiry_ts = if packet.expiry_ts == 0 { 0 } else { 1_000 + packet.expiry_ts };
                 let mut events = Vec::new();
-                match engine::place_order(&mut book, &PARAMS, trader as u32, &packet, 1_000, &mut |e| events.push(e)) {
+                match engine::place_order(&mut book, &PARAMS, trader as u32, &packet, 1_000, &mut |e| {
+                    events.push(e)
+                }) {
                     Ok(_) => {
                         for e in events {
                             match e {

@@ -4,8 +4,7 @@ use governance::Council;
 use crate::error::EnergyError;
 use crate::events::{RecIssued, RecRetired, RecTransferred};
 use crate::state::{
-    Certificate, CertificateStatus, EnergyConfig, Meter, MeterStatus, CONFIG_SEED, REC_SEED,
-    WH_PER_MWH,
+    Certificate, CertificateStatus, EnergyConfig, Meter, MeterStatus, CONFIG_SEED, REC_SEED, WH_PER_MWH,
 };
 
 #[derive(Accounts)]

@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
-use solana_instructions_sysvar as instructions_sysvar;
 use anchor_spl::token::{self, Mint, MintTo, Token, TokenAccount};
 use governance::Council;
+use solana_instructions_sysvar as instructions_sysvar;
 
 use crate::attestation::{reading_message, signed_message, SignatureRef};
 use crate::error::EnergyError;
@@ -71,10 +71,8 @@ pub fn handler(ctx: Context<SubmitReading>, reading: Reading, signature: Signatu
 
     if minted_wh > 0 {
         let config = &mut ctx.accounts.config;
-        config.total_minted_wh = config
-            .total_minted_wh
-            .checked_add(minted_wh)
-            .ok_or(EnergyError::Overflow)?;
+        config.total_minted_wh =
+            config.total_minted_wh.checked_add(minted_wh).ok_or(EnergyError::Overflow)?;
         let seeds: &[&[u8]] = &[CONFIG_SEED, &[config.bump]];
         token::mint_to(
             CpiContext::new_with_signer(

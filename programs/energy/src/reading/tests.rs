@@ -6,7 +6,8 @@ const RULES: ReadingRules = ReadingRules {
     max_staleness_secs: 86_400,
     max_wh_per_interval: 10_000,
 };
-const T0: i64 = 1_800_000_000 - 1_800_000_000 % 900;
+/// A multiple of the 900 s interval.
+const T0: i64 = 1_800_000_000;
 
 fn reading(start: i64, produced: u64, consumed: u64) -> Reading {
     Reading { interval_start_ts: start, produced_wh: produced, consumed_wh: consumed }
@@ -16,7 +17,8 @@ fn after(r: &Reading) -> Cursor {
     Cursor::advanced(r)
 }
 
-const FRESH: Cursor = Cursor { has_reading: false, last_interval_start_ts: 0, last_produced_wh: 0, last_consumed_wh: 0 };
+const FRESH: Cursor =
+    Cursor { has_reading: false, last_interval_start_ts: 0, last_produced_wh: 0, last_consumed_wh: 0 };
 
 #[test]
 fn first_reading_sets_baseline_and_mints_nothing() {
@@ -51,12 +53,21 @@ fn replay_and_out_of_order_are_distinct_errors() {
 fn future_stale_and_misaligned_readings_are_rejected() {
     let now = T0 + 900;
     // Interval [T0+900, T0+1800) ends 900 s from now: beyond the 60 s skew allowance.
-    assert_eq!(surplus_to_mint(&RULES, &FRESH, &reading(T0 + 900, 0, 0), now), Err(EnergyError::ReadingFromFuture));
+    assert_eq!(
+        surplus_to_mint(&RULES, &FRESH, &reading(T0 + 900, 0, 0), now),
+        Err(EnergyError::ReadingFromFuture)
+    );
     // Within the skew allowance is fine.
     assert_eq!(surplus_to_mint(&RULES, &FRESH, &reading(T0 + 900, 0, 0), T0 + 1_750), Ok(0));
     let stale_now = T0 + 900 + 86_400 + 1;
-    assert_eq!(surplus_to_mint(&RULES, &FRESH, &reading(T0, 0, 0), stale_now), Err(EnergyError::ReadingStale));
-    assert_eq!(surplus_to_mint(&RULES, &FRESH, &reading(T0 + 1, 0, 0), now), Err(EnergyError::MisalignedInterval));
+    assert_eq!(
+        surplus_to_mint(&RULES, &FRESH, &reading(T0, 0, 0), stale_now),
+        Err(EnergyError::ReadingStale)
+    );
+    assert_eq!(
+        surplus_to_mint(&RULES, &FRESH, &reading(T0 + 1, 0, 0), now),
+        Err(EnergyError::MisalignedInterval)
+    );
     assert_eq!(surplus_to_mint(&RULES, &FRESH, &reading(-900, 0, 0), now), Err(EnergyError::ReadingStale));
 }
 
@@ -64,15 +75,24 @@ fn future_stale_and_misaligned_readings_are_rejected() {
 fn counters_may_not_go_backwards() {
     let cursor = after(&reading(T0, 5_000, 5_000));
     let now = T0 + 1_800;
-    assert_eq!(surplus_to_mint(&RULES, &cursor, &reading(T0 + 900, 4_999, 5_000), now), Err(EnergyError::CounterRegression));
-    assert_eq!(surplus_to_mint(&RULES, &cursor, &reading(T0 + 900, 5_000, 4_999), now), Err(EnergyError::CounterRegression));
+    assert_eq!(
+        surplus_to_mint(&RULES, &cursor, &reading(T0 + 900, 4_999, 5_000), now),
+        Err(EnergyError::CounterRegression)
+    );
+    assert_eq!(
+        surplus_to_mint(&RULES, &cursor, &reading(T0 + 900, 5_000, 4_999), now),
+        Err(EnergyError::CounterRegression)
+    );
 }
 
 #[test]
 fn production_cap_scales_with_elapsed_intervals() {
     let cursor = after(&reading(T0, 0, 0));
     let now = T0 + 10 * 900;
-    assert_eq!(surplus_to_mint(&RULES, &cursor, &reading(T0 + 900, 10_001, 0), now), Err(EnergyError::ImplausibleProduction));
+    assert_eq!(
+        surplus_to_mint(&RULES, &cursor, &reading(T0 + 900, 10_001, 0), now),
+        Err(EnergyError::ImplausibleProduction)
+    );
     assert_eq!(surplus_to_mint(&RULES, &cursor, &reading(T0 + 900, 10_000, 0), now), Ok(10_000));
     // Offline for three intervals: three intervals' worth is plausible.
     assert_eq!(surplus_to_mint(&RULES, &cursor, &reading(T0 + 3 * 900, 30_000, 0), now), Ok(30_000));

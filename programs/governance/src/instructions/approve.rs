@@ -17,9 +17,7 @@ pub fn handler(ctx: Context<Approve>) -> Result<()> {
     let council = ctx.accounts.council.load()?;
     let proposal = &mut ctx.accounts.proposal;
     proposal.ensure_live(&council, Clock::get()?.unix_timestamp)?;
-    let member = council
-        .member_index(ctx.accounts.member.key)
-        .ok_or(GovernanceError::NotMember)?;
+    let member = council.member_index(ctx.accounts.member.key).ok_or(GovernanceError::NotMember)?;
     let bit = 1u16 << member;
     require!(proposal.approvals & bit == 0, GovernanceError::AlreadyApproved);
     proposal.approvals |= bit;

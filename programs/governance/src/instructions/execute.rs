@@ -21,9 +21,7 @@ pub struct Execute<'info> {
 pub fn handler<'info>(ctx: Context<'info, Execute<'info>>) -> Result<()> {
     let bump = {
         let council = ctx.accounts.council.load()?;
-        ctx.accounts
-            .proposal
-            .ensure_live(&council, Clock::get()?.unix_timestamp)?;
+        ctx.accounts.proposal.ensure_live(&council, Clock::get()?.unix_timestamp)?;
         require!(
             ctx.accounts.proposal.approval_count() >= council.threshold,
             GovernanceError::ThresholdNotMet
@@ -38,9 +36,7 @@ pub fn handler<'info>(ctx: Context<'info, Execute<'info>>) -> Result<()> {
             && proposed.data.starts_with(crate::instruction::Execute::DISCRIMINATOR)),
         GovernanceError::RecursiveExecute
     );
-    let (program, accounts) = remaining
-        .split_first()
-        .ok_or(GovernanceError::AccountsMismatch)?;
+    let (program, accounts) = remaining.split_first().ok_or(GovernanceError::AccountsMismatch)?;
     require!(
         program.key == &proposed.program_id && accounts.len() == proposed.accounts.len(),
         GovernanceError::AccountsMismatch
@@ -54,11 +50,8 @@ pub fn handler<'info>(ctx: Context<'info, Execute<'info>>) -> Result<()> {
             is_writable: meta.is_writable,
         });
     }
-    let instruction = Instruction {
-        program_id: proposed.program_id,
-        accounts: metas,
-        data: proposed.data.clone(),
-    };
+    let instruction =
+        Instruction { program_id: proposed.program_id, accounts: metas, data: proposed.data.clone() };
 
     // Mark executed and persist it before the CPI, so nothing the CPI does can execute
     // this proposal a second time.

@@ -3,8 +3,8 @@ use anchor_lang::prelude::*;
 use crate::error::GovernanceError;
 use crate::events::ProposalCreated;
 use crate::state::{
-    Council, Proposal, ProposedInstruction, COUNCIL_SEED, MAX_PROPOSAL_ACCOUNTS,
-    MAX_PROPOSAL_DATA, PROPOSAL_SEED,
+    Council, Proposal, ProposedInstruction, COUNCIL_SEED, MAX_PROPOSAL_ACCOUNTS, MAX_PROPOSAL_DATA,
+    PROPOSAL_SEED,
 };
 
 pub const DEFAULT_PROPOSAL_LIFETIME_SECS: u32 = 7 * 24 * 3600;
@@ -35,8 +35,7 @@ pub fn handler(
     expires_in_secs: u32,
 ) -> Result<()> {
     require!(
-        instruction.accounts.len() <= MAX_PROPOSAL_ACCOUNTS
-            && instruction.data.len() <= MAX_PROPOSAL_DATA,
+        instruction.accounts.len() <= MAX_PROPOSAL_ACCOUNTS && instruction.data.len() <= MAX_PROPOSAL_DATA,
         GovernanceError::ProposalTooLarge
     );
     let lifetime = match expires_in_secs {
@@ -47,9 +46,7 @@ pub fn handler(
     let mut council = ctx.accounts.council.load_mut()?;
     // The index is an argument only so the PDA can be derived from it; it must be the next one.
     require_eq!(index, council.proposal_count, GovernanceError::AccountsMismatch);
-    let member = council
-        .member_index(ctx.accounts.proposer.key)
-        .ok_or(GovernanceError::NotMember)?;
+    let member = council.member_index(ctx.accounts.proposer.key).ok_or(GovernanceError::NotMember)?;
     council.proposal_count = index.checked_add(1).ok_or(GovernanceError::Overflow)?;
 
     let proposal = &mut ctx.accounts.proposal;
@@ -59,9 +56,7 @@ pub fn handler(
     proposal.approvals = 1 << member;
     proposal.executed = false;
     proposal.created_at = now;
-    proposal.expires_at = now
-        .checked_add(i64::from(lifetime))
-        .ok_or(GovernanceError::Overflow)?;
+    proposal.expires_at = now.checked_add(i64::from(lifetime)).ok_or(GovernanceError::Overflow)?;
     proposal.bump = ctx.bumps.proposal;
     crate::events::emit(ProposalCreated {
         index,

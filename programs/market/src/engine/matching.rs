@@ -18,7 +18,14 @@ pub enum CancelReason {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EngineEvent {
-    Placed { order_id: u64, seat: u32, side: Side, price: Ticks, lots: BaseLots, client_order_id: u64 },
+    Placed {
+        order_id: u64,
+        seat: u32,
+        side: Side,
+        price: Ticks,
+        lots: BaseLots,
+        client_order_id: u64,
+    },
     Fill {
         maker_seat: u32,
         taker_seat: u32,
@@ -32,7 +39,15 @@ pub enum EngineEvent {
         taker_fee_quote_atoms: QuoteAtoms,
     },
     /// `lots` is the size canceled (for a self-trade decrement, only the overlap).
-    Canceled { order_id: u64, seat: u32, side: Side, price: Ticks, lots: BaseLots, client_order_id: u64, reason: CancelReason },
+    Canceled {
+        order_id: u64,
+        seat: u32,
+        side: Side,
+        price: Ticks,
+        lots: BaseLots,
+        client_order_id: u64,
+        reason: CancelReason,
+    },
 }
 
 /// Returned by `place_order` (and by the instruction, as return data).
@@ -258,7 +273,11 @@ pub fn place_order(
                 shrink_best(book, side.opposite(), lots);
             }
             Step::RemoveExpired | Step::CancelOwn => {
-                let reason = if matches!(step, Step::RemoveExpired) { CancelReason::Expired } else { CancelReason::SelfTrade };
+                let reason = if matches!(step, Step::RemoveExpired) {
+                    CancelReason::Expired
+                } else {
+                    CancelReason::SelfTrade
+                };
                 let maker = book.side_mut(side.opposite()).pop_best().ok_or(EngineError::OrderNotFound)?;
                 unlock(book, params, side.opposite(), &maker, maker.lots)?;
                 on_event(canceled(&maker, side.opposite(), maker.lots, reason));
@@ -285,7 +304,8 @@ pub fn place_order(
             t.quote_free = t.quote_free.checked_add(proceeds).ok_or(EngineError::Overflow)?;
         }
     }
-    book.fees_accrued_quote_atoms = book.fees_accrued_quote_atoms.checked_add(fee.0).ok_or(EngineError::Overflow)?;
+    book.fees_accrued_quote_atoms =
+        book.fees_accrued_quote_atoms.checked_add(fee.0).ok_or(EngineError::Overflow)?;
 
     let order = Order {
         order_id,
@@ -300,7 +320,8 @@ pub fn place_order(
         let t = book.seat_mut(seat)?;
         match side {
             Side::Bid => {
-                t.quote_free = t.quote_free.checked_sub(rest_quote.0).ok_or(EngineError::InsufficientFunds)?;
+                t.quote_free =
+                    t.quote_free.checked_sub(rest_quote.0).ok_or(EngineError::InsufficientFunds)?;
                 t.quote_locked = t.quote_locked.checked_add(rest_quote.0).ok_or(EngineError::Overflow)?;
             }
             Side::Ask => {
@@ -318,7 +339,12 @@ pub fn place_order(
             client_order_id: packet.client_order_id,
         });
     } else if plan.remaining_lots > 0 {
-        on_event(canceled(&Order { lots: plan.remaining_lots, ..order }, side, plan.remaining_lots, remainder_reason));
+        on_event(canceled(
+            &Order { lots: plan.remaining_lots, ..order },
+            side,
+            plan.remaining_lots,
+            remainder_reason,
+        ));
     }
     Ok(PlaceOutcome {
         order_id,
@@ -341,7 +367,13 @@ fn shrink_best(book: &mut Book, side: Side, lots: u64) {
 }
 
 /// Returns the collateral behind `lots` of `order` to its seat's free balance.
-fn unlock(book: &mut Book, params: &MarketParams, side: Side, order: &Order, lots: u64) -> Result<(), EngineError> {
+fn unlock(
+    book: &mut Book,
+    params: &MarketParams,
+    side: Side,
+    order: &Order,
+    lots: u64,
+) -> Result<(), EngineError> {
     let s = book.seat_mut(order.seat)?;
     match side {
         Side::Bid => {

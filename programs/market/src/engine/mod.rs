@@ -20,7 +20,9 @@ mod tests;
 
 pub use book::{Book, BookSide, MAX_ORDERS_PER_SIDE, MAX_SEATS};
 pub use error::EngineError;
-pub use matching::{cancel_all, cancel_order, place_order, CancelReason, EngineEvent, PlaceOutcome, MAX_MATCH_LIMIT};
+pub use matching::{
+    cancel_all, cancel_order, place_order, CancelReason, EngineEvent, PlaceOutcome, MAX_MATCH_LIMIT,
+};
 pub use order::{Order, OrderPacket, OrderType, SelfTradeBehavior, Side};
 pub use seat::Seat;
 pub use units::{BaseAtoms, BaseLots, MarketParams, QuoteAtoms, Ticks};

@@ -2,7 +2,8 @@
 //! (tests/programs/tests/matching_props.rs).
 use super::*;
 
-const P: MarketParams = MarketParams { tick_size_quote_atoms: 10, lot_size_base_atoms: 100, taker_fee_bps: 25 };
+const P: MarketParams =
+    MarketParams { tick_size_quote_atoms: 10, lot_size_base_atoms: 100, taker_fee_bps: 25 };
 
 fn book_with(traders: u8) -> Box<Book> {
     let mut book: Box<Book> = bytemuck::zeroed_box();
@@ -27,7 +28,11 @@ fn packet(side: Side, order_type: OrderType, price: u64, lots: u64) -> OrderPack
     }
 }
 
-fn place(book: &mut Book, seat: u32, p: OrderPacket) -> Result<(PlaceOutcome, Vec<EngineEvent>), EngineError> {
+fn place(
+    book: &mut Book,
+    seat: u32,
+    p: OrderPacket,
+) -> Result<(PlaceOutcome, Vec<EngineEvent>), EngineError> {
     let mut events = Vec::new();
     place_order(book, &P, seat, &p, 100, &mut |e| events.push(e)).map(|o| (o, events))
 }
@@ -58,7 +63,13 @@ fn fee_shares_sum_exactly() {
     let (out, events) = place(&mut book, 3, packet(Side::Bid, OrderType::Limit, 33, 3)).unwrap();
     let shares: u64 = events
         .iter()
-        .filter_map(|e| if let EngineEvent::Fill { taker_fee_quote_atoms, .. } = e { Some(taker_fee_quote_atoms.0) } else { None })
+        .filter_map(|e| {
+            if let EngineEvent::Fill { taker_fee_quote_atoms, .. } = e {
+                Some(taker_fee_quote_atoms.0)
+            } else {
+                None
+            }
+        })
         .sum();
     assert_eq!(shares, out.taker_fee_quote_atoms.0);
     assert_eq!(book.fees_accrued_quote_atoms, shares);
@@ -80,7 +91,10 @@ fn failures_leave_the_book_untouched() {
         assert_eq!(place(&mut book, 1, p).unwrap_err(), err);
         assert!(bytemuck::bytes_of(before.as_ref()) == bytemuck::bytes_of(book.as_ref()));
     }
-    assert_eq!(place(&mut book, 0, packet(Side::Bid, OrderType::Limit, 100, 1)).unwrap_err(), EngineError::SelfTrade);
+    assert_eq!(
+        place(&mut book, 0, packet(Side::Bid, OrderType::Limit, 100, 1)).unwrap_err(),
+        EngineError::SelfTrade
+    );
     assert!(bytemuck::bytes_of(before.as_ref()) == bytemuck::bytes_of(book.as_ref()));
 }
 
@@ -90,7 +104,10 @@ fn book_full_and_seats_full() {
     for i in 0..MAX_ORDERS_PER_SIDE as u64 {
         place(&mut book, 0, packet(Side::Bid, OrderType::Limit, 1 + i % 7, 1)).unwrap();
     }
-    assert_eq!(place(&mut book, 0, packet(Side::Bid, OrderType::Limit, 1, 1)).unwrap_err(), EngineError::BookFull);
+    assert_eq!(
+        place(&mut book, 0, packet(Side::Bid, OrderType::Limit, 1, 1)).unwrap_err(),
+        EngineError::BookFull
+    );
     for t in 1..MAX_SEATS {
         let mut key = [0u8; 32];
         key[..8].copy_from_slice(&(t as u64).to_le_bytes());

@@ -58,10 +58,7 @@ pub fn quote_for(params: &MarketParams, price: Ticks, lots: BaseLots) -> Result<
 
 /// Base atoms in `lots`: exact.
 pub fn base_for(params: &MarketParams, lots: BaseLots) -> Result<BaseAtoms, EngineError> {
-    lots.0
-        .checked_mul(params.lot_size_base_atoms)
-        .map(BaseAtoms)
-        .ok_or(EngineError::Overflow)
+    lots.0.checked_mul(params.lot_size_base_atoms).map(BaseAtoms).ok_or(EngineError::Overflow)
 }
 
 /// Taker fee on `quote`, rounded up: the book never pays for rounding.

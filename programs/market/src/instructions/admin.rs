@@ -77,6 +77,10 @@ pub fn withdraw_fees(ctx: Context<WithdrawFees>, quote_atoms: u64) -> Result<()>
         ),
         quote_atoms,
     )?;
-    crate::events::emit(FeesWithdrawn { market: market_key, quote_atoms, destination: ctx.accounts.destination.key() });
+    crate::events::emit(FeesWithdrawn {
+        market: market_key,
+        quote_atoms,
+        destination: ctx.accounts.destination.key(),
+    });
     Ok(())
 }

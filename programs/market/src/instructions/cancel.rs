@@ -16,10 +16,7 @@ pub struct CancelOrders<'info> {
 pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id: u64) -> Result<()> {
     let market_key = ctx.accounts.market.key();
     let mut market = ctx.accounts.market.load_mut()?;
-    let seat = market
-        .book
-        .seat_of(seat, &ctx.accounts.trader.key().to_bytes())
-        .map_err(MarketError::from)?;
+    let seat = market.book.seat_of(seat, &ctx.accounts.trader.key().to_bytes()).map_err(MarketError::from)?;
     let mut events = EventBuffer::default();
     let params = market.header.params();
     engine::cancel_order(&mut market.book, &params, seat, side, order_id, &mut |e| events.push(e))
@@ -31,10 +28,7 @@ pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id:
 pub fn cancel_all(ctx: Context<CancelOrders>, seat: u32) -> Result<u32> {
     let market_key = ctx.accounts.market.key();
     let mut market = ctx.accounts.market.load_mut()?;
-    let seat = market
-        .book
-        .seat_of(seat, &ctx.accounts.trader.key().to_bytes())
-        .map_err(MarketError::from)?;
+    let seat = market.book.seat_of(seat, &ctx.accounts.trader.key().to_bytes()).map_err(MarketError::from)?;
     let mut events = EventBuffer::default();
     let params = market.header.params();
     let count = engine::cancel_all(&mut market.book, &params, seat, &mut |e| events.push(e))

@@ -40,10 +40,9 @@ pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms:
             .map_err(MarketError::from)?;
     }
     let a = &ctx.accounts;
-    for (amount, from, to) in [
-        (base_atoms, &a.trader_base, &a.base_vault),
-        (quote_atoms, &a.trader_quote, &a.quote_vault),
-    ] {
+    for (amount, from, to) in
+        [(base_atoms, &a.trader_base, &a.base_vault), (quote_atoms, &a.trader_quote, &a.quote_vault)]
+    {
         if amount > 0 {
             token::transfer(
                 CpiContext::new(
@@ -58,7 +57,12 @@ pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms:
             )?;
         }
     }
-    crate::events::emit(Deposited { market: a.market.key(), trader: a.trader.key(), base_atoms, quote_atoms });
+    crate::events::emit(Deposited {
+        market: a.market.key(),
+        trader: a.trader.key(),
+        base_atoms,
+        quote_atoms,
+    });
     Ok(())
 }
 
@@ -78,10 +82,9 @@ pub fn withdraw(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms
     };
     let seeds = super::vault_signer_seeds(&market_key, &bump);
     let a = &ctx.accounts;
-    for (amount, from, to) in [
-        (base_atoms, &a.base_vault, &a.trader_base),
-        (quote_atoms, &a.quote_vault, &a.trader_quote),
-    ] {
+    for (amount, from, to) in
+        [(base_atoms, &a.base_vault, &a.trader_base), (quote_atoms, &a.quote_vault, &a.trader_quote)]
+    {
         if amount > 0 {
             token::transfer(
                 CpiContext::new_with_signer(

@@ -59,23 +59,20 @@ fn reason_code(reason: CancelReason) -> u8 {
 /// trader keys here so that consumers never need the market's seat table.
 pub(crate) fn emit_engine_event(market_key: Pubkey, market: &Market, event: EngineEvent) {
     let trader = |seat: u32| {
-        market
-            .book
-            .seats
-            .get(seat as usize)
-            .map(|s| Pubkey::new_from_array(s.trader))
-            .unwrap_or_default()
+        market.book.seats.get(seat as usize).map(|s| Pubkey::new_from_array(s.trader)).unwrap_or_default()
     };
     match event {
-        EngineEvent::Placed { order_id, seat, side, price, lots, client_order_id } => crate::events::emit(OrderPlaced {
-            market: market_key,
-            order_id,
-            client_order_id,
-            trader: trader(seat),
-            side: side_code(side),
-            price_ticks: price.0,
-            lots: lots.0,
-        }),
+        EngineEvent::Placed { order_id, seat, side, price, lots, client_order_id } => {
+            crate::events::emit(OrderPlaced {
+                market: market_key,
+                order_id,
+                client_order_id,
+                trader: trader(seat),
+                side: side_code(side),
+                price_ticks: price.0,
+                lots: lots.0,
+            })
+        }
         EngineEvent::Fill {
             maker_seat,
             taker_seat,
@@ -98,15 +95,17 @@ pub(crate) fn emit_engine_event(market_key: Pubkey, market: &Market, event: Engi
             quote_atoms: quote_atoms.0,
             taker_fee_quote_atoms: taker_fee_quote_atoms.0,
         }),
-        EngineEvent::Canceled { order_id, seat, side, price, lots, client_order_id, reason } => crate::events::emit(OrderCanceled {
-            market: market_key,
-            order_id,
-            client_order_id,
-            trader: trader(seat),
-            side: side_code(side),
-            price_ticks: price.0,
-            lots: lots.0,
-            reason: reason_code(reason),
-        }),
+        EngineEvent::Canceled { order_id, seat, side, price, lots, client_order_id, reason } => {
+            crate::events::emit(OrderCanceled {
+                market: market_key,
+                order_id,
+                client_order_id,
+                trader: trader(seat),
+                side: side_code(side),
+                price_ticks: price.0,
+                lots: lots.0,
+                reason: reason_code(reason),
+            })
+        }
     }
 }
