@@ -1,10 +1,12 @@
 //! Attested minting and certificates, and every forgery, replay and shortcut that must fail.
 use anchor_lang::error::ErrorCode as AnchorError;
+use anchor_lang::prelude::Pubkey;
 use energy::error::EnergyError;
 use energy::events::{ReadingAccepted, RecRetired};
 use energy::reading::Reading;
 use energy::state::{Certificate, CertificateStatus, EnergyConfig, Meter, MeterStatus};
 use gridtokenx_program_tests::*;
+use solana_instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_program_test::BanksClientError;
 use solana_signer::Signer;
@@ -19,7 +21,7 @@ fn reading(k: i64, produced_wh: u64, consumed_wh: u64) -> Reading {
 
 /// A world with one registered meter whose baseline (interval 0) is accepted, and the
 /// clock inside interval 5.
-async fn metered_world() -> (World, Keypair, anchor_lang::prelude::Pubkey) {
+async fn metered_world() -> (World, Keypair, Pubkey) {
     let mut world = World::new().await;
     let owner = Keypair::new();
     world.airdrop(&owner.pubkey(), 1_000_000_000).await;
@@ -96,15 +98,26 @@ async fn future_stale_misaligned_and_implausible_readings_are_rejected() {
 async fn submit_signed(
     world: &mut World,
     signer: &Keypair,
-    oracle: &anchor_lang::prelude::Pubkey,
-    meter: &anchor_lang::prelude::Pubkey,
+    oracle: &Pubkey,
+    meter: &Pubkey,
     owner: &Keypair,
     r: Reading,
-    program_id: &anchor_lang::prelude::Pubkey,
+    program_id: &Pubkey,
     cluster: &[u8; 32],
 ) -> TxResult {
     let ixs = World::signed_reading_ixs(signer, oracle, meter, &owner.pubkey(), r, program_id, cluster);
     world.send_unsigned(&ixs).await
+}
+
+/// [verify, submit] for `r`, correctly signed by the world's oracle.
+fn oracle_signed(world: &World, meter: &Pubkey, owner: &Keypair, r: Reading) -> [Instruction; 2] {
+    let oracle = &world.oracle;
+    World::signed_reading_ixs(oracle, &oracle.pubkey(), meter, &owner.pubkey(), r, &energy::ID, &CLUSTER_TAG)
+}
+
+/// Points every occurrence of account `from` in `ix` at `to`.
+fn swap_account(ix: &mut Instruction, from: Pubkey, to: Pubkey) {
+    ix.accounts.iter_mut().filter(|m| m.pubkey == from).for_each(|m| m.pubkey = to);
 }
 
 #[tokio::test]
@@ -114,15 +127,7 @@ async fn forged_and_misdirected_signatures_are_rejected() {
     let r = reading(1, 12_000, 2_000);
 
     // A signature that does not verify: the precompile fails the whole transaction.
-    let mut ixs = World::signed_reading_ixs(
-        &oracle,
-        &oracle.pubkey(),
-        &meter,
-        &owner.pubkey(),
-        r,
-        &energy::ID,
-        &CLUSTER_TAG,
-    );
+    let mut ixs = oracle_signed(&world, &meter, &owner, r);
     let last = ixs[0].data.len() - 1;
     ixs[0].data[last] ^= 1;
     let forged = world.send_unsigned(&ixs).await;
@@ -152,7 +157,7 @@ async fn forged_and_misdirected_signatures_are_rejected() {
     assert_error(res, AnchorError::AccountNotInitialized);
 
     // The registered oracle's signature, but for another program or another cluster.
-    let other_program = anchor_lang::prelude::Pubkey::new_unique();
+    let other_program = Pubkey::new_unique();
     let res =
         submit_signed(&mut world, &oracle, &oracle.pubkey(), &meter, &owner, r, &other_program, &CLUSTER_TAG)
             .await;
@@ -162,15 +167,7 @@ async fn forged_and_misdirected_signatures_are_rejected() {
     assert_error(res, EnergyError::MessageMismatch);
 
     // The oracle signed one reading; the submitter claims another.
-    let mut ixs = World::signed_reading_ixs(
-        &oracle,
-        &oracle.pubkey(),
-        &meter,
-        &owner.pubkey(),
-        r,
-        &energy::ID,
-        &CLUSTER_TAG,
-    );
+    let mut ixs = oracle_signed(&world, &meter, &owner, r);
     let inflated = Reading { produced_wh: 60_000, ..r };
     ixs[1] = energy::client::submit_reading(
         meter,
@@ -193,15 +190,7 @@ async fn forged_and_misdirected_signatures_are_rejected() {
 
     // A verify instruction whose offsets point at "instruction 0" explicitly instead of
     // "this instruction": it verifies, but we only trust data the precompile read in place.
-    let mut ixs = World::signed_reading_ixs(
-        &oracle,
-        &oracle.pubkey(),
-        &meter,
-        &owner.pubkey(),
-        r,
-        &energy::ID,
-        &CLUSTER_TAG,
-    );
+    let mut ixs = oracle_signed(&world, &meter, &owner, r);
     for field in [1usize, 3, 6] {
         let at = 2 + 2 * field;
         ixs[0].data[at..at + 2].copy_from_slice(&0u16.to_le_bytes());
@@ -217,22 +206,8 @@ async fn surplus_goes_only_to_the_meter_owner() {
     let thief = Keypair::new();
     let mint = world.energy_mint;
     let thief_ata = world.ata(&thief.pubkey(), &mint).await;
-    let oracle = world.oracle.insecure_clone();
-    let mut ixs = World::signed_reading_ixs(
-        &oracle,
-        &oracle.pubkey(),
-        &meter,
-        &owner.pubkey(),
-        reading(1, 12_000, 2_000),
-        &energy::ID,
-        &CLUSTER_TAG,
-    );
-    let at = ixs[1]
-        .accounts
-        .iter()
-        .position(|m| m.pubkey == get_associated_token_address(&owner.pubkey(), &mint))
-        .unwrap();
-    ixs[1].accounts[at].pubkey = thief_ata;
+    let mut ixs = oracle_signed(&world, &meter, &owner, reading(1, 12_000, 2_000));
+    swap_account(&mut ixs[1], get_associated_token_address(&owner.pubkey(), &mint), thief_ata);
     assert_error(world.send_unsigned(&ixs).await, AnchorError::ConstraintTokenOwner);
 }
 
@@ -241,25 +216,10 @@ async fn fake_mint_is_rejected() {
     let (mut world, owner, meter) = metered_world().await;
     let fake_mint = world.quote_mint.pubkey();
     let fake_ata = world.ata(&owner.pubkey(), &fake_mint).await;
-    let oracle = world.oracle.insecure_clone();
-    let mut ixs = World::signed_reading_ixs(
-        &oracle,
-        &oracle.pubkey(),
-        &meter,
-        &owner.pubkey(),
-        reading(1, 12_000, 2_000),
-        &energy::ID,
-        &CLUSTER_TAG,
-    );
+    let mut ixs = oracle_signed(&world, &meter, &owner, reading(1, 12_000, 2_000));
     let energy_mint = world.energy_mint;
-    let real_ata = get_associated_token_address(&owner.pubkey(), &energy_mint);
-    for meta in ixs[1].accounts.iter_mut() {
-        if meta.pubkey == energy_mint {
-            meta.pubkey = fake_mint;
-        } else if meta.pubkey == real_ata {
-            meta.pubkey = fake_ata;
-        }
-    }
+    swap_account(&mut ixs[1], get_associated_token_address(&owner.pubkey(), &energy_mint), fake_ata);
+    swap_account(&mut ixs[1], energy_mint, fake_mint);
     assert_error(world.send_unsigned(&ixs).await, AnchorError::ConstraintHasOne);
 }
 
@@ -350,7 +310,7 @@ async fn certificates_are_issued_once_transferred_and_retired() {
     let stale_owner = energy::client::retire_rec(owner.pubkey(), cert_key, owner.pubkey());
     assert_error(world.send(&[stale_owner], &[&owner]).await, EnergyError::NotOwner);
 
-    let beneficiary = anchor_lang::prelude::Pubkey::new_unique();
+    let beneficiary = Pubkey::new_unique();
     let outcome =
         world.process(&[energy::client::retire_rec(buyer.pubkey(), cert_key, beneficiary)], &[&buyer]).await;
     outcome.result.unwrap();

@@ -1,4 +1,5 @@
-use bytemuck::{Pod, Zeroable};
+use anchor_lang::prelude::zero_copy;
+use bytemuck::Zeroable;
 
 use super::order::{Order, Side};
 use super::seat::Seat;
@@ -9,8 +10,7 @@ pub const MAX_ORDERS_PER_SIDE: usize = 256;
 
 /// One side of the book, sorted so that the best order is last: bids by ascending price,
 /// asks by descending price, and within one price the oldest order last (time priority).
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
+#[zero_copy]
 pub struct BookSide {
     pub len: u64,
     pub orders: [Order; MAX_ORDERS_PER_SIDE],
@@ -71,8 +71,7 @@ impl BookSide {
 }
 
 /// Everything matching needs: seats and both sides. Embedded in the market account.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
+#[zero_copy]
 pub struct Book {
     pub next_order_id: u64,
     pub fees_accrued_quote_atoms: u64,

@@ -83,6 +83,18 @@ struct Plan {
 }
 
 impl Plan {
+    /// Nothing matched yet: the whole order remains.
+    fn unmatched(lots: u64) -> Plan {
+        Plan {
+            steps: [Step::None; MAX_MATCH_LIMIT as usize],
+            step_count: 0,
+            filled_lots: 0,
+            remaining_lots: lots,
+            quote_traded: 0,
+            limit_hit: false,
+        }
+    }
+
     fn push(&mut self, step: Step) {
         // Bounded by construction: one step per touched order, at most MAX_MATCH_LIMIT.
         if let Some(slot) = self.steps.get_mut(self.step_count) {
@@ -100,14 +112,7 @@ fn plan_matches(
     now_ts: i64,
 ) -> Result<Plan, EngineError> {
     let limit = usize::from(packet.match_limit.min(MAX_MATCH_LIMIT));
-    let mut plan = Plan {
-        steps: [Step::None; MAX_MATCH_LIMIT as usize],
-        step_count: 0,
-        filled_lots: 0,
-        remaining_lots: packet.lots.0,
-        quote_traded: 0,
-        limit_hit: false,
-    };
+    let mut plan = Plan::unmatched(packet.lots.0);
     let resting = book.side(packet.side.opposite()).live();
     let mut next = resting.len();
     while plan.remaining_lots > 0 && next > 0 {
@@ -189,14 +194,7 @@ pub fn place_order(
                 return Err(EngineError::PostOnlyWouldCross);
             }
         }
-        Plan {
-            steps: [Step::None; MAX_MATCH_LIMIT as usize],
-            step_count: 0,
-            filled_lots: 0,
-            remaining_lots: packet.lots.0,
-            quote_traded: 0,
-            limit_hit: false,
-        }
+        Plan::unmatched(packet.lots.0)
     } else {
         plan_matches(book, params, seat, packet, now_ts)?
     };

@@ -1,11 +1,12 @@
+use anchor_lang::prelude::zero_copy;
 use anchor_lang::prelude::{AnchorDeserialize, AnchorSerialize};
-use bytemuck::{Pod, Zeroable};
 
 use super::units::{BaseLots, Ticks};
 
-/// A resting order. 48 bytes, no padding, so the book can be zero-copy.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+/// A resting order. 48 bytes, no padding, so the book can be zero-copy (`#[zero_copy]` is
+/// `repr(C)` + Pod; the attribute also describes the type in the IDL).
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Order {
     pub order_id: u64,
     pub client_order_id: u64,

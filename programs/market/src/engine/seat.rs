@@ -1,11 +1,12 @@
-use bytemuck::{Pod, Zeroable};
+use anchor_lang::prelude::zero_copy;
+use bytemuck::Zeroable;
 
 use super::units::{BaseAtoms, QuoteAtoms};
 use super::{Book, EngineError};
 
 /// A trader's balances inside one market. `trader` all zero marks a free slot.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Seat {
     pub trader: [u8; 32],
     pub base_free: u64,
