@@ -182,13 +182,18 @@ impl World {
         }
         let tx = Transaction::new_signed_with_payer(ixs, Some(&payer), &all, blockhash);
         match self.ctx.banks_client.process_transaction_with_metadata(tx).await {
+            // No metadata means the transaction was refused before execution (e.g. an
+            // unfunded fee payer); the result says why.
             Ok(outcome) => {
-                let meta = outcome.metadata.unwrap_or_else(|| panic!("no metadata: {:?}", outcome.result));
-                TxOutcome {
-                    result: outcome.result.map_err(BanksClientError::TransactionError),
-                    logs: meta.log_messages,
-                    return_data: meta.return_data.map(|r| r.data).unwrap_or_default(),
-                    compute_units: meta.compute_units_consumed,
+                let result = outcome.result.map_err(BanksClientError::TransactionError);
+                match outcome.metadata {
+                    Some(meta) => TxOutcome {
+                        result,
+                        logs: meta.log_messages,
+                        return_data: meta.return_data.map(|r| r.data).unwrap_or_default(),
+                        compute_units: meta.compute_units_consumed,
+                    },
+                    None => TxOutcome { result, logs: vec![], return_data: vec![], compute_units: 0 },
                 }
             }
             Err(err) => TxOutcome { result: Err(err), logs: vec![], return_data: vec![], compute_units: 0 },
