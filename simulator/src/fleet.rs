@@ -72,9 +72,12 @@ pub struct IntervalReadings {
 impl Fleet {
     pub fn new(config: FleetConfig) -> Fleet {
         let mut setup_rng = ChaCha8Rng::seed_from_u64(config.seed);
-        let meters: Vec<SimMeter> = (0..config.meters).map(|i| make_meter(&config, i, &mut setup_rng)).collect();
+        let meters: Vec<SimMeter> =
+            (0..config.meters).map(|i| make_meter(&config, i, &mut setup_rng)).collect();
         let meter_rngs = (0..config.meters)
-            .map(|i| ChaCha8Rng::seed_from_u64(config.seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+            .map(|i| {
+                ChaCha8Rng::seed_from_u64(config.seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            })
             .collect();
         let interval = i64::from(config.interval_s.max(1));
         Fleet {
@@ -99,7 +102,11 @@ impl Fleet {
                 self.weather = self.weather_override.unwrap_or_else(|| self.weather.next(&mut self.sky_rng));
             }
             let dt = (end - t).min(i64::from(step));
-            let at = Instant { unix_s: t, latitude_deg: self.config.latitude_deg, longitude_deg: self.config.longitude_deg };
+            let at = Instant {
+                unix_s: t,
+                latitude_deg: self.config.latitude_deg,
+                longitude_deg: self.config.longitude_deg,
+            };
             // Each meter's clouds vary a little around the regional weather.
             for (meter, rng) in self.meters.iter_mut().zip(&mut self.meter_rngs) {
                 let clearness = (self.weather.clearness() * (0.9 + 0.2 * rng.random::<f64>())).min(1.0);

@@ -13,5 +13,6 @@ pub mod fleet;
 pub mod meter;
 pub mod model;
 pub mod oracle;
+pub mod telemetry;
 
 pub use energy::reading::Reading;

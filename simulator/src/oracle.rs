@@ -42,11 +42,18 @@ impl Oracle {
     }
 
     /// Loads the operator's key; there is deliberately no built-in default key.
-    pub fn from_file(path: &Path, program_id: Pubkey, cluster_tag: [u8; 32]) -> Result<Oracle, OracleKeyError> {
+    pub fn from_file(
+        path: &Path,
+        program_id: Pubkey,
+        cluster_tag: [u8; 32],
+    ) -> Result<Oracle, OracleKeyError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| OracleKeyError::Read { path: shown.clone(), source })?;
-        let bytes: Vec<u8> = serde_json::from_str(&text).map_err(|_| OracleKeyError::Format { path: shown.clone() })?;
-        let keypair = Keypair::try_from(bytes.as_slice()).map_err(|_| OracleKeyError::Format { path: shown })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| OracleKeyError::Read { path: shown.clone(), source })?;
+        let bytes: Vec<u8> =
+            serde_json::from_str(&text).map_err(|_| OracleKeyError::Format { path: shown.clone() })?;
+        let keypair =
+            Keypair::try_from(bytes.as_slice()).map_err(|_| OracleKeyError::Format { path: shown })?;
         Ok(Oracle::new(keypair, program_id, cluster_tag))
     }
 

@@ -55,7 +55,11 @@ fn energy_balances_over_a_day() {
         let grid = m.exported_wh - m.imported_wh;
         let devices = m.generated_wh - m.used_wh;
         match m.battery {
-            None => assert!((grid - devices).abs() < 1e-6 * m.used_wh.max(1.0), "{:?}: {grid} vs {devices}", m.kind),
+            None => assert!(
+                (grid - devices).abs() < 1e-6 * m.used_wh.max(1.0),
+                "{:?}: {grid} vs {devices}",
+                m.kind
+            ),
             // The battery stores the difference, minus conversion losses (≤ 10 % round trip).
             Some(b) => {
                 let stored = b.soc_wh - soc0;
@@ -93,7 +97,7 @@ proptest! {
             let grid_w = b.absorb(net_w, dt_s);
             prop_assert!(b.soc_wh >= 0.0 && b.soc_wh <= capacity_wh + 1e-9);
             let battery_w = net_w - grid_w; // + charging, − discharging
-            prop_assert!(battery_w <= 5_000.0 + 1e-9 && battery_w >= -4_000.0 - 1e-9);
+            prop_assert!((-4_000.0 - 1e-9..=5_000.0 + 1e-9).contains(&battery_w));
             // It only ever reduces what the grid sees, never reverses it.
             prop_assert!(grid_w.abs() <= net_w.abs() + 1e-9 && grid_w * net_w >= 0.0);
             if net_w > 0.0 { prop_assert!(b.soc_wh >= before - 1e-9) } else { prop_assert!(b.soc_wh <= before + 1e-9) }
@@ -102,7 +106,8 @@ proptest! {
 }
 
 fn day_of_readings(seed: u64) -> Vec<Vec<(usize, energy::reading::Reading)>> {
-    let mut fleet = Fleet::new(FleetConfig { meters: 12, seed, start_unix_s: JAN_15, ..FleetConfig::default() });
+    let mut fleet =
+        Fleet::new(FleetConfig { meters: 12, seed, start_unix_s: JAN_15, ..FleetConfig::default() });
     (0..96).map(|_| fleet.advance_interval().readings).collect()
 }
 

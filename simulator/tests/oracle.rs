@@ -14,7 +14,10 @@ fn signatures_verify_over_the_programs_message() {
     let signed = oracle.sign(&meter, reading);
     assert_eq!(signed.oracle, oracle_key);
     assert!(signed.verifies());
-    assert_eq!(signed.message, energy::attestation::reading_message(&energy::ID, &[7; 32], &meter, &reading).to_vec());
+    assert_eq!(
+        signed.message,
+        energy::attestation::reading_message(&energy::ID, &[7; 32], &meter, &reading).to_vec()
+    );
 
     let mut tampered = signed.clone();
     let last = tampered.message.len() - 1;

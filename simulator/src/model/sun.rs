@@ -4,7 +4,8 @@ use super::Instant;
 /// Sun elevation above the horizon in degrees (negative at night). Cooper's declination
 /// and the hour-angle formula: accurate to about a degree, plenty for load profiles.
 pub fn elevation_deg(at: &Instant) -> f64 {
-    let declination = 23.44_f64.to_radians() * (2.0 * std::f64::consts::PI * (284.0 + at.day_of_year() as f64) / 365.0).sin();
+    let declination = 23.44_f64.to_radians()
+        * (2.0 * std::f64::consts::PI * (284.0 + at.day_of_year() as f64) / 365.0).sin();
     let hour_angle = (15.0 * (at.solar_hour() - 12.0)).to_radians();
     let lat = at.latitude_deg.to_radians();
     let sin_elevation = lat.sin() * declination.sin() + lat.cos() * declination.cos() * hour_angle.cos();

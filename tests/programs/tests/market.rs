@@ -463,8 +463,9 @@ async fn random_flow_through_the_program_conserves_vault_balances() {
             market::client::cancel_all(t.pubkey(), world.market, t.seat)
         } else {
             let side = if next(2) == 0 { Side::Bid } else { Side::Ask };
-            let order_type = [OrderType::Limit, OrderType::Limit, OrderType::ImmediateOrCancel, OrderType::PostOnly]
-                [next(4) as usize];
+            let order_type =
+                [OrderType::Limit, OrderType::Limit, OrderType::ImmediateOrCancel, OrderType::PostOnly]
+                    [next(4) as usize];
             let mut packet = order(side, order_type, 95 + next(11), 1 + next(8));
             packet.self_trade = SelfTradeBehavior::CancelResting;
             market::client::place_order(t.pubkey(), world.market, t.seat, packet, None)

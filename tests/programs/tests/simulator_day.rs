@@ -14,7 +14,8 @@ async fn a_simulated_morning_mints_exactly_the_metered_surplus() {
     let mut world = World::new().await;
     // 06:00–12:00 solar time in Bangkok, when rooftops start exporting.
     let start = T0 + 23 * 3_600;
-    let mut fleet = Fleet::new(FleetConfig { meters: 4, start_unix_s: start, seed: 11, ..FleetConfig::default() });
+    let mut fleet =
+        Fleet::new(FleetConfig { meters: 4, start_unix_s: start, seed: 11, ..FleetConfig::default() });
     let oracle = Oracle::new(world.oracle.insecure_clone(), energy::ID, CLUSTER_TAG);
 
     let mut owners = Vec::new();

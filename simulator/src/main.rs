@@ -1,0 +1,183 @@
+//! `gridtokenx-simulator run`: simulate a fleet offline, sign and emit its readings, and
+//! report what the chain would mint. (Posting to a cluster and Kafka join with localnet.)
+use std::io::Write;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use anchor_lang::prelude::Pubkey;
+use clap::{Parser, Subcommand};
+use energy::reading::{surplus_to_mint, Cursor};
+use energy::state::ReadingRules;
+use gridtokenx_simulator::fleet::{Fleet, FleetConfig, Mix};
+use gridtokenx_simulator::meter::MeterKind;
+use gridtokenx_simulator::oracle::Oracle;
+use gridtokenx_simulator::telemetry::MeterReadingV1;
+
+#[derive(Parser)]
+#[command(version, about = "GridTokenX smart-meter fleet simulator")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a fleet for a while and print a summary.
+    Run(RunArgs),
+}
+
+#[derive(Parser)]
+struct RunArgs {
+    /// Number of meters.
+    #[arg(long, default_value_t = 10)]
+    meters: usize,
+    /// Simulated time to cover, e.g. 24h, 90m, 7d.
+    #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
+    duration: std::time::Duration,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Simulated start (unix seconds), aligned down to the interval.
+    #[arg(long, default_value_t = 1_800_000_000)]
+    start: i64,
+    #[arg(long, default_value_t = 13.75)]
+    latitude: f64,
+    #[arg(long, default_value_t = 100.5)]
+    longitude: f64,
+    /// Meter mix as prosumer,consumer,hybrid weights.
+    #[arg(long, default_value = "0.5,0.3,0.2")]
+    mix: String,
+    /// The oracle's Solana keypair JSON file; without it readings are not signed.
+    #[arg(long)]
+    oracle_key: Option<PathBuf>,
+    /// Genesis hash (base58) of the cluster the readings are for.
+    #[arg(long, default_value = "11111111111111111111111111111111")]
+    cluster_tag: String,
+    /// The chain's production ceiling per meter and interval (Wh).
+    #[arg(long, default_value_t = 50_000)]
+    max_wh_per_interval: u64,
+    /// Write every reading as a JSON line (schema gridtokenx.meter-reading.v1); `-` for stdout.
+    #[arg(long)]
+    jsonl: Option<PathBuf>,
+}
+
+fn main() {
+    let Command::Run(args) = Cli::parse().command;
+    if let Err(message) = run(args) {
+        eprintln!("error: {message}");
+        std::process::exit(2);
+    }
+}
+
+fn run(args: RunArgs) -> Result<(), String> {
+    let weights: Vec<f64> = args
+        .mix
+        .split(',')
+        .map(|w| w.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("--mix {:?}: expected three numbers like 0.5,0.3,0.2", args.mix))?;
+    let [prosumer, consumer, hybrid] = weights[..] else {
+        return Err(format!("--mix {:?}: expected three weights (prosumer,consumer,hybrid)", args.mix));
+    };
+    let cluster_tag = Pubkey::from_str(&args.cluster_tag)
+        .map_err(|_| format!("--cluster-tag {:?} is not a base58 genesis hash", args.cluster_tag))?
+        .to_bytes();
+    let oracle = args
+        .oracle_key
+        .as_deref()
+        .map(|path| Oracle::from_file(path, energy::ID, cluster_tag))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let config = FleetConfig {
+        meters: args.meters,
+        mix: Mix { prosumer, consumer, hybrid },
+        latitude_deg: args.latitude,
+        longitude_deg: args.longitude,
+        start_unix_s: args.start,
+        seed: args.seed,
+        ..FleetConfig::default()
+    };
+    let rules = ReadingRules {
+        interval_secs: config.interval_s,
+        max_future_secs: 60,
+        max_staleness_secs: 86_400,
+        max_wh_per_interval: args.max_wh_per_interval,
+    };
+    let mut out: Option<Box<dyn Write>> = match args.jsonl.as_deref() {
+        None => None,
+        Some(p) if p.as_os_str() == "-" => Some(Box::new(std::io::stdout().lock())),
+        Some(p) => Some(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?,
+        ))),
+    };
+
+    let mut fleet = Fleet::new(config.clone());
+    let meter_addresses: Vec<Pubkey> =
+        fleet.meters.iter().map(|m| energy::client::meter_address(&m.meter_id)).collect();
+    let mut cursors = vec![None::<Cursor>; fleet.meters.len()];
+    let intervals = (args.duration.as_secs() / u64::from(config.interval_s)).max(1);
+    let (mut readings, mut mintable_wh, mut rejected) = (0u64, 0u64, 0u64);
+    let started = std::time::Instant::now();
+    for n in 1..=intervals {
+        let batch = fleet.advance_interval();
+        // The chain checks readings against its clock: here, just after the interval ends.
+        let now = batch.interval_start_ts + i64::from(config.interval_s) + 5;
+        for (i, reading) in &batch.readings {
+            readings += 1;
+            let cursor = cursors[*i].unwrap_or(Cursor {
+                has_reading: false,
+                last_interval_start_ts: 0,
+                last_produced_wh: 0,
+                last_consumed_wh: 0,
+            });
+            match surplus_to_mint(&rules, &cursor, reading, now) {
+                Ok(wh) => {
+                    mintable_wh += wh;
+                    cursors[*i] = Some(Cursor::advanced(reading));
+                }
+                Err(_) => rejected += 1,
+            }
+            if let Some(out) = out.as_mut() {
+                let meter = &fleet.meters[*i];
+                let signed = oracle.as_ref().map(|o| o.sign(&meter_addresses[*i], *reading));
+                let message = MeterReadingV1::new(
+                    &meter_addresses[*i],
+                    &meter.meter_id,
+                    meter.kind,
+                    reading,
+                    config.interval_s,
+                    fleet.weather,
+                    signed.as_ref(),
+                );
+                let line = serde_json::to_string(&message).map_err(|e| e.to_string())?;
+                writeln!(out, "{line}").map_err(|e| format!("writing readings: {e}"))?;
+            }
+        }
+        if n % (intervals / 10).max(1) == 0 || n == intervals {
+            eprintln!(
+                "[{:>3}%] simulated {} of {}, {readings} readings",
+                n * 100 / intervals,
+                humantime::format_duration(std::time::Duration::from_secs(n * u64::from(config.interval_s))),
+                humantime::format_duration(args.duration),
+            );
+        }
+    }
+    if let Some(mut out) = out {
+        out.flush().map_err(|e| format!("writing readings: {e}"))?;
+    }
+    let count = |k: MeterKind| fleet.meters.iter().filter(|m| m.kind == k).count();
+    let exported: f64 = fleet.meters.iter().map(|m| m.exported_wh).sum();
+    let imported: f64 = fleet.meters.iter().map(|m| m.imported_wh).sum();
+    eprintln!(
+        "\nmeters: {} ({} prosumer, {} consumer, {} hybrid)\nintervals: {intervals}, readings: {readings} ({} signed)\nexported {:.1} kWh, imported {:.1} kWh\nthe chain would mint {:.3} kWh; {rejected} readings would be rejected\nwall time {:.2?}",
+        fleet.meters.len(),
+        count(MeterKind::Prosumer),
+        count(MeterKind::Consumer),
+        count(MeterKind::Hybrid),
+        if oracle.is_some() { readings } else { 0 },
+        exported / 1_000.0,
+        imported / 1_000.0,
+        mintable_wh as f64 / 1_000.0,
+        started.elapsed(),
+    );
+    Ok(())
+}
