@@ -60,6 +60,10 @@ pub fn claim_seat(trader: Pubkey, market: Pubkey) -> Instruction {
     build(crate::accounts::ClaimSeat { trader, market }, crate::instruction::ClaimSeat {})
 }
 
+pub fn release_seat(trader: Pubkey, market: Pubkey, seat: u32) -> Instruction {
+    build(crate::accounts::ClaimSeat { trader, market }, crate::instruction::ReleaseSeat { seat })
+}
+
 /// Token accounts of the trader for the market's base and quote mints.
 #[derive(Clone, Copy, Debug)]
 pub struct TraderAccounts {

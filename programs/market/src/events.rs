@@ -27,6 +27,13 @@ pub struct SeatClaimed {
 }
 
 #[event]
+pub struct SeatReleased {
+    pub market: Pubkey,
+    pub trader: Pubkey,
+    pub seat: u32,
+}
+
+#[event]
 pub struct Deposited {
     pub market: Pubkey,
     pub trader: Pubkey,

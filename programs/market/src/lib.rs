@@ -49,6 +49,11 @@ pub mod market {
         instructions::seat::claim(ctx)
     }
 
+    /// Frees the trader's seat once it holds nothing and has no open orders.
+    pub fn release_seat(ctx: Context<ClaimSeat>, seat: u32) -> Result<()> {
+        instructions::seat::release(ctx, seat)
+    }
+
     pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
         instructions::funds::deposit(ctx, seat, base_atoms, quote_atoms)
     }

@@ -481,3 +481,17 @@ async fn random_flow_through_the_program_conserves_vault_balances() {
     assert!(m.book.fees_accrued_quote_atoms > 0, "some orders must have taken liquidity");
     assert_conserved(&mut world).await;
 }
+
+#[tokio::test]
+async fn seats_are_released_only_when_empty() {
+    let mut world = trading_world().await;
+    let trader = world.trader(0, 1_000).await;
+    let release = market::client::release_seat(trader.pubkey(), world.market, trader.seat);
+    assert_error(world.send(&[release.clone()], &[&trader.key]).await, MarketError::SeatNotEmpty);
+    let exit = market::client::withdraw(world.market, trader.accounts(), trader.seat, 0, 1_000);
+    world.send(&[exit, release], &[&trader.key]).await.expect("empty seat released");
+    let m = world.market_state().await;
+    assert_eq!(m.book.seats[trader.seat as usize].trader, [0; 32]);
+    let again = market::client::deposit(world.market, trader.accounts(), trader.seat, 0, 1);
+    assert_error(world.send(&[again], &[&trader.key]).await, MarketError::SeatMismatch);
+}

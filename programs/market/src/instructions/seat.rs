@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::error::MarketError;
-use crate::events::SeatClaimed;
+use crate::events::{SeatClaimed, SeatReleased};
 use crate::state::Market;
 
 #[derive(Accounts)]
@@ -19,4 +19,15 @@ pub fn claim(ctx: Context<ClaimSeat>) -> Result<u32> {
     let seat = market.book.claim_seat(trader.to_bytes()).map_err(MarketError::from)?;
     crate::events::emit(SeatClaimed { market: ctx.accounts.market.key(), trader, seat });
     Ok(seat)
+}
+
+/// Gives an empty seat (no balances, no orders) back to the market, so seats are not a
+/// one-way resource. Uses the same accounts as claim_seat.
+pub fn release(ctx: Context<ClaimSeat>, seat: u32) -> Result<()> {
+    let mut market = ctx.accounts.market.load_mut()?;
+    let trader = ctx.accounts.trader.key();
+    let seat = market.book.seat_of(seat, &trader.to_bytes()).map_err(MarketError::from)?;
+    market.book.release_seat(seat).map_err(MarketError::from)?;
+    crate::events::emit(SeatReleased { market: ctx.accounts.market.key(), trader, seat });
+    Ok(())
 }
