@@ -24,6 +24,11 @@ struct Cli {
 enum Command {
     /// Simulate a fleet for a while and print a summary.
     Run(RunArgs),
+    /// Write a new oracle keypair file (Solana JSON format) and print its public key.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Parser)]
@@ -61,11 +66,25 @@ struct RunArgs {
 }
 
 fn main() {
-    let Command::Run(args) = Cli::parse().command;
-    if let Err(message) = run(args) {
+    let result = match Cli::parse().command {
+        Command::Run(args) => run(args),
+        Command::Keygen { out } => keygen(&out),
+    };
+    if let Err(message) = result {
         eprintln!("error: {message}");
         std::process::exit(2);
     }
+}
+
+fn keygen(out: &std::path::Path) -> Result<(), String> {
+    if out.exists() {
+        return Err(format!("{} exists; refusing to overwrite a key", out.display()));
+    }
+    let keypair = solana_keypair::Keypair::new();
+    let json = serde_json::to_string(&keypair.to_bytes().to_vec()).map_err(|e| e.to_string())?;
+    std::fs::write(out, json).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!("{}", solana_signer::Signer::pubkey(&keypair));
+    Ok(())
 }
 
 fn run(args: RunArgs) -> Result<(), String> {

@@ -6,7 +6,6 @@ use std::str::FromStr;
 use anchor_lang::prelude::Pubkey;
 use energy::reading::Reading;
 use gridtokenx_simulator::telemetry::{MeterReadingV1, SCHEMA_V1};
-use solana_keypair::Keypair;
 use solana_signature::Signature;
 
 fn simulator() -> Command {
@@ -18,7 +17,12 @@ fn emits_signed_readings_in_the_v1_schema() {
     let dir = std::env::temp_dir().join(format!("gtx-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let key_path = dir.join("oracle.json");
-    std::fs::write(&key_path, serde_json::to_string(&Keypair::new().to_bytes().to_vec()).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&key_path);
+    let keygen = simulator().args(["keygen", "--out"]).arg(&key_path).output().unwrap();
+    assert!(keygen.status.success());
+    let printed = String::from_utf8(keygen.stdout).unwrap();
+    let again = simulator().args(["keygen", "--out"]).arg(&key_path).output().unwrap();
+    assert_eq!(again.status.code(), Some(2), "never overwrites a key");
 
     let out = simulator()
         .args(["run", "--meters", "3", "--duration", "2h", "--jsonl", "-", "--oracle-key"])
@@ -33,6 +37,7 @@ fn emits_signed_readings_in_the_v1_schema() {
         assert_eq!(msg.schema, SCHEMA_V1);
         let meter = Pubkey::from_str(&msg.meter).unwrap();
         let oracle = Pubkey::from_str(msg.oracle.as_deref().unwrap()).unwrap();
+        assert_eq!(oracle.to_string(), printed.trim());
         let signature = Signature::from_str(msg.signature.as_deref().unwrap()).unwrap();
         let reading = Reading {
             interval_start_ts: msg.interval_start_ts,
