@@ -21,7 +21,7 @@ async fn main() {
     println!("GridTokenX walkthrough: governance, attested minting and trading in a real SVM\n");
     let mut world = World::new().await;
     println!("1. Council of 3 (threshold 2) formed by the upgrade authority; via proposals it");
-    println!("   registered oracle {} and created market {}", world.oracle.pubkey(), world.market);
+    println!("   registered oracle {} and created market {}", world.keys.oracle.pubkey(), world.market);
 
     let prosumer = Keypair::new();
     world.airdrop(&prosumer.pubkey(), 1_000_000_000).await;

@@ -1,13 +1,12 @@
 //! Test harness for the GridTokenX programs in solana-program-test: our three programs
-//! run natively (processor mode) while the SPL Token and Associated Token programs run
-//! as the real SBF binaries bundled with program-test.
+//! run natively (processor mode, through `localnet::native`) while the SPL Token and
+//! Associated Token programs run as the real SBF binaries bundled with program-test.
 //!
 //! `World::new()` boots a complete deployment the way production does: upgrade
 //! authorities initialize governance and energy, and everything after that (oracles,
 //! markets) goes through council proposals.
 
 pub mod events;
-pub mod native_bridge;
 pub mod world;
 
 pub use events::decode_events;

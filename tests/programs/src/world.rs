@@ -1,13 +1,13 @@
-use anchor_lang::prelude::{AccountInfo, Pubkey};
-use anchor_lang::solana_program::bpf_loader_upgradeable::{self, UpgradeableLoaderState};
-use anchor_lang::solana_program::entrypoint::ProgramResult;
+use anchor_lang::prelude::Pubkey;
 use anchor_lang::AccountDeserialize;
 use energy::reading::Reading;
+use localnet::bootstrap;
+use localnet::keys::DeploymentKeys;
 use solana_account::Account;
 use solana_clock::Clock;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
-use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_program_test::{BanksClientError, ProgramTestContext};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use spl_associated_token_account_interface::address::get_associated_token_address;
@@ -16,75 +16,19 @@ use spl_associated_token_account_interface::instruction::create_associated_token
 /// A fixed start time, a multiple of the 900 s interval, so every test sees the same clock.
 pub const T0: i64 = 1_800_000_000;
 pub const CLUSTER_TAG: [u8; 32] = [0x6c; 32];
-pub const QUOTE_DECIMALS: u8 = 6;
-/// 1 lot = 1 kWh = 1000 energy atoms (Wh); 1 tick = 0.001 quote per kWh.
-pub const LOT_SIZE: u64 = 1_000;
-pub const TICK_SIZE: u64 = 1_000;
-pub const TAKER_FEE_BPS: u16 = 25;
+pub use bootstrap::{LOT_SIZE, QUOTE_DECIMALS, TAKER_FEE_BPS, TICK_SIZE};
 
 pub fn reading_rules() -> energy::state::ReadingRules {
-    energy::state::ReadingRules {
-        interval_secs: 900,
-        max_future_secs: 60,
-        max_staleness_secs: 86_400,
-        max_wh_per_interval: 50_000,
-    }
+    bootstrap::default_reading_rules()
 }
-
-// Anchor's entrypoints tie the accounts slice to the AccountInfo lifetime; program-test's
-// processor type does not. The runtime keeps both alive for the whole call.
-macro_rules! native_entry {
-    ($name:ident, $program:ident) => {
-        fn $name(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-            let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-            $program::entry(program_id, accounts, data)
-        }
-    };
-}
-native_entry!(governance_entry, governance);
-native_entry!(energy_entry, energy);
-native_entry!(market_entry, market);
 
 pub struct World {
     pub ctx: ProgramTestContext,
-    pub upgrade_authority: Keypair,
-    /// Council of three, threshold two.
-    pub members: Vec<Keypair>,
-    pub guardian: Keypair,
-    pub oracle: Keypair,
-    pub quote_mint: Keypair,
-    pub quote_mint_authority: Keypair,
+    /// Upgrade authority, council of three (threshold two), guardian, oracle, quote mint.
+    pub keys: DeploymentKeys,
     pub energy_mint: Pubkey,
     pub market: Pubkey,
     pub next_proposal: u64,
-}
-
-pub fn program_test(upgrade_authority: &Pubkey) -> ProgramTest {
-    let mut pt = ProgramTest::new("governance", governance::ID, processor!(governance_entry));
-    pt.add_program("energy", energy::ID, processor!(energy_entry));
-    pt.add_program("market", market::ID, processor!(market_entry));
-    pt.prefer_bpf(false);
-    for id in [governance::ID, energy::ID, market::ID] {
-        pt.add_account(
-            governance::client::program_data_address(&id),
-            program_data_account(upgrade_authority),
-        );
-    }
-    pt
-}
-
-/// Native programs have no ProgramData; we add the account the upgradeable loader would
-/// hold for a deployed program, which is what the initializers check.
-pub fn program_data_account(upgrade_authority: &Pubkey) -> Account {
-    let state =
-        UpgradeableLoaderState::ProgramData { slot: 0, upgrade_authority_address: Some(*upgrade_authority) };
-    Account {
-        lamports: 10_000_000,
-        data: bincode::serialize(&state).expect("serializable"),
-        owner: bpf_loader_upgradeable::ID,
-        executable: false,
-        rent_epoch: 0,
-    }
 }
 
 pub type TxResult = Result<(), BanksClientError>;
@@ -99,48 +43,33 @@ pub struct TxOutcome {
 
 impl World {
     /// Governance and energy initialized, the oracle registered and the market created,
-    /// all through the council; the clock at `T0`.
+    /// all through the council (localnet's bootstrap); the clock at `T0`.
     pub async fn new() -> World {
         let mut world = World::bare().await;
-        world.init_governance().await.expect("governance init");
-        world.init_energy().await.expect("energy init");
-        let oracle = world.oracle.pubkey();
-        let payer = world.members[0].pubkey();
-        world
-            .council_exec(energy::client::register_oracle(
-                governance::client::council_address(),
-                payer,
-                oracle,
-            ))
-            .await
-            .expect("register oracle");
-        world.create_quote_mint().await;
-        world.market = world.create_market(None).await.expect("create market");
+        let deployment =
+            bootstrap::deploy(&mut world.ctx, &world.keys, CLUSTER_TAG).await.expect("bootstrap");
+        world.market = deployment.market;
+        world.next_proposal = deployment.next_proposal;
         world
     }
 
-    /// Programs deployed, nothing initialized.
+    /// Programs deployed, nothing initialized; upgrade authority, council and guardian funded.
     pub async fn bare() -> World {
-        let upgrade_authority = Keypair::new();
-        let ctx = program_test(&upgrade_authority.pubkey()).start_with_context().await;
-        crate::native_bridge::install();
+        let keys = DeploymentKeys::random();
+        let ctx =
+            localnet::native::start(localnet::native::program_test(&keys.upgrade_authority.pubkey())).await;
         let mut world = World {
             ctx,
-            upgrade_authority,
-            members: (0..3).map(|_| Keypair::new()).collect(),
-            guardian: Keypair::new(),
-            oracle: Keypair::new(),
-            quote_mint: Keypair::new(),
-            quote_mint_authority: Keypair::new(),
+            keys,
             energy_mint: energy::client::energy_mint_address(),
             market: Pubkey::default(),
             next_proposal: 0,
         };
-        let keys: Vec<Pubkey> = std::iter::once(world.upgrade_authority.pubkey())
-            .chain(world.members.iter().map(|m| m.pubkey()))
-            .chain([world.guardian.pubkey()])
+        let people: Vec<Pubkey> = std::iter::once(world.keys.upgrade_authority.pubkey())
+            .chain(world.keys.members.iter().map(|m| m.pubkey()))
+            .chain([world.keys.guardian.pubkey()])
             .collect();
-        for key in keys {
+        for key in people {
             world.airdrop(&key, 100_000_000_000).await;
         }
         world.set_time(T0);
@@ -149,24 +78,24 @@ impl World {
 
     pub fn council_config(&self) -> governance::instructions::CouncilConfig {
         governance::instructions::CouncilConfig {
-            members: self.members.iter().map(|m| m.pubkey()).collect(),
+            members: self.keys.members.iter().map(|m| m.pubkey()).collect(),
             threshold: 2,
-            guardians: vec![self.guardian.pubkey()],
+            guardians: vec![self.keys.guardian.pubkey()],
         }
     }
 
     pub async fn init_governance(&mut self) -> TxResult {
-        let ix = governance::client::initialize(self.upgrade_authority.pubkey(), self.council_config());
-        let authority = self.upgrade_authority.insecure_clone();
+        let ix = governance::client::initialize(self.keys.upgrade_authority.pubkey(), self.council_config());
+        let authority = self.keys.upgrade_authority.insecure_clone();
         self.send(&[ix], &[&authority]).await
     }
 
     pub async fn init_energy(&mut self) -> TxResult {
         let ix = energy::client::initialize(
-            self.upgrade_authority.pubkey(),
+            self.keys.upgrade_authority.pubkey(),
             energy::instructions::InitializeParams { cluster_tag: CLUSTER_TAG, rules: reading_rules() },
         );
-        let authority = self.upgrade_authority.insecure_clone();
+        let authority = self.keys.upgrade_authority.insecure_clone();
         self.send(&[ix], &[&authority]).await
     }
 
@@ -214,21 +143,21 @@ impl World {
     /// executes), member 1 approves.
     pub async fn council_exec(&mut self, ix: Instruction) -> TxResult {
         let index = self.propose(&ix).await?;
-        let approver = self.members[1].insecure_clone();
+        let approver = self.keys.members[1].insecure_clone();
         self.send(&[governance::client::approve(approver.pubkey(), index)], &[&approver]).await?;
         self.execute(index, &ix).await
     }
 
     pub async fn propose(&mut self, ix: &Instruction) -> Result<u64, BanksClientError> {
         let index = self.next_proposal;
-        let proposer = self.members[0].insecure_clone();
+        let proposer = self.keys.members[0].insecure_clone();
         self.send(&[governance::client::propose(proposer.pubkey(), index, ix, 0)], &[&proposer]).await?;
         self.next_proposal += 1;
         Ok(index)
     }
 
     pub async fn execute(&mut self, index: u64, ix: &Instruction) -> TxResult {
-        let executor = self.members[0].insecure_clone();
+        let executor = self.keys.members[0].insecure_clone();
         self.send(&[governance::client::execute(executor.pubkey(), index, ix)], &[&executor]).await
     }
 
@@ -271,34 +200,8 @@ impl World {
 
     // ---------------------------------------------------------------- tokens
 
-    pub async fn create_quote_mint(&mut self) {
-        let mint = self.quote_mint.insecure_clone();
-        let authority = self.quote_mint_authority.pubkey();
-        self.create_mint(&mint, &authority, QUOTE_DECIMALS).await;
-    }
-
     pub async fn create_mint(&mut self, mint: &Keypair, authority: &Pubkey, decimals: u8) {
-        let payer = self.ctx.payer.insecure_clone();
-        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
-        let space = <spl_token_interface::state::Mint as solana_program_pack::Pack>::LEN;
-        let ixs = [
-            solana_system_interface::instruction::create_account(
-                &payer.pubkey(),
-                &mint.pubkey(),
-                rent.minimum_balance(space),
-                space as u64,
-                &spl_token_interface::ID,
-            ),
-            spl_token_interface::instruction::initialize_mint2(
-                &spl_token_interface::ID,
-                &mint.pubkey(),
-                authority,
-                None,
-                decimals,
-            )
-            .expect("ix"),
-        ];
-        self.send(&ixs, &[&payer, mint]).await.expect("create mint");
+        bootstrap::create_mint(&mut self.ctx, mint, authority, decimals).await.expect("create mint");
     }
 
     /// The owner's associated token account for `mint`, created if missing.
@@ -314,9 +217,9 @@ impl World {
     }
 
     pub async fn mint_quote(&mut self, owner: &Pubkey, amount: u64) -> Pubkey {
-        let mint = self.quote_mint.pubkey();
+        let mint = self.keys.quote_mint.pubkey();
         let ata = self.ata(owner, &mint).await;
-        let authority = self.quote_mint_authority.insecure_clone();
+        let authority = self.keys.quote_mint_authority.insecure_clone();
         let payer = self.ctx.payer.insecure_clone();
         let ix = spl_token_interface::instruction::mint_to(
             &spl_token_interface::ID,
@@ -373,7 +276,7 @@ impl World {
 
     /// Submits `reading` attested by the registered oracle.
     pub async fn submit_reading(&mut self, meter: &Pubkey, owner: &Pubkey, reading: Reading) -> TxOutcome {
-        let oracle = self.oracle.insecure_clone();
+        let oracle = self.keys.oracle.insecure_clone();
         let ixs = Self::signed_reading_ixs(
             &oracle,
             &oracle.pubkey(),
@@ -389,39 +292,26 @@ impl World {
 
     // ---------------------------------------------------------------- market
 
-    /// Creates a market for (energy, quote) through the council. The market account is
-    /// allocated client-side first, as it is too large for a CPI allocation.
+    /// Creates another market for (energy, quote) through the council.
     pub async fn create_market(
         &mut self,
         price_band: Option<market::state::PriceBand>,
     ) -> Result<Pubkey, BanksClientError> {
-        let market_kp = Keypair::new();
-        let payer = self.members[0].insecure_clone();
-        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
-        let space = market::state::Market::SPACE;
-        let alloc = solana_system_interface::instruction::create_account(
-            &payer.pubkey(),
-            &market_kp.pubkey(),
-            rent.minimum_balance(space),
-            space as u64,
-            &market::ID,
-        );
-        self.send(&[alloc], &[&payer, &market_kp]).await?;
-        let ix = market::client::create_market(
-            governance::client::council_address(),
-            payer.pubkey(),
-            market_kp.pubkey(),
+        let market = Keypair::new();
+        let quote_mint = self.keys.quote_mint.pubkey();
+        let proposal = self.next_proposal;
+        self.next_proposal += 1;
+        bootstrap::create_market(
+            &mut self.ctx,
+            &self.keys,
+            proposal,
+            &market,
             self.energy_mint,
-            self.quote_mint.pubkey(),
-            market::instructions::CreateMarketParams {
-                tick_size_quote_atoms: TICK_SIZE,
-                lot_size_base_atoms: LOT_SIZE,
-                taker_fee_bps: TAKER_FEE_BPS,
-                price_band,
-            },
-        );
-        self.council_exec(ix).await?;
-        Ok(market_kp.pubkey())
+            quote_mint,
+            price_band,
+        )
+        .await?;
+        Ok(market.pubkey())
     }
 
     pub async fn market_state(&mut self) -> Box<market::state::Market> {

@@ -47,7 +47,7 @@ async fn attested_surplus_is_minted_once_and_audited() {
     let events = decode_events::<ReadingAccepted>(&outcome.logs);
     assert_eq!(events.len(), 1);
     assert_eq!((events[0].minted_wh, events[0].meter_minted_wh_total), (3_800, 3_800));
-    assert_eq!(events[0].oracle, world.oracle.pubkey());
+    assert_eq!(events[0].oracle, world.keys.oracle.pubkey());
 
     // A deficit interval mints nothing but still advances the cursor.
     world.submit_reading(&meter, &owner.pubkey(), reading(2, 15_000, 4_000)).await.result.unwrap();
@@ -111,7 +111,7 @@ async fn submit_signed(
 
 /// [verify, submit] for `r`, correctly signed by the world's oracle.
 fn oracle_signed(world: &World, meter: &Pubkey, owner: &Keypair, r: Reading) -> [Instruction; 2] {
-    let oracle = &world.oracle;
+    let oracle = &world.keys.oracle;
     World::signed_reading_ixs(oracle, &oracle.pubkey(), meter, &owner.pubkey(), r, &energy::ID, &CLUSTER_TAG)
 }
 
@@ -123,7 +123,7 @@ fn swap_account(ix: &mut Instruction, from: Pubkey, to: Pubkey) {
 #[tokio::test]
 async fn forged_and_misdirected_signatures_are_rejected() {
     let (mut world, owner, meter) = metered_world().await;
-    let oracle = world.oracle.insecure_clone();
+    let oracle = world.keys.oracle.insecure_clone();
     let r = reading(1, 12_000, 2_000);
 
     // A signature that does not verify: the precompile fails the whole transaction.
@@ -214,7 +214,7 @@ async fn surplus_goes_only_to_the_meter_owner() {
 #[tokio::test]
 async fn fake_mint_is_rejected() {
     let (mut world, owner, meter) = metered_world().await;
-    let fake_mint = world.quote_mint.pubkey();
+    let fake_mint = world.keys.quote_mint.pubkey();
     let fake_ata = world.ata(&owner.pubkey(), &fake_mint).await;
     let mut ixs = oracle_signed(&world, &meter, &owner, reading(1, 12_000, 2_000));
     let energy_mint = world.energy_mint;
@@ -227,10 +227,10 @@ async fn fake_mint_is_rejected() {
 async fn revoked_oracles_suspended_meters_and_pauses_stop_minting() {
     let (mut world, owner, meter) = metered_world().await;
     let council = governance::client::council_address();
-    let oracle = world.oracle.pubkey();
+    let oracle = world.keys.oracle.pubkey();
 
     // Only the council may revoke.
-    let member = world.members[0].insecure_clone();
+    let member = world.keys.members[0].insecure_clone();
     let direct = energy::client::set_oracle_active(member.pubkey(), oracle, false);
     assert_error(world.send(&[direct], &[&member]).await, EnergyError::Unauthorized);
 
@@ -247,7 +247,7 @@ async fn revoked_oracles_suspended_meters_and_pauses_stop_minting() {
     assert_error(res.result, EnergyError::MeterSuspended);
     world.council_exec(energy::client::set_meter_status(council, meter, MeterStatus::Active)).await.unwrap();
 
-    let guardian = world.guardian.insecure_clone();
+    let guardian = world.keys.guardian.insecure_clone();
     world.send(&[governance::client::pause(guardian.pubkey())], &[&guardian]).await.unwrap();
     let res = world.submit_reading(&meter, &owner.pubkey(), reading(1, 12_000, 2_000)).await;
     assert_error(res.result, EnergyError::Paused);

@@ -28,7 +28,7 @@ async fn invalid_councils_are_rejected() {
     let mut world = World::bare().await;
     let mut config = world.council_config();
     config.threshold = 4;
-    let authority = world.upgrade_authority.insecure_clone();
+    let authority = world.keys.upgrade_authority.insecure_clone();
     let ix = governance::client::initialize(authority.pubkey(), config.clone());
     assert_error(world.send(&[ix], &[&authority]).await, GovernanceError::InvalidCouncil);
     config.threshold = 2;
@@ -49,12 +49,12 @@ async fn proposals_need_members_threshold_and_run_once() {
     assert_error(world.send(&[ix], &[&outsider]).await, GovernanceError::NotMember);
 
     // Pause so that the proposed unpause can succeed.
-    let guardian = world.guardian.insecure_clone();
+    let guardian = world.keys.guardian.insecure_clone();
     world.send(&[governance::client::pause(guardian.pubkey())], &[&guardian]).await.unwrap();
 
     let index = world.propose(&target).await.unwrap();
     assert_error(world.execute(index, &target).await, GovernanceError::ThresholdNotMet);
-    let proposer = world.members[0].insecure_clone();
+    let proposer = world.keys.members[0].insecure_clone();
     assert_error(
         world.send(&[governance::client::approve(proposer.pubkey(), index)], &[&proposer]).await,
         GovernanceError::AlreadyApproved,
@@ -62,7 +62,7 @@ async fn proposals_need_members_threshold_and_run_once() {
     let ix = governance::client::approve(outsider.pubkey(), index);
     assert_error(world.send(&[ix], &[&outsider]).await, GovernanceError::NotMember);
 
-    let approver = world.members[2].insecure_clone();
+    let approver = world.keys.members[2].insecure_clone();
     world.send(&[governance::client::approve(approver.pubkey(), index)], &[&approver]).await.unwrap();
     world.execute(index, &target).await.expect("executes with 2 of 3");
     assert_eq!(council(&mut world).await.paused, 0);
@@ -78,7 +78,7 @@ async fn guardians_pause_but_only_the_council_unpauses() {
         world.send(&[governance::client::pause(outsider.pubkey())], &[&outsider]).await,
         GovernanceError::NotGuardian,
     );
-    let guardian = world.guardian.insecure_clone();
+    let guardian = world.keys.guardian.insecure_clone();
     let outcome = world.process(&[governance::client::pause(guardian.pubkey())], &[&guardian]).await;
     outcome.result.unwrap();
     let paused = decode_events::<governance::events::Paused>(&outcome.logs);
@@ -92,7 +92,7 @@ async fn guardians_pause_but_only_the_council_unpauses() {
     // A member (or the guardian) cannot unpause alone: the council PDA must sign.
     let mut direct = governance::client::unpause();
     direct.accounts[0].is_signer = false;
-    let member = world.members[0].insecure_clone();
+    let member = world.keys.members[0].insecure_clone();
     assert_error(world.send(&[direct], &[&member]).await, GovernanceError::NotCouncil);
     assert_eq!(council(&mut world).await.paused, 1);
 
@@ -103,7 +103,7 @@ async fn guardians_pause_but_only_the_council_unpauses() {
 #[tokio::test]
 async fn membership_change_invalidates_open_proposals() {
     let mut world = World::new().await;
-    let guardian = world.guardian.insecure_clone();
+    let guardian = world.keys.guardian.insecure_clone();
     world.send(&[governance::client::pause(guardian.pubkey())], &[&guardian]).await.unwrap();
     let pending = world.propose(&governance::client::unpause()).await.unwrap();
 
@@ -115,7 +115,7 @@ async fn membership_change_invalidates_open_proposals() {
     let c = council(&mut world).await;
     assert_eq!((c.member_count, c.threshold, c.version), (4, 3, 2));
 
-    let approver = world.members[1].insecure_clone();
+    let approver = world.keys.members[1].insecure_clone();
     assert_error(
         world.send(&[governance::client::approve(approver.pubkey(), pending)], &[&approver]).await,
         GovernanceError::StaleProposal,
@@ -125,18 +125,18 @@ async fn membership_change_invalidates_open_proposals() {
 #[tokio::test]
 async fn expired_and_mismatched_executions_fail() {
     let mut world = World::new().await;
-    let guardian = world.guardian.insecure_clone();
+    let guardian = world.keys.guardian.insecure_clone();
     world.send(&[governance::client::pause(guardian.pubkey())], &[&guardian]).await.unwrap();
     let target = governance::client::unpause();
     let index = world.propose(&target).await.unwrap();
-    let approver = world.members[1].insecure_clone();
+    let approver = world.keys.members[1].insecure_clone();
     world.send(&[governance::client::approve(approver.pubkey(), index)], &[&approver]).await.unwrap();
 
     // Accounts that differ from the proposal are refused.
-    let mut wrong = governance::client::execute(world.members[0].pubkey(), index, &target);
+    let mut wrong = governance::client::execute(world.keys.members[0].pubkey(), index, &target);
     let last = wrong.accounts.len() - 1;
     wrong.accounts[last].pubkey = governance::client::proposal_address(index);
-    let executor = world.members[0].insecure_clone();
+    let executor = world.keys.members[0].insecure_clone();
     assert_error(world.send(&[wrong], &[&executor]).await, GovernanceError::AccountsMismatch);
 
     world.set_time(T0 + 8 * 24 * 3600);
@@ -146,9 +146,10 @@ async fn expired_and_mismatched_executions_fail() {
 #[tokio::test]
 async fn proposal_cannot_execute_governance_execute() {
     let mut world = World::new().await;
-    let inner = governance::client::execute(world.members[0].pubkey(), 0, &governance::client::unpause());
+    let inner =
+        governance::client::execute(world.keys.members[0].pubkey(), 0, &governance::client::unpause());
     let index = world.propose(&inner).await.unwrap();
-    let approver = world.members[1].insecure_clone();
+    let approver = world.keys.members[1].insecure_clone();
     world.send(&[governance::client::approve(approver.pubkey(), index)], &[&approver]).await.unwrap();
     assert_error(world.execute(index, &inner).await, GovernanceError::RecursiveExecute);
 }

@@ -98,7 +98,7 @@ async fn taker_fills_across_makers_and_settles_exactly() {
     let treasury = world.mint_quote(&council, 0).await;
     let too_much = market::client::withdraw_fees(council, world.market, treasury, 6_301);
     assert_error(world.council_exec(too_much).await, MarketError::InsufficientFees);
-    let member = world.members[0].insecure_clone();
+    let member = world.keys.members[0].insecure_clone();
     let direct = market::client::withdraw_fees(member.pubkey(), world.market, treasury, 6_300);
     assert_error(world.send(&[direct], &[&member]).await, MarketError::Unauthorized);
     world.council_exec(market::client::withdraw_fees(council, world.market, treasury, 6_300)).await.unwrap();
@@ -113,7 +113,7 @@ async fn only_the_council_creates_one_market_per_pair() {
     assert!(world.create_market(None).await.is_err());
 
     // A member cannot create a market without the council.
-    let member = world.members[0].insecure_clone();
+    let member = world.keys.members[0].insecure_clone();
     let market_kp = Keypair::new();
     let rent = world.ctx.banks_client.get_rent().await.unwrap();
     let space = market::state::Market::SPACE;
@@ -126,7 +126,7 @@ async fn only_the_council_creates_one_market_per_pair() {
     );
     world.send(&[alloc], &[&member, &market_kp]).await.unwrap();
     let other_quote = Keypair::new();
-    let authority = world.quote_mint_authority.pubkey();
+    let authority = world.keys.quote_mint_authority.pubkey();
     world.create_mint(&other_quote, &authority, 6).await;
     let other_quote = other_quote.pubkey();
     let ix = market::client::create_market(
@@ -293,7 +293,7 @@ async fn pause_stops_trading_but_never_traps_funds() {
     let mut world = trading_world().await;
     let trader = world.trader(5_000, 1_000_000).await;
     world.place(&trader, bid(100, 3)).await.result.unwrap();
-    let guardian = world.guardian.insecure_clone();
+    let guardian = world.keys.guardian.insecure_clone();
     world.send(&[governance::client::pause(guardian.pubkey())], &[&guardian]).await.unwrap();
 
     assert_error(world.place(&trader, bid(99, 1)).await.result, MarketError::Paused);

@@ -16,7 +16,7 @@ async fn a_simulated_morning_mints_exactly_the_metered_surplus() {
     let start = T0 + 23 * 3_600;
     let mut fleet =
         Fleet::new(FleetConfig { meters: 4, start_unix_s: start, seed: 11, ..FleetConfig::default() });
-    let oracle = Oracle::new(world.oracle.insecure_clone(), energy::ID, CLUSTER_TAG);
+    let oracle = Oracle::new(world.keys.oracle.insecure_clone(), energy::ID, CLUSTER_TAG);
 
     let mut owners = Vec::new();
     let mut meters = Vec::new();

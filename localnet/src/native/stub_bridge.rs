@@ -10,6 +10,9 @@
 //! The bridge also gives event logs a home: `sol_log_data` (which program-test leaves to a
 //! default that prints to stdout) becomes a transaction log line
 //! "Program log: Program data: <base64>" (see `governance::events::emit`).
+//!
+//! Everything here only matters while our programs run natively; the SBF build (issue #3)
+//! needs none of it.
 use std::sync::{Arc, Once};
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};

@@ -1,0 +1,9 @@
+//! GridTokenX localnet: an embedded Solana cluster for development, demos and tests. A real
+//! SVM (agave's bank) executes our programs and the SPL programs, and the chain speaks the
+//! protocols clients use against a real cluster.
+//!
+//! - `native`: the engine while our programs run natively (see `native::stub_bridge`).
+//! - `keys`, `bootstrap`: a ready deployment (council, energy, oracle, quote mint, market).
+pub mod bootstrap;
+pub mod keys;
+pub mod native;
