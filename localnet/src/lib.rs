@@ -5,5 +5,8 @@
 //! - `native`: the engine while our programs run natively (see `native::stub_bridge`).
 //! - `keys`, `bootstrap`: a ready deployment (council, energy, oracle, quote mint, market).
 pub mod bootstrap;
+pub mod chain;
 pub mod keys;
 pub mod native;
+pub mod node;
+pub mod rpc;

@@ -1,1 +1,60 @@
-fn main() {}
+//! `gridtokenx-localnet`: the embedded chain as a process.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use gridtokenx_localnet::keys::DeploymentKeys;
+use gridtokenx_localnet::node::{Node, Options};
+
+#[derive(Parser)]
+#[command(version, about = "GridTokenX localnet: a real SVM with our programs behind Solana JSON-RPC")]
+struct Cli {
+    /// JSON-RPC listen address.
+    #[arg(long, default_value = "127.0.0.1:8899")]
+    rpc_addr: SocketAddr,
+    /// Slot duration in milliseconds.
+    #[arg(long, default_value_t = 400)]
+    slot_ms: u64,
+    /// Folder with the DEV-ONLY deployment keys.
+    #[arg(long, default_value = "localnet/dev-keys")]
+    keys: PathBuf,
+    /// Start an empty chain: programs deployed, nothing initialized.
+    #[arg(long)]
+    no_bootstrap: bool,
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let keys = match DeploymentKeys::load(&cli.keys) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let options = Options {
+        rpc_addr: cli.rpc_addr,
+        slot_duration: Duration::from_millis(cli.slot_ms),
+        bootstrap: !cli.no_bootstrap,
+    };
+    let node = match Node::start(&keys, options).await {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!("GridTokenX localnet");
+    println!("  JSON-RPC     {}", node.rpc_url);
+    println!("  genesis hash {}", node.chain.lock().await.genesis_hash());
+    if let Some(d) = &node.deployment {
+        println!(
+            "  energy mint  {}\n  quote mint   {}\n  market       {}",
+            d.energy_mint, d.quote_mint, d.market
+        );
+    }
+    println!("Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,147 @@
+//! The chain localnet serves: the bank, its slot clock, and the ledger the RPC needs that
+//! the bank does not keep for us (signatures, logs, which accounts exist).
+use std::collections::{BTreeSet, HashMap};
+
+use anchor_lang::prelude::Pubkey;
+use solana_account::Account;
+use solana_program_test::{BanksClientError, ProgramTestContext};
+use solana_signature::Signature;
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction_error::TransactionError;
+
+/// A processed transaction as the RPC reports it.
+#[derive(Clone, Debug)]
+pub struct TxRecord {
+    pub slot: u64,
+    pub err: Option<TransactionError>,
+    pub logs: Vec<String>,
+    pub compute_units: u64,
+    pub fee: u64,
+    pub transaction: VersionedTransaction,
+}
+
+/// What running a transaction produced.
+pub struct Executed {
+    pub signature: Signature,
+    pub err: Option<TransactionError>,
+    pub logs: Vec<String>,
+    pub compute_units: u64,
+}
+
+pub struct Chain {
+    pub ctx: ProgramTestContext,
+    pub slot: u64,
+    /// Slots after which a transaction counts as confirmed and finalized. A development
+    /// chain finalizes quickly; a real cluster takes ~32 slots.
+    pub confirm_after: u64,
+    pub finalize_after: u64,
+    /// Every account a transaction or the bootstrap named: `getProgramAccounts` scans these.
+    /// Complete because this process is the chain's only writer and every account a
+    /// transaction can touch must be listed in it.
+    known: BTreeSet<Pubkey>,
+    txs: HashMap<Signature, TxRecord>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    #[error("bank unavailable: {0}")]
+    Bank(#[from] BanksClientError),
+    #[error("address lookup tables are not supported by localnet yet; send a legacy or v0 transaction without lookups")]
+    LookupTablesUnsupported,
+}
+
+impl Chain {
+    pub async fn new(ctx: ProgramTestContext) -> Result<Chain, ChainError> {
+        let slot = ctx.banks_client.get_root_slot().await?;
+        Ok(Chain {
+            ctx,
+            slot,
+            confirm_after: 1,
+            finalize_after: 2,
+            known: BTreeSet::new(),
+            txs: HashMap::new(),
+        })
+    }
+
+    pub fn remember(&mut self, keys: impl IntoIterator<Item = Pubkey>) {
+        self.known.extend(keys);
+    }
+
+    pub fn known_accounts(&self) -> impl Iterator<Item = &Pubkey> {
+        self.known.iter()
+    }
+
+    /// Advances the chain by one slot (the slot timer calls this): the Clock sysvar that
+    /// programs read gets the new slot and the wall-clock time. We do not warp the bank:
+    /// program-test's own task records a fresh blockhash on the working bank every slot,
+    /// and freezing that bank under it (what a warp does) races with it.
+    pub fn advance_slot(&mut self) {
+        self.slot += 1;
+        let unix_timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let clock = solana_clock::Clock { slot: self.slot, unix_timestamp, ..solana_clock::Clock::default() };
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Whether transactions may still use `blockhash` (the bank knows it and it is recent).
+    pub async fn is_blockhash_valid(&mut self, blockhash: solana_hash::Hash) -> bool {
+        // The fee for a message is only defined while its blockhash is valid.
+        let probe = solana_message::Message::new_with_blockhash(&[], Some(&Pubkey::new_unique()), &blockhash);
+        matches!(self.ctx.banks_client.get_fee_for_message(probe).await, Ok(Some(_)))
+    }
+
+    pub async fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, ChainError> {
+        Ok(self.ctx.banks_client.get_account(*key).await?)
+    }
+
+    pub fn genesis_hash(&self) -> String {
+        self.ctx.genesis_config().hash().to_string()
+    }
+
+    pub fn record(&self, signature: &Signature) -> Option<&TxRecord> {
+        self.txs.get(signature)
+    }
+
+    /// Executes and commits `tx`; the outcome is recorded whether it succeeded or not.
+    pub async fn execute(&mut self, tx: VersionedTransaction) -> Result<Executed, ChainError> {
+        if tx.message.address_table_lookups().is_some_and(|l| !l.is_empty()) {
+            return Err(ChainError::LookupTablesUnsupported);
+        }
+        let signature = tx.signatures.first().copied().unwrap_or_default();
+        let fee = match &tx.message {
+            solana_message::VersionedMessage::Legacy(m) => {
+                self.ctx.banks_client.get_fee_for_message(m.clone()).await.ok().flatten().unwrap_or(0)
+            }
+            // v0 messages: the same per-signature fee.
+            other => 5_000 * u64::from(other.header().num_required_signatures),
+        };
+        let outcome = self.ctx.banks_client.process_transaction_with_metadata(tx.clone()).await?;
+        let (logs, compute_units) =
+            outcome.metadata.map(|m| (m.log_messages, m.compute_units_consumed)).unwrap_or_default();
+        let err = outcome.result.err();
+        self.remember(tx.message.static_account_keys().iter().copied());
+        self.txs.insert(
+            signature,
+            TxRecord {
+                slot: self.slot,
+                err: err.clone(),
+                logs: logs.clone(),
+                compute_units,
+                fee,
+                transaction: tx,
+            },
+        );
+        Ok(Executed { signature, err, logs, compute_units })
+    }
+
+    /// Runs `tx` without committing it.
+    pub async fn simulate(&mut self, tx: VersionedTransaction) -> Result<Executed, ChainError> {
+        let signature = tx.signatures.first().copied().unwrap_or_default();
+        let sim = self.ctx.banks_client.simulate_transaction(tx).await?;
+        let (logs, compute_units) =
+            sim.simulation_details.map(|d| (d.logs, d.units_consumed)).unwrap_or_default();
+        let err = sim.result.and_then(|r| r.err());
+        Ok(Executed { signature, err, logs, compute_units })
+    }
+}

@@ -1,0 +1,123 @@
+//! A running localnet: the bank with a ready deployment, the slot clock and the RPC server.
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use solana_signer::Signer;
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+
+use crate::bootstrap::{self, Deployment};
+use crate::chain::Chain;
+use crate::keys::DeploymentKeys;
+use crate::rpc::{self, SharedChain};
+
+pub struct Options {
+    pub rpc_addr: SocketAddr,
+    pub slot_duration: Duration,
+    /// Bootstrap a deployment (council, energy, oracle, quote mint, market) on start.
+    pub bootstrap: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            rpc_addr: ([127, 0, 0, 1], 8899).into(),
+            slot_duration: Duration::from_millis(400),
+            bootstrap: true,
+        }
+    }
+}
+
+pub struct Node {
+    pub rpc_url: String,
+    pub chain: SharedChain,
+    pub deployment: Option<Deployment>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("bootstrap failed: {0}")]
+    Bootstrap(String),
+    #[error("cannot listen on {addr}: {source} (is another localnet or validator running? pick another --rpc-addr)")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Chain(#[from] crate::chain::ChainError),
+}
+
+impl Node {
+    pub async fn start(keys: &DeploymentKeys, options: Options) -> Result<Node, StartError> {
+        let mut ctx =
+            crate::native::start(crate::native::program_test(&keys.upgrade_authority.pubkey())).await;
+        let deployment = if options.bootstrap {
+            // The genesis hash is the cluster tag oracles sign for.
+            let cluster_tag = ctx.genesis_config().hash().to_bytes();
+            Some(
+                bootstrap::deploy(&mut ctx, keys, cluster_tag)
+                    .await
+                    .map_err(|e| StartError::Bootstrap(e.to_string()))?,
+            )
+        } else {
+            None
+        };
+        let mut chain = Chain::new(ctx).await?;
+        chain.remember(deployment_accounts(keys, deployment.as_ref()));
+        let chain: SharedChain = Arc::new(Mutex::new(chain));
+
+        let listener = rpc::bind(options.rpc_addr)
+            .await
+            .map_err(|source| StartError::Bind { addr: options.rpc_addr, source })?;
+        let local =
+            listener.local_addr().map_err(|source| StartError::Bind { addr: options.rpc_addr, source })?;
+        let server_chain = chain.clone();
+        let server = tokio::spawn(async move {
+            if let Err(e) = rpc::serve(listener, server_chain).await {
+                eprintln!("localnet: RPC server stopped: {e}");
+            }
+        });
+        let clock_chain = chain.clone();
+        let clock = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(options.slot_duration);
+            loop {
+                tick.tick().await;
+                clock_chain.lock().await.advance_slot();
+            }
+        });
+        Ok(Node { rpc_url: format!("http://{local}"), chain, deployment, tasks: vec![server, clock] })
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Everything the bootstrap created or funded, so `getProgramAccounts` sees it.
+fn deployment_accounts(keys: &DeploymentKeys, deployment: Option<&Deployment>) -> Vec<Pubkey> {
+    let mut out: Vec<Pubkey> = std::iter::once(keys.upgrade_authority.pubkey())
+        .chain(keys.members.iter().map(|m| m.pubkey()))
+        .chain([keys.guardian.pubkey(), keys.oracle.pubkey(), keys.quote_mint_authority.pubkey()])
+        .chain(keys.traders.iter().map(|t| t.pubkey()))
+        .collect();
+    if let Some(d) = deployment {
+        out.extend([
+            governance::client::council_address(),
+            governance::client::proposal_address(0),
+            governance::client::proposal_address(1),
+            energy::client::config_address(),
+            energy::client::oracle_address(&keys.oracle.pubkey()),
+            d.energy_mint,
+            d.quote_mint,
+            d.market,
+            market::client::pair_address(&d.energy_mint, &d.quote_mint),
+            market::client::base_vault_address(&d.market),
+            market::client::quote_vault_address(&d.market),
+        ]);
+    }
+    out
+}

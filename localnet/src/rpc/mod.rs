@@ -1,0 +1,134 @@
+//! Solana JSON-RPC 2.0 over HTTP: the subset clients and wallets use, with the error codes
+//! and shapes of a real validator, so `solana-rpc-client` and browser wallets cannot tell
+//! localnet from a cluster.
+mod methods;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use serde_json::{json, Value};
+use tokio::sync::Mutex;
+
+use crate::chain::Chain;
+
+/// Larger requests are refused with a JSON-RPC error instead of being read.
+pub const MAX_REQUEST_BYTES: usize = 1 << 20;
+
+pub type SharedChain = Arc<Mutex<Chain>>;
+
+/// JSON-RPC error codes, as agave's RPC uses them.
+pub mod code {
+    pub const PARSE_ERROR: i64 = -32700;
+    pub const INVALID_REQUEST: i64 = -32600;
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    pub const INVALID_PARAMS: i64 = -32602;
+    pub const INTERNAL_ERROR: i64 = -32603;
+    pub const SEND_TRANSACTION_PREFLIGHT_FAILURE: i64 = -32002;
+    pub const TRANSACTION_SIGNATURE_VERIFICATION_FAILURE: i64 = -32003;
+}
+
+#[derive(Debug)]
+pub struct RpcError {
+    pub code: i64,
+    pub message: String,
+    pub data: Option<Value>,
+}
+
+impl RpcError {
+    pub fn invalid_params(message: impl Into<String>) -> RpcError {
+        RpcError { code: code::INVALID_PARAMS, message: message.into(), data: None }
+    }
+
+    pub fn internal(message: impl std::fmt::Display) -> RpcError {
+        RpcError { code: code::INTERNAL_ERROR, message: format!("Internal error: {message}"), data: None }
+    }
+}
+
+impl From<crate::chain::ChainError> for RpcError {
+    fn from(e: crate::chain::ChainError) -> RpcError {
+        match e {
+            crate::chain::ChainError::LookupTablesUnsupported => RpcError::invalid_params(e.to_string()),
+            other => RpcError::internal(other),
+        }
+    }
+}
+
+pub fn router(chain: SharedChain) -> Router {
+    Router::new().route("/", post(handle)).with_state(chain)
+}
+
+/// Serves JSON-RPC on `addr` until the future is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, chain: SharedChain) -> std::io::Result<()> {
+    axum::serve(listener, router(chain)).await
+}
+
+pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await
+}
+
+async fn handle(State(chain): State<SharedChain>, body: Body) -> Response {
+    let bytes = match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            let message = format!("request larger than {MAX_REQUEST_BYTES} bytes");
+            return reply(error_response(
+                Value::Null,
+                RpcError { code: code::INVALID_REQUEST, message, data: None },
+            ));
+        }
+    };
+    let request: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(_) => {
+            let e = RpcError { code: code::PARSE_ERROR, message: "Parse error".into(), data: None };
+            return reply(error_response(Value::Null, e));
+        }
+    };
+    match request {
+        Value::Array(batch) if !batch.is_empty() => {
+            let mut out = Vec::with_capacity(batch.len());
+            for call in batch {
+                out.push(dispatch(&chain, call).await);
+            }
+            reply(Value::Array(out))
+        }
+        call => reply(dispatch(&chain, call).await),
+    }
+}
+
+fn reply(body: Value) -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+fn error_response(id: Value, e: RpcError) -> Value {
+    let mut error = json!({ "code": e.code, "message": e.message });
+    if let Some(data) = e.data {
+        error["data"] = data;
+    }
+    json!({ "jsonrpc": "2.0", "error": error, "id": id })
+}
+
+async fn dispatch(chain: &SharedChain, call: Value) -> Value {
+    let id = call.get("id").cloned().unwrap_or(Value::Null);
+    let (Some("2.0"), Some(method)) =
+        (call.get("jsonrpc").and_then(Value::as_str), call.get("method").and_then(Value::as_str))
+    else {
+        let e = RpcError { code: code::INVALID_REQUEST, message: "Invalid request".into(), data: None };
+        return error_response(id, e);
+    };
+    let params = match call.get("params") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(p)) => p.clone(),
+        Some(_) => return error_response(id, RpcError::invalid_params("params must be an array")),
+    };
+    match methods::call(chain, method, params).await {
+        Ok(result) => json!({ "jsonrpc": "2.0", "result": result, "id": id }),
+        Err(e) => error_response(id, e),
+    }
+}
