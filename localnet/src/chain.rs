@@ -9,6 +9,8 @@ use solana_signature::Signature;
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 
+use crate::events::{ChainEvent, EVENT_BUFFER};
+
 /// A processed transaction as the RPC reports it.
 #[derive(Clone, Debug)]
 pub struct TxRecord {
@@ -40,6 +42,7 @@ pub struct Chain {
     /// transaction can touch must be listed in it.
     known: BTreeSet<Pubkey>,
     txs: HashMap<Signature, TxRecord>,
+    events: tokio::sync::broadcast::Sender<ChainEvent>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +56,7 @@ pub enum ChainError {
 impl Chain {
     pub async fn new(ctx: ProgramTestContext) -> Result<Chain, ChainError> {
         let slot = ctx.banks_client.get_root_slot().await?;
+        let (events, _) = tokio::sync::broadcast::channel(EVENT_BUFFER);
         Ok(Chain {
             ctx,
             slot,
@@ -60,7 +64,13 @@ impl Chain {
             finalize_after: 2,
             known: BTreeSet::new(),
             txs: HashMap::new(),
+            events,
         })
+    }
+
+    /// A receiver of everything that happens from now on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ChainEvent> {
+        self.events.subscribe()
     }
 
     pub fn remember(&mut self, keys: impl IntoIterator<Item = Pubkey>) {
@@ -82,6 +92,8 @@ impl Chain {
             .map_or(0, |d| d.as_secs() as i64);
         let clock = solana_clock::Clock { slot: self.slot, unix_timestamp, ..solana_clock::Clock::default() };
         self.ctx.set_sysvar(&clock);
+        // No subscribers is not an error.
+        let _ = self.events.send(ChainEvent::Slot { slot: self.slot, parent: self.slot.saturating_sub(1) });
     }
 
     /// Whether transactions may still use `blockhash` (the bank knows it and it is recent).
@@ -120,7 +132,14 @@ impl Chain {
         let (logs, compute_units) =
             outcome.metadata.map(|m| (m.log_messages, m.compute_units_consumed)).unwrap_or_default();
         let err = outcome.result.err();
-        self.remember(tx.message.static_account_keys().iter().copied());
+        let accounts = tx.message.static_account_keys().to_vec();
+        self.remember(accounts.iter().copied());
+        let _ = self.events.send(ChainEvent::Transaction {
+            signature,
+            slot: self.slot,
+            err: err.clone(),
+            accounts,
+        });
         self.txs.insert(
             signature,
             TxRecord {

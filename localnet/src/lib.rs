@@ -6,7 +6,9 @@
 //! - `keys`, `bootstrap`: a ready deployment (council, energy, oracle, quote mint, market).
 pub mod bootstrap;
 pub mod chain;
+pub mod events;
 pub mod keys;
 pub mod native;
 pub mod node;
+pub mod pubsub;
 pub mod rpc;

@@ -13,6 +13,9 @@ struct Cli {
     /// JSON-RPC listen address.
     #[arg(long, default_value = "127.0.0.1:8899")]
     rpc_addr: SocketAddr,
+    /// PubSub WebSocket listen address.
+    #[arg(long, default_value = "127.0.0.1:8900")]
+    pubsub_addr: SocketAddr,
     /// Slot duration in milliseconds.
     #[arg(long, default_value_t = 400)]
     slot_ms: u64,
@@ -36,6 +39,7 @@ async fn main() {
     };
     let options = Options {
         rpc_addr: cli.rpc_addr,
+        pubsub_addr: cli.pubsub_addr,
         slot_duration: Duration::from_millis(cli.slot_ms),
         bootstrap: !cli.no_bootstrap,
     };
@@ -48,6 +52,7 @@ async fn main() {
     };
     println!("GridTokenX localnet");
     println!("  JSON-RPC     {}", node.rpc_url);
+    println!("  PubSub       {}", node.pubsub_url);
     println!("  genesis hash {}", node.chain.lock().await.genesis_hash());
     if let Some(d) = &node.deployment {
         println!(

@@ -15,6 +15,8 @@ use crate::rpc::{self, SharedChain};
 
 pub struct Options {
     pub rpc_addr: SocketAddr,
+    /// PubSub WebSocket address; port 0 picks a free one.
+    pub pubsub_addr: SocketAddr,
     pub slot_duration: Duration,
     /// Bootstrap a deployment (council, energy, oracle, quote mint, market) on start.
     pub bootstrap: bool,
@@ -24,6 +26,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             rpc_addr: ([127, 0, 0, 1], 8899).into(),
+            pubsub_addr: ([127, 0, 0, 1], 8900).into(),
             slot_duration: Duration::from_millis(400),
             bootstrap: true,
         }
@@ -32,6 +35,7 @@ impl Default for Options {
 
 pub struct Node {
     pub rpc_url: String,
+    pub pubsub_url: String,
     pub chain: SharedChain,
     pub deployment: Option<Deployment>,
     tasks: Vec<JoinHandle<()>>,
@@ -77,6 +81,18 @@ impl Node {
                 eprintln!("localnet: RPC server stopped: {e}");
             }
         });
+        let ws_listener = rpc::bind(options.pubsub_addr)
+            .await
+            .map_err(|source| StartError::Bind { addr: options.pubsub_addr, source })?;
+        let ws_local = ws_listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr: options.pubsub_addr, source })?;
+        let ws_chain = chain.clone();
+        let pubsub = tokio::spawn(async move {
+            if let Err(e) = crate::pubsub::serve(ws_listener, ws_chain).await {
+                eprintln!("localnet: PubSub server stopped: {e}");
+            }
+        });
         let clock_chain = chain.clone();
         let clock = tokio::spawn(async move {
             let mut tick = tokio::time::interval(options.slot_duration);
@@ -85,7 +101,13 @@ impl Node {
                 clock_chain.lock().await.advance_slot();
             }
         });
-        Ok(Node { rpc_url: format!("http://{local}"), chain, deployment, tasks: vec![server, clock] })
+        Ok(Node {
+            rpc_url: format!("http://{local}"),
+            pubsub_url: format!("ws://{ws_local}"),
+            chain,
+            deployment,
+            tasks: vec![server, pubsub, clock],
+        })
     }
 }
 

@@ -18,6 +18,7 @@ async fn node() -> (Node, DeploymentKeys, RpcClient) {
     let keys = DeploymentKeys::random();
     let options = Options {
         rpc_addr: ([127, 0, 0, 1], 0).into(),
+        pubsub_addr: ([127, 0, 0, 1], 0).into(),
         slot_duration: Duration::from_millis(100),
         bootstrap: true,
     };

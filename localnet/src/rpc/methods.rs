@@ -255,7 +255,7 @@ async fn mint_decimals(c: &mut Chain, mint: &Pubkey) -> Result<u8, RpcError> {
         .map_err(|_| RpcError::invalid_params("Invalid param: not a Token mint"))
 }
 
-async fn encode_account(c: &mut Chain, account: &Account, encoding: &str) -> RpcResult {
+pub(crate) async fn encode_account(c: &mut Chain, account: &Account, encoding: &str) -> RpcResult {
     let data = match encoding {
         "base64" => json!([B64.encode(&account.data), "base64"]),
         "base58" | "binary" => {

@@ -1,7 +1,7 @@
 //! Solana JSON-RPC 2.0 over HTTP: the subset clients and wallets use, with the error codes
 //! and shapes of a real validator, so `solana-rpc-client` and browser wallets cannot tell
 //! localnet from a cluster.
-mod methods;
+pub(crate) mod methods;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
