@@ -19,6 +19,7 @@ async fn main() {
     let options = Options {
         rpc_addr: ([127, 0, 0, 1], 0).into(),
         pubsub_addr: ([127, 0, 0, 1], 0).into(),
+        grpc_addr: ([127, 0, 0, 1], 0).into(),
         ..Options::default()
     };
     let node = Node::start(&keys, options).await.expect("localnet");

@@ -7,6 +7,7 @@
 pub mod bootstrap;
 pub mod chain;
 pub mod events;
+pub mod geyser;
 pub mod keys;
 pub mod native;
 pub mod node;

@@ -16,6 +16,9 @@ struct Cli {
     /// PubSub WebSocket listen address.
     #[arg(long, default_value = "127.0.0.1:8900")]
     pubsub_addr: SocketAddr,
+    /// Yellowstone (Geyser) gRPC listen address.
+    #[arg(long, default_value = "127.0.0.1:10000")]
+    grpc_addr: SocketAddr,
     /// Slot duration in milliseconds.
     #[arg(long, default_value_t = 400)]
     slot_ms: u64,
@@ -40,6 +43,7 @@ async fn main() {
     let options = Options {
         rpc_addr: cli.rpc_addr,
         pubsub_addr: cli.pubsub_addr,
+        grpc_addr: cli.grpc_addr,
         slot_duration: Duration::from_millis(cli.slot_ms),
         bootstrap: !cli.no_bootstrap,
     };
@@ -53,6 +57,7 @@ async fn main() {
     println!("GridTokenX localnet");
     println!("  JSON-RPC     {}", node.rpc_url);
     println!("  PubSub       {}", node.pubsub_url);
+    println!("  Geyser gRPC  {}", node.grpc_url);
     println!("  genesis hash {}", node.chain.lock().await.genesis_hash());
     if let Some(d) = &node.deployment {
         println!(

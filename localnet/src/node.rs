@@ -17,6 +17,8 @@ pub struct Options {
     pub rpc_addr: SocketAddr,
     /// PubSub WebSocket address; port 0 picks a free one.
     pub pubsub_addr: SocketAddr,
+    /// Yellowstone (Geyser) gRPC address.
+    pub grpc_addr: SocketAddr,
     pub slot_duration: Duration,
     /// Bootstrap a deployment (council, energy, oracle, quote mint, market) on start.
     pub bootstrap: bool,
@@ -27,6 +29,7 @@ impl Default for Options {
         Options {
             rpc_addr: ([127, 0, 0, 1], 8899).into(),
             pubsub_addr: ([127, 0, 0, 1], 8900).into(),
+            grpc_addr: ([127, 0, 0, 1], 10000).into(),
             slot_duration: Duration::from_millis(400),
             bootstrap: true,
         }
@@ -36,6 +39,7 @@ impl Default for Options {
 pub struct Node {
     pub rpc_url: String,
     pub pubsub_url: String,
+    pub grpc_url: String,
     pub chain: SharedChain,
     pub deployment: Option<Deployment>,
     tasks: Vec<JoinHandle<()>>,
@@ -93,6 +97,26 @@ impl Node {
                 eprintln!("localnet: PubSub server stopped: {e}");
             }
         });
+        let (slot, confirm_after, finalize_after) = {
+            let c = chain.lock().await;
+            (c.slot, c.confirm_after, c.finalize_after)
+        };
+        let feed = Arc::new(crate::geyser::Feed::new(slot, confirm_after, finalize_after));
+        let feed_chain = chain.clone();
+        let feed_task = feed.clone();
+        let follower = tokio::spawn(async move { feed_task.run(feed_chain).await });
+        let grpc_listener = rpc::bind(options.grpc_addr)
+            .await
+            .map_err(|source| StartError::Bind { addr: options.grpc_addr, source })?;
+        let grpc_local = grpc_listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr: options.grpc_addr, source })?;
+        let grpc_chain = chain.clone();
+        let grpc = tokio::spawn(async move {
+            if let Err(e) = crate::geyser::serve(grpc_listener, grpc_chain, feed).await {
+                eprintln!("localnet: Geyser gRPC server stopped: {e}");
+            }
+        });
         let clock_chain = chain.clone();
         let clock = tokio::spawn(async move {
             let mut tick = tokio::time::interval(options.slot_duration);
@@ -104,9 +128,10 @@ impl Node {
         Ok(Node {
             rpc_url: format!("http://{local}"),
             pubsub_url: format!("ws://{ws_local}"),
+            grpc_url: format!("http://{grpc_local}"),
             chain,
             deployment,
-            tasks: vec![server, pubsub, clock],
+            tasks: vec![server, pubsub, follower, grpc, clock],
         })
     }
 }

@@ -20,6 +20,7 @@ async fn slots_signatures_and_accounts_are_pushed() {
     let options = Options {
         rpc_addr: ([127, 0, 0, 1], 0).into(),
         pubsub_addr: ([127, 0, 0, 1], 0).into(),
+        grpc_addr: ([127, 0, 0, 1], 0).into(),
         slot_duration: Duration::from_millis(100),
         bootstrap: true,
     };
@@ -38,7 +39,8 @@ async fn slots_signatures_and_accounts_are_pushed() {
         commitment: Some(CommitmentConfig::confirmed()),
         ..RpcAccountInfoConfig::default()
     };
-    let (mut account_updates, _unsub_account) = pubsub.account_subscribe(&alice.pubkey(), Some(config)).await.unwrap();
+    let (mut account_updates, _unsub_account) =
+        pubsub.account_subscribe(&alice.pubkey(), Some(config)).await.unwrap();
 
     let payer = &keys.traders[0];
     let blockhash = rpc.get_latest_blockhash().await.unwrap();
@@ -47,7 +49,10 @@ async fn slots_signatures_and_accounts_are_pushed() {
     let (mut signature_updates, _unsub_sig) = pubsub
         .signature_subscribe(
             &tx.signatures[0],
-            Some(RpcSignatureSubscribeConfig { commitment: Some(CommitmentConfig::confirmed()), ..Default::default() }),
+            Some(RpcSignatureSubscribeConfig {
+                commitment: Some(CommitmentConfig::confirmed()),
+                ..Default::default()
+            }),
         )
         .await
         .unwrap();
@@ -57,7 +62,9 @@ async fn slots_signatures_and_accounts_are_pushed() {
     assert_eq!(update.value.lamports, 2_000_000_000);
     let status = tokio::time::timeout(WAIT, signature_updates.next()).await.unwrap().unwrap();
     match status.value {
-        solana_rpc_client_api::response::RpcSignatureResult::ProcessedSignature(r) => assert!(r.err.is_none()),
+        solana_rpc_client_api::response::RpcSignatureResult::ProcessedSignature(r) => {
+            assert!(r.err.is_none())
+        }
         other => panic!("unexpected {other:?}"),
     }
     assert!(status.context.slot >= 1);

@@ -19,6 +19,7 @@ async fn node() -> (Node, DeploymentKeys, RpcClient) {
     let options = Options {
         rpc_addr: ([127, 0, 0, 1], 0).into(),
         pubsub_addr: ([127, 0, 0, 1], 0).into(),
+        grpc_addr: ([127, 0, 0, 1], 0).into(),
         slot_duration: Duration::from_millis(100),
         bootstrap: true,
     };

@@ -487,7 +487,7 @@ async fn seats_are_released_only_when_empty() {
     let mut world = trading_world().await;
     let trader = world.trader(0, 1_000).await;
     let release = market::client::release_seat(trader.pubkey(), world.market, trader.seat);
-    assert_error(world.send(&[release.clone()], &[&trader.key]).await, MarketError::SeatNotEmpty);
+    assert_error(world.send(std::slice::from_ref(&release), &[&trader.key]).await, MarketError::SeatNotEmpty);
     let exit = market::client::withdraw(world.market, trader.accounts(), trader.seat, 0, 1_000);
     world.send(&[exit, release], &[&trader.key]).await.expect("empty seat released");
     let m = world.market_state().await;

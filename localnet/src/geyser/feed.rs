@@ -1,0 +1,180 @@
+//! The retained window of updates every subscriber reads from. Ingest appends and never
+//! waits for subscribers; a subscriber that falls out of the window is disconnected.
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use anchor_lang::prelude::Pubkey;
+use solana_account::Account;
+use solana_signature::Signature;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
+
+use crate::chain::TxRecord;
+use crate::events::ChainEvent;
+use crate::rpc::SharedChain;
+
+/// Slots of history kept for `from_slot` replay and slow readers.
+pub const RETAIN_SLOTS: u64 = 3_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotStatus {
+    Processed,
+    Confirmed,
+    Finalized,
+}
+
+#[derive(Clone, Debug)]
+pub enum Update {
+    Account { pubkey: Pubkey, account: Account, write_version: u64, signature: Signature },
+    Transaction { signature: Signature, record: TxRecord },
+    Slot { slot: u64, parent: Option<u64>, status: SlotStatus },
+}
+
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub seq: u64,
+    /// The chain slot the update belongs to.
+    pub slot: u64,
+    pub update: Update,
+}
+
+struct State {
+    entries: VecDeque<Entry>,
+    next_seq: u64,
+    write_version: u64,
+}
+
+pub struct Feed {
+    state: Mutex<State>,
+    /// The chain's current slot; changes wake subscribers.
+    slot: watch::Sender<u64>,
+    pub confirm_after: u64,
+    pub finalize_after: u64,
+}
+
+/// What a subscriber reads at once.
+pub enum Read {
+    Entries(Vec<Entry>),
+    /// The cursor points before the oldest retained entry.
+    Lost {
+        oldest_slot: u64,
+    },
+}
+
+impl Feed {
+    pub fn new(slot: u64, confirm_after: u64, finalize_after: u64) -> Feed {
+        Feed {
+            state: Mutex::new(State { entries: VecDeque::new(), next_seq: 0, write_version: 0 }),
+            slot: watch::channel(slot).0,
+            confirm_after,
+            finalize_after,
+        }
+    }
+
+    pub fn current_slot(&self) -> u64 {
+        *self.slot.borrow()
+    }
+
+    pub fn watch_slot(&self) -> watch::Receiver<u64> {
+        self.slot.subscribe()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A poisoned lock only means a reader panicked mid-read; the data is intact.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(&self, slot: u64, updates: impl IntoIterator<Item = Update>) {
+        let mut s = self.lock();
+        for update in updates {
+            let seq = s.next_seq;
+            s.next_seq += 1;
+            s.entries.push_back(Entry { seq, slot, update });
+        }
+    }
+
+    pub fn next_seq(&self) -> u64 {
+        self.lock().next_seq
+    }
+
+    /// The sequence number of the first retained entry at or after `slot`, or `None` when
+    /// that slot has already left the window.
+    pub fn seq_from_slot(&self, slot: u64) -> Result<u64, u64> {
+        let s = self.lock();
+        let oldest = s.entries.front().map_or(u64::MAX, |e| e.slot);
+        if slot < oldest && s.entries.front().is_some_and(|e| e.seq > 0) {
+            return Err(oldest);
+        }
+        Ok(s.entries.iter().find(|e| e.slot >= slot).map_or(s.next_seq, |e| e.seq))
+    }
+
+    /// Entries from `cursor` on whose slot is at least `age` slots old.
+    pub fn read(&self, cursor: u64, age: u64) -> Read {
+        let current = self.current_slot();
+        let s = self.lock();
+        let Some(first) = s.entries.front() else { return Read::Entries(Vec::new()) };
+        if cursor < first.seq {
+            return Read::Lost { oldest_slot: first.slot };
+        }
+        let skip = (cursor - first.seq) as usize;
+        Read::Entries(s.entries.iter().skip(skip).take_while(|e| e.slot + age <= current).cloned().collect())
+    }
+
+    /// Follows the chain's events forever, turning them into updates.
+    pub async fn run(&self, chain: SharedChain) {
+        let mut events = chain.lock().await.subscribe();
+        loop {
+            match events.recv().await {
+                Ok(ChainEvent::Transaction { signature, slot, accounts, .. }) => {
+                    let mut c = chain.lock().await;
+                    let mut updates = Vec::with_capacity(accounts.len() + 1);
+                    for pubkey in accounts {
+                        // A closed account is reported with zero lamports and no data.
+                        let account = c.account(&pubkey).await.ok().flatten().unwrap_or_default();
+                        let write_version = {
+                            let mut s = self.lock();
+                            s.write_version += 1;
+                            s.write_version
+                        };
+                        updates.push(Update::Account { pubkey, account, write_version, signature });
+                    }
+                    if let Some(record) = c.record(&signature).cloned() {
+                        updates.push(Update::Transaction { signature, record });
+                    }
+                    drop(c);
+                    self.push(slot, updates);
+                    self.slot.send_replace(self.current_slot());
+                }
+                Ok(ChainEvent::Slot { slot, parent }) => {
+                    let mut updates =
+                        vec![Update::Slot { slot, parent: Some(parent), status: SlotStatus::Processed }];
+                    if let Some(s) = slot.checked_sub(self.confirm_after) {
+                        updates.push(Update::Slot {
+                            slot: s,
+                            parent: s.checked_sub(1),
+                            status: SlotStatus::Confirmed,
+                        });
+                    }
+                    if let Some(s) = slot.checked_sub(self.finalize_after) {
+                        updates.push(Update::Slot {
+                            slot: s,
+                            parent: s.checked_sub(1),
+                            status: SlotStatus::Finalized,
+                        });
+                    }
+                    self.push(slot, updates);
+                    {
+                        let mut s = self.lock();
+                        while s.entries.front().is_some_and(|e| e.slot + RETAIN_SLOTS < slot) {
+                            s.entries.pop_front();
+                        }
+                    }
+                    self.slot.send_replace(slot);
+                }
+                // Missed chain events cannot be recovered here; keep following.
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return,
+            }
+        }
+    }
+}
