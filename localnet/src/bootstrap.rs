@@ -178,3 +178,76 @@ pub async fn deploy(
         next_proposal: 2,
     })
 }
+
+/// The demo price feed's address (a `PriceUpdateV2` account owned by the Pyth receiver
+/// program), quoting one kWh in USDC; the demo market starts without a band.
+pub fn demo_price_feed_address() -> Pubkey {
+    Pubkey::find_program_address(&[b"gridtokenx-demo-price-feed"], &market::pyth::PYTH_RECEIVER_ID).0
+}
+
+/// 10,000 demo USDC per trader, and the demo Pyth price account (0.12 USDC/kWh, fully
+/// verified, refreshed by `refresh_demo_price`).
+pub async fn fund_demo(
+    ctx: &mut ProgramTestContext,
+    keys: &DeploymentKeys,
+    d: &Deployment,
+) -> Result<(), BanksClientError> {
+    let payer = ctx.payer.insecure_clone();
+    for trader in &keys.traders {
+        let ata = spl_associated_token_account_interface::address::get_associated_token_address(
+            &trader.pubkey(),
+            &d.quote_mint,
+        );
+        let create =
+            spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+                &payer.pubkey(),
+                &trader.pubkey(),
+                &d.quote_mint,
+                &spl_token_interface::ID,
+            );
+        let mint = spl_token_interface::instruction::mint_to(
+            &spl_token_interface::ID,
+            &d.quote_mint,
+            &ata,
+            &keys.quote_mint_authority.pubkey(),
+            &[],
+            10_000 * 10u64.pow(u32::from(QUOTE_DECIMALS)),
+        )
+        .expect("mint_to accepts the SPL Token program id");
+        send(ctx, &[create, mint], &[&payer, &keys.quote_mint_authority]).await?;
+    }
+    let now = ctx.banks_client.get_sysvar::<solana_clock::Clock>().await?.unix_timestamp;
+    refresh_demo_price(ctx, now);
+    Ok(())
+}
+
+/// Writes the demo price account as the Pyth receiver would after a fresh update.
+pub fn refresh_demo_price(ctx: &mut ProgramTestContext, publish_time: i64) {
+    use market::pyth::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
+    let update = PriceUpdateV2 {
+        write_authority: Pubkey::default(),
+        verification_level: VerificationLevel::Full,
+        price_message: PriceFeedMessage {
+            feed_id: DEMO_FEED_ID,
+            price: 12,
+            conf: 1,
+            exponent: -2,
+            publish_time,
+            prev_publish_time: publish_time,
+            ema_price: 12,
+            ema_conf: 1,
+        },
+        posted_slot: 0,
+    };
+    let account = solana_account::Account {
+        lamports: 10_000_000,
+        data: update.to_account_data(),
+        owner: market::pyth::PYTH_RECEIVER_ID,
+        executable: false,
+        rent_epoch: 0,
+    };
+    ctx.set_account(&demo_price_feed_address(), &account.into());
+}
+
+/// The demo feed's id (arbitrary; real feeds are Pyth's 32-byte ids).
+pub const DEMO_FEED_ID: [u8; 32] = *b"gridtokenx-demo-kwh-usdc-feed-id";

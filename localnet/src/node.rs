@@ -62,11 +62,10 @@ impl Node {
         let deployment = if options.bootstrap {
             // The genesis hash is the cluster tag oracles sign for.
             let cluster_tag = ctx.genesis_config().hash().to_bytes();
-            Some(
-                bootstrap::deploy(&mut ctx, keys, cluster_tag)
-                    .await
-                    .map_err(|e| StartError::Bootstrap(e.to_string()))?,
-            )
+            let boot_err = |e: solana_program_test::BanksClientError| StartError::Bootstrap(e.to_string());
+            let d = bootstrap::deploy(&mut ctx, keys, cluster_tag).await.map_err(boot_err)?;
+            bootstrap::fund_demo(&mut ctx, keys, &d).await.map_err(boot_err)?;
+            Some(d)
         } else {
             None
         };
@@ -164,7 +163,14 @@ fn deployment_accounts(keys: &DeploymentKeys, deployment: Option<&Deployment>) -
             market::client::pair_address(&d.energy_mint, &d.quote_mint),
             market::client::base_vault_address(&d.market),
             market::client::quote_vault_address(&d.market),
+            bootstrap::demo_price_feed_address(),
         ]);
+        out.extend(keys.traders.iter().map(|t| {
+            spl_associated_token_account_interface::address::get_associated_token_address(
+                &t.pubkey(),
+                &d.quote_mint,
+            )
+        }));
     }
     out
 }

@@ -63,6 +63,21 @@ async fn cluster_basics_and_the_bootstrapped_world() {
     assert!(missing.value.is_none());
     let trader = keys.traders[0].pubkey();
     assert!(rpc.get_balance(&trader).await.unwrap() >= 100_000_000_000);
+
+    // Demo wallets hold 10,000 USDC, visible the way wallets look (jsonParsed).
+    let tokens = rpc
+        .get_token_accounts_by_owner(
+            &trader,
+            solana_rpc_client_api::request::TokenAccountsFilter::Mint(d.quote_mint),
+        )
+        .await
+        .unwrap();
+    assert_eq!(tokens.len(), 1);
+    let parsed = serde_json::to_value(&tokens[0].account.data).unwrap();
+    assert_eq!(parsed["parsed"]["info"]["tokenAmount"]["uiAmountString"], "10000");
+    // A Pyth PriceUpdateV2 account the market can be banded against.
+    let feed = rpc.get_account(&gridtokenx_localnet::bootstrap::demo_price_feed_address()).await.unwrap();
+    assert_eq!(feed.owner, market::pyth::PYTH_RECEIVER_ID);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
