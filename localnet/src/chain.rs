@@ -43,6 +43,7 @@ pub struct Chain {
     known: BTreeSet<Pubkey>,
     txs: HashMap<Signature, TxRecord>,
     events: tokio::sync::broadcast::Sender<ChainEvent>,
+    genesis_hash: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +66,7 @@ impl Chain {
             known: BTreeSet::new(),
             txs: HashMap::new(),
             events,
+            genesis_hash: None,
         })
     }
 
@@ -107,8 +109,21 @@ impl Chain {
         Ok(self.ctx.banks_client.get_account(*key).await?)
     }
 
+    /// The chain's identity. A restored chain keeps the hash it was first created with.
     pub fn genesis_hash(&self) -> String {
-        self.ctx.genesis_config().hash().to_string()
+        self.genesis_hash.clone().unwrap_or_else(|| self.ctx.genesis_config().hash().to_string())
+    }
+
+    pub fn set_genesis_hash(&mut self, hash: String) {
+        self.genesis_hash = Some(hash);
+    }
+
+    /// Continues slot numbering where a saved chain stopped, so checkpoints stay valid.
+    pub fn resume_at_slot(&mut self, slot: u64) {
+        if slot > self.slot {
+            self.slot = slot - 1;
+            self.advance_slot();
+        }
     }
 
     pub fn record(&self, signature: &Signature) -> Option<&TxRecord> {

@@ -13,3 +13,4 @@ pub mod native;
 pub mod node;
 pub mod pubsub;
 pub mod rpc;
+pub mod snapshot;

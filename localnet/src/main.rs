@@ -28,6 +28,9 @@ struct Cli {
     /// Start an empty chain: programs deployed, nothing initialized.
     #[arg(long)]
     no_bootstrap: bool,
+    /// Keep state here across restarts (saved every 30 s and on Ctrl-C); in memory if unset.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -46,6 +49,7 @@ async fn main() {
         grpc_addr: cli.grpc_addr,
         slot_duration: Duration::from_millis(cli.slot_ms),
         bootstrap: !cli.no_bootstrap,
+        data_dir: cli.data_dir,
     };
     let node = match Node::start(&keys, options).await {
         Ok(n) => n,
@@ -58,7 +62,7 @@ async fn main() {
     println!("  JSON-RPC     {}", node.rpc_url);
     println!("  PubSub       {}", node.pubsub_url);
     println!("  Geyser gRPC  {}", node.grpc_url);
-    println!("  genesis hash {}", node.chain.lock().await.genesis_hash());
+    println!("  genesis hash {}", node.genesis_hash);
     if let Some(d) = &node.deployment {
         println!(
             "  energy mint  {}\n  quote mint   {}\n  market       {}",
@@ -67,4 +71,8 @@ async fn main() {
     }
     println!("Ctrl-C to stop.");
     let _ = tokio::signal::ctrl_c().await;
+    if let Err(e) = node.save().await {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
 }

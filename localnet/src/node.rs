@@ -12,6 +12,7 @@ use crate::bootstrap::{self, Deployment};
 use crate::chain::Chain;
 use crate::keys::DeploymentKeys;
 use crate::rpc::{self, SharedChain};
+use crate::snapshot::Snapshot;
 
 pub struct Options {
     pub rpc_addr: SocketAddr,
@@ -22,6 +23,9 @@ pub struct Options {
     pub slot_duration: Duration,
     /// Bootstrap a deployment (council, energy, oracle, quote mint, market) on start.
     pub bootstrap: bool,
+    /// Where state is saved (periodically and by `Node::save`) and restored from on start;
+    /// `None` keeps everything in memory.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -32,6 +36,7 @@ impl Default for Options {
             grpc_addr: ([127, 0, 0, 1], 10000).into(),
             slot_duration: Duration::from_millis(400),
             bootstrap: true,
+            data_dir: None,
         }
     }
 }
@@ -42,6 +47,9 @@ pub struct Node {
     pub grpc_url: String,
     pub chain: SharedChain,
     pub deployment: Option<Deployment>,
+    /// The genesis hash that identifies this chain, kept across restarts.
+    pub genesis_hash: String,
+    data_dir: Option<std::path::PathBuf>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -53,24 +61,44 @@ pub enum StartError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error(transparent)]
     Chain(#[from] crate::chain::ChainError),
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
 }
+
+/// How often state is saved when a data dir is set.
+pub const SNAPSHOT_INTERVAL: Duration = Duration::from_secs(30);
 
 impl Node {
     pub async fn start(keys: &DeploymentKeys, options: Options) -> Result<Node, StartError> {
-        let mut ctx =
-            crate::native::start(crate::native::program_test(&keys.upgrade_authority.pubkey())).await;
-        let deployment = if options.bootstrap {
-            // The genesis hash is the cluster tag oracles sign for.
-            let cluster_tag = ctx.genesis_config().hash().to_bytes();
-            let boot_err = |e: solana_program_test::BanksClientError| StartError::Bootstrap(e.to_string());
-            let d = bootstrap::deploy(&mut ctx, keys, cluster_tag).await.map_err(boot_err)?;
-            bootstrap::fund_demo(&mut ctx, keys, &d).await.map_err(boot_err)?;
-            Some(d)
-        } else {
-            None
+        let restored = match &options.data_dir {
+            Some(dir) => Snapshot::load(dir)?,
+            None => None,
+        };
+        let mut pt = crate::native::program_test(&keys.upgrade_authority.pubkey());
+        for (key, account) in restored.iter().flat_map(|s| s.accounts()) {
+            pt.add_account(key, account);
+        }
+        let mut ctx = crate::native::start(pt).await;
+        let (deployment, genesis_hash) = match &restored {
+            Some(s) => (s.deployment(), s.genesis_hash.clone()),
+            None if options.bootstrap => {
+                // The genesis hash is the cluster tag oracles sign for.
+                let cluster_tag = ctx.genesis_config().hash().to_bytes();
+                let boot_err =
+                    |e: solana_program_test::BanksClientError| StartError::Bootstrap(e.to_string());
+                let d = bootstrap::deploy(&mut ctx, keys, cluster_tag).await.map_err(boot_err)?;
+                bootstrap::fund_demo(&mut ctx, keys, &d).await.map_err(boot_err)?;
+                (Some(d), ctx.genesis_config().hash().to_string())
+            }
+            None => (None, ctx.genesis_config().hash().to_string()),
         };
         let mut chain = Chain::new(ctx).await?;
+        chain.set_genesis_hash(genesis_hash.clone());
         chain.remember(deployment_accounts(keys, deployment.as_ref()));
+        if let Some(s) = &restored {
+            chain.remember(s.accounts().map(|(k, _)| k));
+            chain.resume_at_slot(s.slot);
+        }
         let chain: SharedChain = Arc::new(Mutex::new(chain));
 
         let listener = rpc::bind(options.rpc_addr)
@@ -116,6 +144,7 @@ impl Node {
                 eprintln!("localnet: Geyser gRPC server stopped: {e}");
             }
         });
+        let mut extra = Vec::new();
         let clock_chain = chain.clone();
         let clock = tokio::spawn(async move {
             let mut tick = tokio::time::interval(options.slot_duration);
@@ -124,15 +153,53 @@ impl Node {
                 clock_chain.lock().await.advance_slot();
             }
         });
+        if let Some(dir) = options.data_dir.clone() {
+            let (saver_chain, saver_deployment, saver_hash) =
+                (chain.clone(), deployment.clone(), genesis_hash.clone());
+            tasks_extra_saver(&mut extra, dir, saver_chain, saver_deployment, saver_hash);
+        }
         Ok(Node {
             rpc_url: format!("http://{local}"),
             pubsub_url: format!("ws://{ws_local}"),
             grpc_url: format!("http://{grpc_local}"),
             chain,
             deployment,
-            tasks: vec![server, pubsub, follower, grpc, clock],
+            genesis_hash,
+            data_dir: options.data_dir,
+            tasks: [server, pubsub, follower, grpc, clock].into_iter().chain(extra).collect(),
         })
     }
+}
+
+impl Node {
+    /// Saves the chain to the data dir now (if one is set).
+    pub async fn save(&self) -> Result<(), crate::snapshot::SnapshotError> {
+        let Some(dir) = &self.data_dir else { return Ok(()) };
+        let mut c = self.chain.lock().await;
+        Snapshot::capture(&mut c, self.genesis_hash.clone(), self.deployment.as_ref()).await.save(dir)
+    }
+}
+
+fn tasks_extra_saver(
+    tasks: &mut Vec<JoinHandle<()>>,
+    dir: std::path::PathBuf,
+    chain: SharedChain,
+    deployment: Option<Deployment>,
+    genesis_hash: String,
+) {
+    tasks.push(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SNAPSHOT_INTERVAL);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let mut c = chain.lock().await;
+            let snapshot = Snapshot::capture(&mut c, genesis_hash.clone(), deployment.as_ref()).await;
+            drop(c);
+            if let Err(e) = snapshot.save(&dir) {
+                eprintln!("localnet: {e}");
+            }
+        }
+    }));
 }
 
 impl Drop for Node {

@@ -64,6 +64,7 @@ async fn stream_reports_what_a_transaction_did_and_replays_from_slot() {
         grpc_addr: ([127, 0, 0, 1], 0).into(),
         slot_duration: Duration::from_millis(100),
         bootstrap: true,
+        data_dir: None,
     };
     let node = Node::start(&keys, options).await.expect("localnet");
     let rpc = RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::confirmed());

@@ -22,6 +22,7 @@ async fn node() -> (Node, DeploymentKeys, RpcClient) {
         grpc_addr: ([127, 0, 0, 1], 0).into(),
         slot_duration: Duration::from_millis(100),
         bootstrap: true,
+        data_dir: None,
     };
     let node = Node::start(&keys, options).await.expect("localnet starts");
     let client = RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::confirmed());
