@@ -33,6 +33,8 @@ pub enum Update {
 #[derive(Clone, Debug)]
 pub struct Entry {
     pub seq: u64,
+    /// When the update entered the feed (sent to clients as `created_at`).
+    pub created_at: std::time::SystemTime,
     /// The chain slot the update belongs to.
     pub slot: u64,
     pub update: Update,
@@ -86,10 +88,11 @@ impl Feed {
 
     fn push(&self, slot: u64, updates: impl IntoIterator<Item = Update>) {
         let mut s = self.lock();
+        let created_at = std::time::SystemTime::now();
         for update in updates {
             let seq = s.next_seq;
             s.next_seq += 1;
-            s.entries.push_back(Entry { seq, slot, update });
+            s.entries.push_back(Entry { seq, created_at, slot, update });
         }
     }
 

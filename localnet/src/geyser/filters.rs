@@ -204,7 +204,7 @@ impl Filters {
         (!names.is_empty()).then_some(SubscribeUpdate {
             filters: names,
             update_oneof: Some(update),
-            created_at: None,
+            created_at: Some(prost_types::Timestamp::from(entry.created_at)),
         })
     }
 }
