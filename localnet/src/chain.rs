@@ -6,6 +6,7 @@ use anchor_lang::prelude::Pubkey;
 use solana_account::Account;
 use solana_program_test::{BanksClientError, ProgramTestContext};
 use solana_signature::Signature;
+use solana_signer::Signer;
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 
@@ -30,8 +31,12 @@ pub struct Executed {
     pub compute_units: u64,
 }
 
+/// The chain behind every protocol localnet speaks. Everything above it (RPC, PubSub,
+/// Geyser, snapshots) goes through these methods, so the engine underneath — today
+/// program-test's bank running our programs natively, later LiteSVM running their SBF
+/// builds — can change without touching them.
 pub struct Chain {
-    pub ctx: ProgramTestContext,
+    ctx: ProgramTestContext,
     pub slot: u64,
     /// Slots after which a transaction counts as confirmed and finalized. A development
     /// chain finalizes quickly; a real cluster takes ~32 slots.
@@ -103,6 +108,28 @@ impl Chain {
         // The fee for a message is only defined while its blockhash is valid.
         let probe = solana_message::Message::new_with_blockhash(&[], Some(&Pubkey::new_unique()), &blockhash);
         matches!(self.ctx.banks_client.get_fee_for_message(probe).await, Ok(Some(_)))
+    }
+
+    pub async fn latest_blockhash(&mut self) -> Result<solana_hash::Hash, ChainError> {
+        Ok(self.ctx.banks_client.get_latest_blockhash().await?)
+    }
+
+    pub async fn rent_exempt_minimum(&mut self, bytes: usize) -> Result<u64, ChainError> {
+        Ok(self.ctx.banks_client.get_rent().await?.minimum_balance(bytes))
+    }
+
+    /// Sends `lamports` from the chain's faucet (the genesis mint account).
+    pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Result<Executed, ChainError> {
+        let faucet = self.ctx.payer.insecure_clone();
+        let blockhash = self.latest_blockhash().await?;
+        let ix = solana_system_interface::instruction::transfer(&faucet.pubkey(), to, lamports);
+        let tx = solana_transaction::Transaction::new_signed_with_payer(
+            &[ix],
+            Some(&faucet.pubkey()),
+            &[&faucet],
+            blockhash,
+        );
+        self.execute(tx.into()).await
     }
 
     pub async fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, ChainError> {

@@ -19,7 +19,7 @@ struct Cli {
     /// Yellowstone (Geyser) gRPC listen address.
     #[arg(long, default_value = "127.0.0.1:10000")]
     grpc_addr: SocketAddr,
-    /// Slot duration in milliseconds.
+    /// Slot duration in milliseconds (0: slots advance only on demand).
     #[arg(long, default_value_t = 400)]
     slot_ms: u64,
     /// Folder with the DEV-ONLY deployment keys.

@@ -145,14 +145,17 @@ impl Node {
             }
         });
         let mut extra = Vec::new();
-        let clock_chain = chain.clone();
-        let clock = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(options.slot_duration);
-            loop {
-                tick.tick().await;
-                clock_chain.lock().await.advance_slot();
-            }
-        });
+        // A zero slot duration means slots advance only on demand (`Node::advance_slot`).
+        if !options.slot_duration.is_zero() {
+            let clock_chain = chain.clone();
+            extra.push(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(options.slot_duration);
+                loop {
+                    tick.tick().await;
+                    clock_chain.lock().await.advance_slot();
+                }
+            }));
+        }
         if let Some(dir) = options.data_dir.clone() {
             let (saver_chain, saver_deployment, saver_hash) =
                 (chain.clone(), deployment.clone(), genesis_hash.clone());
@@ -166,12 +169,17 @@ impl Node {
             deployment,
             genesis_hash,
             data_dir: options.data_dir,
-            tasks: [server, pubsub, follower, grpc, clock].into_iter().chain(extra).collect(),
+            tasks: [server, pubsub, follower, grpc].into_iter().chain(extra).collect(),
         })
     }
 }
 
 impl Node {
+    /// Starts the next slot now, whatever the timer does.
+    pub async fn advance_slot(&self) {
+        self.chain.lock().await.advance_slot();
+    }
+
     /// Saves the chain to the data dir now (if one is set).
     pub async fn save(&self) -> Result<(), crate::snapshot::SnapshotError> {
         let Some(dir) = &self.data_dir else { return Ok(()) };

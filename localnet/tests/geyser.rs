@@ -62,7 +62,8 @@ async fn stream_reports_what_a_transaction_did_and_replays_from_slot() {
         rpc_addr: ([127, 0, 0, 1], 0).into(),
         pubsub_addr: ([127, 0, 0, 1], 0).into(),
         grpc_addr: ([127, 0, 0, 1], 0).into(),
-        slot_duration: Duration::from_millis(100),
+        // Slots advance only when the test says so, which makes "missed" exact.
+        slot_duration: Duration::ZERO,
         bootstrap: true,
         data_dir: None,
     };
@@ -89,7 +90,7 @@ async fn stream_reports_what_a_transaction_did_and_replays_from_slot() {
         &[alice],
         blockhash,
     );
-    let signature = rpc.send_and_confirm_transaction(&tx).await.unwrap();
+    let signature = rpc.send_transaction(&tx).await.unwrap();
 
     let (account, transaction) = account_and_transaction(&mut stream).await;
     let Some(UpdateOneof::Account(a)) = &account.update_oneof else { unreachable!() };
@@ -114,6 +115,34 @@ async fn stream_reports_what_a_transaction_did_and_replays_from_slot() {
     let (account2, transaction2) = account_and_transaction(&mut replay).await;
     assert_eq!(account2.update_oneof, account.update_oneof);
     assert_eq!(transaction2.update_oneof, transaction.update_oneof);
+
+    // Exactly the missed updates: disconnect, let a slot pass and a transaction land, then
+    // reconnect from the slot after the last one seen.
+    drop(replay);
+    let seen_slot = t.slot;
+    node.advance_slot().await;
+    let blockhash = rpc.get_latest_blockhash().await.unwrap();
+    let missed = Transaction::new_signed_with_payer(
+        &[energy::client::register_meter(alice.pubkey(), [6; 32])],
+        Some(&alice.pubkey()),
+        &[alice],
+        blockhash,
+    );
+    let missed_signature = rpc.send_transaction(&missed).await.unwrap();
+    let mut back =
+        GeyserGrpcClient::build_from_shared(node.grpc_url.clone()).unwrap().connect().await.unwrap();
+    let (_sink, mut resumed) = back
+        .subscribe_with_request(Some(request(&owner, &alice.pubkey().to_string(), Some(seen_slot + 1))))
+        .await
+        .unwrap();
+    let (account3, transaction3) = account_and_transaction(&mut resumed).await;
+    let Some(UpdateOneof::Account(a3)) = &account3.update_oneof else { unreachable!() };
+    assert_eq!(
+        a3.account.as_ref().unwrap().pubkey,
+        energy::client::meter_address(&[6; 32]).to_bytes().to_vec()
+    );
+    let Some(UpdateOneof::Transaction(t3)) = &transaction3.update_oneof else { unreachable!() };
+    assert_eq!(t3.transaction.as_ref().unwrap().signature, missed_signature.as_ref().to_vec());
 
     // Unknown keys in filters are refused with the reason.
     let mut bad =

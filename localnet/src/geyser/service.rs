@@ -85,13 +85,8 @@ impl Geyser for Service {
         &self,
         _: Request<GetLatestBlockhashRequest>,
     ) -> Result<Response<GetLatestBlockhashResponse>, Status> {
-        let c = self.chain.lock().await;
-        let blockhash = c
-            .ctx
-            .banks_client
-            .get_latest_blockhash()
-            .await
-            .map_err(|e| Status::unavailable(e.to_string()))?;
+        let mut c = self.chain.lock().await;
+        let blockhash = c.latest_blockhash().await.map_err(|e| Status::unavailable(e.to_string()))?;
         Ok(Response::new(GetLatestBlockhashResponse {
             slot: c.slot,
             blockhash: blockhash.to_string(),

@@ -8,9 +8,7 @@ use solana_account::Account;
 use solana_program_pack::Pack;
 use solana_rpc_client_types::filter::RpcFilterType;
 use solana_signature::Signature;
-use solana_signer::Signer;
 use solana_transaction::versioned::VersionedTransaction;
-use solana_transaction::Transaction;
 use solana_transaction_status_client_types::UiTransactionError;
 
 use super::{code, RpcError, SharedChain};
@@ -31,7 +29,7 @@ pub async fn call(chain: &SharedChain, method: &str, params: Vec<Value>) -> RpcR
         "getGenesisHash" => Ok(json!(c.genesis_hash())),
         "getSlot" | "getBlockHeight" => Ok(json!(c.slot)),
         "getLatestBlockhash" => {
-            let blockhash = c.ctx.banks_client.get_latest_blockhash().await.map_err(RpcError::internal)?;
+            let blockhash = c.latest_blockhash().await?;
             // A blockhash lives for 150 blocks.
             Ok(with_context(
                 &c,
@@ -56,8 +54,7 @@ pub async fn call(chain: &SharedChain, method: &str, params: Vec<Value>) -> RpcR
                 p.0.first()
                     .and_then(Value::as_u64)
                     .ok_or_else(|| RpcError::invalid_params("expected a data size"))?;
-            let rent = c.ctx.banks_client.get_rent().await.map_err(RpcError::internal)?;
-            Ok(json!(rent.minimum_balance(size as usize)))
+            Ok(json!(c.rent_exempt_minimum(size as usize).await?))
         }
         "getAccountInfo" => {
             let key = p.pubkey(0)?;
@@ -100,11 +97,7 @@ pub async fn call(chain: &SharedChain, method: &str, params: Vec<Value>) -> RpcR
                 p.0.get(1)
                     .and_then(Value::as_u64)
                     .ok_or_else(|| RpcError::invalid_params("expected lamports"))?;
-            let payer = c.ctx.payer.insecure_clone();
-            let blockhash = c.ctx.banks_client.get_latest_blockhash().await.map_err(RpcError::internal)?;
-            let ix = solana_system_interface::instruction::transfer(&payer.pubkey(), &to, lamports);
-            let tx = Transaction::new_signed_with_payer(&[ix], Some(&payer.pubkey()), &[&payer], blockhash);
-            let executed = c.execute(tx.into()).await?;
+            let executed = c.airdrop(&to, lamports).await?;
             match executed.err {
                 None => Ok(json!(executed.signature.to_string())),
                 Some(err) => Err(RpcError::internal(format!("airdrop failed: {err}"))),
