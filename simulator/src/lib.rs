@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod meter;
 pub mod model;
 pub mod oracle;
+pub mod post;
 pub mod telemetry;
 
 pub use energy::reading::Reading;

@@ -11,6 +11,7 @@ use energy::state::ReadingRules;
 use gridtokenx_simulator::fleet::{Fleet, FleetConfig, Mix};
 use gridtokenx_simulator::meter::MeterKind;
 use gridtokenx_simulator::oracle::Oracle;
+use gridtokenx_simulator::post::{PostReport, Poster};
 use gridtokenx_simulator::telemetry::MeterReadingV1;
 
 #[derive(Parser)]
@@ -63,11 +64,23 @@ struct RunArgs {
     /// Write every reading as a JSON line (schema gridtokenx.meter-reading.v1); `-` for stdout.
     #[arg(long)]
     jsonl: Option<PathBuf>,
+    /// Post signed readings to this cluster's JSON-RPC (e.g. localnet's http://127.0.0.1:8899).
+    /// The simulation then covers the last `--duration` up to now; needs --oracle-key and
+    /// --payer-key. The cluster tag is read from the chain.
+    #[arg(long)]
+    rpc_url: Option<String>,
+    /// Keypair JSON file paying fees and the meters' registration (with --rpc-url).
+    #[arg(long)]
+    payer_key: Option<PathBuf>,
+    /// Transactions in flight at once when posting.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
 }
 
-fn main() {
+#[tokio::main]
+async fn main() {
     let result = match Cli::parse().command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(args).await,
         Command::Keygen { out } => keygen(&out),
     };
     if let Err(message) = result {
@@ -87,7 +100,7 @@ fn keygen(out: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
-fn run(args: RunArgs) -> Result<(), String> {
+async fn run(args: RunArgs) -> Result<(), String> {
     let weights: Vec<f64> = args
         .mix
         .split(',')
@@ -97,21 +110,48 @@ fn run(args: RunArgs) -> Result<(), String> {
     let [prosumer, consumer, hybrid] = weights[..] else {
         return Err(format!("--mix {:?}: expected three weights (prosumer,consumer,hybrid)", args.mix));
     };
-    let cluster_tag = Pubkey::from_str(&args.cluster_tag)
-        .map_err(|_| format!("--cluster-tag {:?} is not a base58 genesis hash", args.cluster_tag))?
-        .to_bytes();
+    let rpc = args.rpc_url.as_ref().map(|url| {
+        std::sync::Arc::new(solana_rpc_client::nonblocking::rpc_client::RpcClient::new_with_commitment(
+            url.clone(),
+            solana_commitment_config::CommitmentConfig::confirmed(),
+        ))
+    });
+    let cluster_tag = match &rpc {
+        Some(rpc) => gridtokenx_simulator::post::cluster_tag(rpc)
+            .await
+            .map_err(|e| format!("{e} (is --rpc-url right?)"))?,
+        None => Pubkey::from_str(&args.cluster_tag)
+            .map_err(|_| format!("--cluster-tag {:?} is not a base58 genesis hash", args.cluster_tag))?
+            .to_bytes(),
+    };
     let oracle = args
         .oracle_key
         .as_deref()
         .map(|path| Oracle::from_file(path, energy::ID, cluster_tag))
         .transpose()
         .map_err(|e| e.to_string())?;
+    let mut start_unix_s = args.start;
+    if rpc.is_some() {
+        if oracle.is_none() || args.payer_key.is_none() {
+            return Err("posting (--rpc-url) needs --oracle-key and --payer-key".into());
+        }
+        if args.duration.as_secs() > 23 * 3_600 {
+            return Err(
+                "a cluster accepts readings at most a day old: use --duration 23h or less when posting"
+                    .into(),
+            );
+        }
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?;
+        let end = now.as_secs() as i64 - now.as_secs() as i64 % 900;
+        start_unix_s = end - args.duration.as_secs() as i64;
+    }
     let config = FleetConfig {
         meters: args.meters,
         mix: Mix { prosumer, consumer, hybrid },
         latitude_deg: args.latitude,
         longitude_deg: args.longitude,
-        start_unix_s: args.start,
+        start_unix_s,
         seed: args.seed,
         ..FleetConfig::default()
     };
@@ -132,6 +172,21 @@ fn run(args: RunArgs) -> Result<(), String> {
     let mut fleet = Fleet::new(config.clone());
     let meter_addresses: Vec<Pubkey> =
         fleet.meters.iter().map(|m| energy::client::meter_address(&m.meter_id)).collect();
+    let mut poster_state = None;
+    if let (Some(rpc), Some(oracle), Some(payer)) = (rpc.clone(), oracle.as_ref(), args.payer_key.as_deref())
+    {
+        let payer = gridtokenx_simulator::oracle::read_keypair(payer).map_err(|e| e.to_string())?;
+        let poster = Poster {
+            rpc,
+            oracle: Oracle::new(oracle.keypair_clone(), energy::ID, cluster_tag),
+            payer,
+            concurrency: args.concurrency,
+        };
+        let ids: Vec<[u8; 32]> = fleet.meters.iter().map(|m| m.meter_id).collect();
+        eprintln!("registering {} meters on {}", ids.len(), args.rpc_url.as_deref().unwrap_or_default());
+        let meters = poster.register_meters(&ids).await.map_err(|e| e.to_string())?;
+        poster_state = Some((poster, meters, PostReport::default()));
+    }
     let mut cursors = vec![None::<Cursor>; fleet.meters.len()];
     let intervals = (args.duration.as_secs() / u64::from(config.interval_s)).max(1);
     let (mut readings, mut mintable_wh, mut rejected) = (0u64, 0u64, 0u64);
@@ -171,6 +226,9 @@ fn run(args: RunArgs) -> Result<(), String> {
                 writeln!(out, "{line}").map_err(|e| format!("writing readings: {e}"))?;
             }
         }
+        if let Some((poster, meters, report)) = poster_state.as_mut() {
+            report.merge(poster.post(meters, &batch.readings).await);
+        }
         if n % (intervals / 10).max(1) == 0 || n == intervals {
             eprintln!(
                 "[{:>3}%] simulated {} of {}, {readings} readings",
@@ -179,6 +237,15 @@ fn run(args: RunArgs) -> Result<(), String> {
                 humantime::format_duration(args.duration),
             );
         }
+    }
+    if let Some((_, _, report)) = &poster_state {
+        eprintln!(
+            "posted: {} landed, rejected {:?}, failed {:?} ({:.0} readings/s landed)",
+            report.landed,
+            report.rejected,
+            report.failed,
+            report.landed as f64 / started.elapsed().as_secs_f64()
+        );
     }
     if let Some(mut out) = out {
         out.flush().map_err(|e| format!("writing readings: {e}"))?;

@@ -12,9 +12,9 @@ use crate::Reading;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OracleKeyError {
-    #[error("cannot read oracle key file {path}: {source} (pass the oracle's keypair JSON file)")]
+    #[error("cannot read key file {path}: {source} (pass a Solana keypair JSON file)")]
     Read { path: String, source: std::io::Error },
-    #[error("oracle key file {path} is not a 64-byte Solana keypair JSON array")]
+    #[error("key file {path} is not a 64-byte Solana keypair JSON array")]
     Format { path: String },
 }
 
@@ -47,14 +47,11 @@ impl Oracle {
         program_id: Pubkey,
         cluster_tag: [u8; 32],
     ) -> Result<Oracle, OracleKeyError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| OracleKeyError::Read { path: shown.clone(), source })?;
-        let bytes: Vec<u8> =
-            serde_json::from_str(&text).map_err(|_| OracleKeyError::Format { path: shown.clone() })?;
-        let keypair =
-            Keypair::try_from(bytes.as_slice()).map_err(|_| OracleKeyError::Format { path: shown })?;
-        Ok(Oracle::new(keypair, program_id, cluster_tag))
+        Ok(Oracle::new(read_keypair(path)?, program_id, cluster_tag))
+    }
+
+    pub fn keypair_clone(&self) -> Keypair {
+        self.keypair.insecure_clone()
     }
 
     pub fn pubkey(&self) -> Pubkey {
@@ -67,6 +64,16 @@ impl Oracle {
         let signature = self.keypair.sign_message(&message);
         SignedReading { meter: *meter, reading, oracle: self.pubkey(), message, signature }
     }
+}
+
+/// Reads a Solana keypair JSON file (64 bytes).
+pub fn read_keypair(path: &Path) -> Result<Keypair, OracleKeyError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| OracleKeyError::Read { path: shown.clone(), source })?;
+    let bytes: Vec<u8> =
+        serde_json::from_str(&text).map_err(|_| OracleKeyError::Format { path: shown.clone() })?;
+    Keypair::try_from(bytes.as_slice()).map_err(|_| OracleKeyError::Format { path: shown })
 }
 
 impl SignedReading {

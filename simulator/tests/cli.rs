@@ -55,7 +55,7 @@ fn emits_signed_readings_in_the_v1_schema() {
 fn bad_arguments_fail_with_the_fix() {
     let out = simulator().args(["run", "--oracle-key", "/nonexistent/oracle.json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("pass the oracle's keypair JSON file"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pass a Solana keypair JSON file"));
     let out = simulator().args(["run", "--cluster-tag", "not-base58!"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("base58 genesis hash"));

@@ -50,3 +50,52 @@ pub enum EnergyError {
     #[msg("arithmetic overflow")]
     Overflow,
 }
+
+impl EnergyError {
+    /// Every variant in declaration order (so `ALL[i]` has code 6000 + i).
+    pub const ALL: [EnergyError; 23] = [
+        EnergyError::NotUpgradeAuthority,
+        EnergyError::Unauthorized,
+        EnergyError::Paused,
+        EnergyError::InvalidCouncil,
+        EnergyError::InvalidRules,
+        EnergyError::MeterSuspended,
+        EnergyError::NotOwner,
+        EnergyError::OracleRevoked,
+        EnergyError::MissingSignature,
+        EnergyError::MalformedSignatureInstruction,
+        EnergyError::OracleKeyMismatch,
+        EnergyError::MessageMismatch,
+        EnergyError::MisalignedInterval,
+        EnergyError::ReadingReplayed,
+        EnergyError::ReadingOutOfOrder,
+        EnergyError::ReadingFromFuture,
+        EnergyError::ReadingStale,
+        EnergyError::CounterRegression,
+        EnergyError::ImplausibleProduction,
+        EnergyError::InsufficientUncertifiedEnergy,
+        EnergyError::InvalidCertificateAmount,
+        EnergyError::CertificateRetired,
+        EnergyError::Overflow,
+    ];
+
+    /// The energy error a custom program error code stands for, if any.
+    pub fn from_code(code: u32) -> Option<EnergyError> {
+        let index = code.checked_sub(anchor_lang::error::ERROR_CODE_OFFSET)?;
+        Self::ALL.get(index as usize).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EnergyError;
+
+    #[test]
+    fn codes_round_trip() {
+        for (i, e) in EnergyError::ALL.iter().enumerate() {
+            assert_eq!(u32::from(*e), 6000 + i as u32);
+            assert_eq!(EnergyError::from_code(u32::from(*e)), Some(*e));
+        }
+        assert_eq!(EnergyError::from_code(5999), None);
+    }
+}

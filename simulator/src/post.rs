@@ -1,0 +1,217 @@
+//! Posting signed readings to a cluster's JSON-RPC: meters registered once, readings two
+//! per transaction (each with its own Ed25519 verify instruction; a transaction holds two
+//! within the 1232-byte limit), bounded concurrency, a fresh blockhash and one retry when a
+//! blockhash expired, and every outcome classified.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::AccountDeserialize;
+use energy::attestation::SignatureRef;
+use energy::error::EnergyError;
+use energy::state::EnergyConfig;
+use futures_util::{stream, StreamExt};
+use solana_instruction::error::InstructionError;
+use solana_instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::client_error::{Error as ClientError, ErrorKind};
+use solana_rpc_client_api::request::{RpcError, RpcResponseErrorData};
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+use crate::oracle::Oracle;
+use crate::Reading;
+
+/// Readings per transaction.
+pub const READINGS_PER_TX: usize = 2;
+
+/// What happened to the readings that were posted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PostReport {
+    pub landed: u64,
+    /// Refused by the program, by error name (e.g. "ReadingReplayed").
+    pub rejected: BTreeMap<String, u64>,
+    /// Never reached a verdict (transport errors, expired twice, ...), by reason.
+    pub failed: BTreeMap<String, u64>,
+}
+
+impl PostReport {
+    pub fn merge(&mut self, other: PostReport) {
+        self.landed += other.landed;
+        for (k, v) in other.rejected {
+            *self.rejected.entry(k).or_default() += v;
+        }
+        for (k, v) in other.failed {
+            *self.failed.entry(k).or_default() += v;
+        }
+    }
+}
+
+/// One simulated meter on chain: its account and its owner's key (a simulation owns its
+/// households' keys; they are generated, never derived from a shared secret).
+pub struct ChainMeter {
+    pub meter_id: [u8; 32],
+    pub address: Pubkey,
+    pub owner: Keypair,
+}
+
+pub struct Poster {
+    pub rpc: Arc<RpcClient>,
+    pub oracle: Oracle,
+    /// Pays transaction fees (and funds owners on a cluster with a faucet).
+    pub payer: Keypair,
+    pub concurrency: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    #[error("RPC {0}")]
+    Rpc(#[from] Box<ClientError>),
+    #[error("the energy program is not initialized on this cluster (no config account at {0})")]
+    NotInitialized(Pubkey),
+}
+
+impl From<ClientError> for PostError {
+    fn from(e: ClientError) -> Self {
+        PostError::Rpc(Box::new(e))
+    }
+}
+
+/// The cluster tag the energy program was initialized with: oracles must sign for it.
+pub async fn cluster_tag(rpc: &RpcClient) -> Result<[u8; 32], PostError> {
+    let address = energy::client::config_address();
+    let data = rpc.get_account_data(&address).await.map_err(|_| PostError::NotInitialized(address))?;
+    let config =
+        EnergyConfig::try_deserialize(&mut &data[..]).map_err(|_| PostError::NotInitialized(address))?;
+    Ok(config.cluster_tag)
+}
+
+impl Poster {
+    async fn send(&self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<(), ClientError> {
+        let mut last = None;
+        // One retry with a fresh blockhash if the first one expired on the way.
+        for _ in 0..2 {
+            let blockhash = self.rpc.get_latest_blockhash().await?;
+            let tx = Transaction::new_signed_with_payer(ixs, Some(&signers[0].pubkey()), signers, blockhash);
+            match self.rpc.send_transaction(&tx).await {
+                Ok(_) => return Ok(()),
+                Err(e) if transaction_error(&e) == Some(TransactionError::BlockhashNotFound) => {
+                    last = Some(e)
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.expect("the loop ran"))
+    }
+
+    /// Registers `meter_ids` with fresh owners (funded from the payer) and creates their
+    /// energy token accounts.
+    pub async fn register_meters(&self, meter_ids: &[[u8; 32]]) -> Result<Vec<ChainMeter>, PostError> {
+        let mint = energy::client::energy_mint_address();
+        let mut meters = Vec::with_capacity(meter_ids.len());
+        for meter_id in meter_ids {
+            let owner = Keypair::new();
+            // The owner pays its meter account's rent (~0.0018 SOL) and must itself stay rent-exempt
+            // (~0.0009 SOL); the payer covers everything else.
+            let fund = solana_system_interface::instruction::transfer(
+                &self.payer.pubkey(),
+                &owner.pubkey(),
+                3_000_000,
+            );
+            let register = energy::client::register_meter(owner.pubkey(), *meter_id);
+            let ata = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+                &self.payer.pubkey(),
+                &owner.pubkey(),
+                &mint,
+                &spl_token_interface::ID,
+            );
+            self.send(&[fund, ata, register], &[&self.payer, &owner]).await?;
+            meters.push(ChainMeter {
+                meter_id: *meter_id,
+                address: energy::client::meter_address(meter_id),
+                owner,
+            });
+        }
+        Ok(meters)
+    }
+
+    /// Signs and posts `readings` (meter index, reading) and reports what happened. Each
+    /// meter must appear at most once: readings of one meter must land in order.
+    pub async fn post(&self, meters: &[ChainMeter], readings: &[(usize, Reading)]) -> PostReport {
+        let batches: Vec<&[(usize, Reading)]> = readings.chunks(READINGS_PER_TX).collect();
+        let results = stream::iter(batches)
+            .map(|batch| self.post_batch(meters, batch))
+            .buffer_unordered(self.concurrency.max(1))
+            .collect::<Vec<_>>()
+            .await;
+        let mut total = PostReport::default();
+        for r in results {
+            total.merge(r);
+        }
+        total
+    }
+
+    /// One transaction for the batch; if the program refuses it, each reading is retried
+    /// alone so that one bad reading neither sinks nor mislabels its neighbour.
+    async fn post_batch(&self, meters: &[ChainMeter], batch: &[(usize, Reading)]) -> PostReport {
+        let mut ixs = Vec::with_capacity(batch.len() * 2);
+        for (i, reading) in batch {
+            let meter = &meters[*i];
+            let signed = self.oracle.sign(&meter.address, *reading);
+            ixs.push(solana_ed25519_program::new_ed25519_instruction_with_signature(
+                &signed.message,
+                signed.signature.as_array(),
+                &signed.oracle.to_bytes(),
+            ));
+            let at = (ixs.len() - 1) as u8;
+            ixs.push(energy::client::submit_reading(
+                meter.address,
+                meter.owner.pubkey(),
+                signed.oracle,
+                *reading,
+                SignatureRef { instruction_index: at, entry: 0 },
+            ));
+        }
+        let mut report = PostReport::default();
+        match self.send(&ixs, &[&self.payer]).await {
+            Ok(()) => report.landed += batch.len() as u64,
+            Err(e) => {
+                let (rejected, reason) = classify(&e);
+                if rejected && batch.len() > 1 {
+                    for single in batch {
+                        report.merge(Box::pin(self.post_batch(meters, std::slice::from_ref(single))).await);
+                    }
+                } else {
+                    let bucket = if rejected { &mut report.rejected } else { &mut report.failed };
+                    *bucket.entry(reason).or_default() += batch.len() as u64;
+                }
+            }
+        }
+        report
+    }
+}
+
+fn transaction_error(e: &ClientError) -> Option<TransactionError> {
+    match e.kind() {
+        ErrorKind::RpcError(RpcError::RpcResponseError {
+            data: RpcResponseErrorData::SendTransactionPreflightFailure(sim),
+            ..
+        }) => sim.err.clone().map(Into::into),
+        ErrorKind::TransactionError(err) => Some(err.clone()),
+        _ => None,
+    }
+}
+
+/// `(true, name)` for a program's refusal (named after the energy error), `(false, reason)`
+/// for anything that never reached a verdict.
+fn classify(e: &ClientError) -> (bool, String) {
+    match transaction_error(e) {
+        Some(TransactionError::InstructionError(_, InstructionError::Custom(code))) => {
+            (true, EnergyError::from_code(code).map_or_else(|| format!("custom error {code}"), |e| e.name()))
+        }
+        Some(other) => (true, other.to_string()),
+        None => (false, e.to_string()),
+    }
+}
