@@ -28,13 +28,7 @@ fn percentiles(mut v: Vec<Duration>) -> String {
 async fn main() {
     let samples: usize = std::env::args().nth(1).map_or(300, |a| a.parse().expect("a number"));
     let keys = DeploymentKeys::random();
-    let options = Options {
-        rpc_addr: ([127, 0, 0, 1], 0).into(),
-        pubsub_addr: ([127, 0, 0, 1], 0).into(),
-        grpc_addr: ([127, 0, 0, 1], 0).into(),
-        slot_duration: Duration::from_millis(20),
-        ..Options::default()
-    };
+    let options = Options::ephemeral(Duration::from_millis(20));
     let node = Node::start(&keys, options).await.expect("localnet");
     let mut client =
         GeyserGrpcClient::build_from_shared(node.grpc_url.clone()).unwrap().connect().await.unwrap();

@@ -17,12 +17,7 @@ async fn main() {
     let total = args.next().unwrap_or(2_000);
     let concurrency = args.next().unwrap_or(16);
     let keys = DeploymentKeys::random();
-    let options = Options {
-        rpc_addr: ([127, 0, 0, 1], 0).into(),
-        pubsub_addr: ([127, 0, 0, 1], 0).into(),
-        grpc_addr: ([127, 0, 0, 1], 0).into(),
-        ..Options::default()
-    };
+    let options = Options::ephemeral(Options::default().slot_duration);
     let node = Node::start(&keys, options).await.expect("localnet");
     let rpc = std::sync::Arc::new(RpcClient::new_with_commitment(
         node.rpc_url.clone(),

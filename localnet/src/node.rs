@@ -41,6 +41,22 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// A throwaway in-memory chain on free loopback ports, bootstrapped: what tests,
+    /// examples and benchmarks start.
+    pub fn ephemeral(slot_duration: Duration) -> Options {
+        let any = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        Options {
+            rpc_addr: any(0),
+            pubsub_addr: any(0),
+            grpc_addr: any(0),
+            slot_duration,
+            bootstrap: true,
+            data_dir: None,
+        }
+    }
+}
+
 pub struct Node {
     pub rpc_url: String,
     pub pubsub_url: String,

@@ -58,15 +58,8 @@ async fn account_and_transaction(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stream_reports_what_a_transaction_did_and_replays_from_slot() {
     let keys = DeploymentKeys::random();
-    let options = Options {
-        rpc_addr: ([127, 0, 0, 1], 0).into(),
-        pubsub_addr: ([127, 0, 0, 1], 0).into(),
-        grpc_addr: ([127, 0, 0, 1], 0).into(),
-        // Slots advance only when the test says so, which makes "missed" exact.
-        slot_duration: Duration::ZERO,
-        bootstrap: true,
-        data_dir: None,
-    };
+    // Slots advance only when the test says so, which makes "missed" exact.
+    let options = Options::ephemeral(Duration::ZERO);
     let node = Node::start(&keys, options).await.expect("localnet");
     let rpc = RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::confirmed());
     let mut client =

@@ -9,14 +9,7 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 
 fn options(dir: &std::path::Path) -> Options {
-    Options {
-        rpc_addr: ([127, 0, 0, 1], 0).into(),
-        pubsub_addr: ([127, 0, 0, 1], 0).into(),
-        grpc_addr: ([127, 0, 0, 1], 0).into(),
-        slot_duration: Duration::from_millis(100),
-        bootstrap: true,
-        data_dir: Some(dir.to_path_buf()),
-    }
+    Options { data_dir: Some(dir.to_path_buf()), ..Options::ephemeral(Duration::from_millis(100)) }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

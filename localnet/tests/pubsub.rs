@@ -17,14 +17,7 @@ const WAIT: Duration = Duration::from_secs(10);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slots_signatures_and_accounts_are_pushed() {
     let keys = DeploymentKeys::random();
-    let options = Options {
-        rpc_addr: ([127, 0, 0, 1], 0).into(),
-        pubsub_addr: ([127, 0, 0, 1], 0).into(),
-        grpc_addr: ([127, 0, 0, 1], 0).into(),
-        slot_duration: Duration::from_millis(100),
-        bootstrap: true,
-        data_dir: None,
-    };
+    let options = Options::ephemeral(Duration::from_millis(100));
     let node = Node::start(&keys, options).await.expect("localnet");
     let rpc = RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::confirmed());
     let pubsub = PubsubClient::new(&node.pubsub_url).await.expect("connects");

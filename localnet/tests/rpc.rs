@@ -16,14 +16,7 @@ use solana_transaction::Transaction;
 
 async fn node() -> (Node, DeploymentKeys, RpcClient) {
     let keys = DeploymentKeys::random();
-    let options = Options {
-        rpc_addr: ([127, 0, 0, 1], 0).into(),
-        pubsub_addr: ([127, 0, 0, 1], 0).into(),
-        grpc_addr: ([127, 0, 0, 1], 0).into(),
-        slot_duration: Duration::from_millis(100),
-        bootstrap: true,
-        data_dir: None,
-    };
+    let options = Options::ephemeral(Duration::from_millis(100));
     let node = Node::start(&keys, options).await.expect("localnet starts");
     let client = RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::confirmed());
     (node, keys, client)
@@ -182,45 +175,27 @@ async fn transactions_land_and_are_indexed() {
 async fn malformed_and_oversized_requests_get_json_rpc_errors() {
     let (node, _keys, _rpc) = node().await;
     let http = reqwest::Client::new();
+    let url = node.rpc_url.clone();
+    // Raw bytes in, the JSON-RPC reply out: no client library smoothing anything over.
     let post = |body: Vec<u8>| {
-        http.post(node.rpc_url.clone()).header("content-type", "application/json").body(body).send()
+        let request = http.post(url.clone()).header("content-type", "application/json").body(body);
+        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
     };
     let code = |v: serde_json::Value| v["error"]["code"].as_i64();
-    let garbage: serde_json::Value = post(b"{not json".to_vec()).await.unwrap().json().await.unwrap();
-    assert_eq!(code(garbage), Some(-32700));
-    let no_method: serde_json::Value =
-        post(br#"{"jsonrpc":"2.0","id":1}"#.to_vec()).await.unwrap().json().await.unwrap();
-    assert_eq!(code(no_method), Some(-32600));
-    let bad_key: serde_json::Value =
-        post(br#"{"jsonrpc":"2.0","id":1,"method":"getBalance","params":["nope"]}"#.to_vec())
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-    assert_eq!(code(bad_key), Some(-32602));
-    let bad_tx: serde_json::Value = post(
-        br#"{"jsonrpc":"2.0","id":1,"method":"sendTransaction","params":["AAAA",{"encoding":"base64"}]}"#
-            .to_vec(),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    assert_eq!(code(bad_tx), Some(-32602));
+    assert_eq!(code(post(b"{not json".to_vec()).await), Some(-32700));
+    assert_eq!(code(post(br#"{"jsonrpc":"2.0","id":1}"#.to_vec()).await), Some(-32600));
+    let bad_key = br#"{"jsonrpc":"2.0","id":1,"method":"getBalance","params":["nope"]}"#;
+    assert_eq!(code(post(bad_key.to_vec()).await), Some(-32602));
+    let bad_tx =
+        br#"{"jsonrpc":"2.0","id":1,"method":"sendTransaction","params":["AAAA",{"encoding":"base64"}]}"#;
+    assert_eq!(code(post(bad_tx.to_vec()).await), Some(-32602));
     let huge = vec![b' '; gridtokenx_localnet::rpc::MAX_REQUEST_BYTES + 1];
-    let oversized: serde_json::Value = post(huge).await.unwrap().json().await.unwrap();
-    assert_eq!(code(oversized), Some(-32600));
-    let batch: serde_json::Value = post(
+    assert_eq!(code(post(huge).await), Some(-32600));
+    let batch = post(
         br#"[{"jsonrpc":"2.0","id":1,"method":"getHealth"},{"jsonrpc":"2.0","id":2,"method":"getSlot"}]"#
             .to_vec(),
     )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(batch[0]["result"], "ok");
     assert!(batch[1]["result"].is_u64());
 }

@@ -16,14 +16,7 @@ use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_simulated_fleet_mints_exactly_its_surplus_on_localnet() {
     let keys = DeploymentKeys::random();
-    let options = Options {
-        rpc_addr: ([127, 0, 0, 1], 0).into(),
-        pubsub_addr: ([127, 0, 0, 1], 0).into(),
-        grpc_addr: ([127, 0, 0, 1], 0).into(),
-        slot_duration: Duration::from_millis(100),
-        bootstrap: true,
-        data_dir: None,
-    };
+    let options = Options::ephemeral(Duration::from_millis(100));
     let node = Node::start(&keys, options).await.expect("localnet");
     let rpc = Arc::new(RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::confirmed()));
     let tag = cluster_tag(&rpc).await.unwrap();
