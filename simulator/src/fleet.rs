@@ -55,6 +55,7 @@ pub struct Fleet {
     pub meters: Vec<SimMeter>,
     meter_rngs: Vec<ChaCha8Rng>,
     sky_rng: ChaCha8Rng,
+    setup_rng: ChaCha8Rng,
     pub weather: Weather,
     /// Weather that an operator pinned; `None` lets the Markov chain run.
     pub weather_override: Option<Weather>,
@@ -87,8 +88,18 @@ impl Fleet {
             weather_override: None,
             meters,
             meter_rngs,
+            setup_rng,
             config,
         }
+    }
+
+    /// Adds one meter drawn from the configured mix; returns its index.
+    pub fn add_meter(&mut self) -> usize {
+        let index = self.meters.len();
+        let meter = make_meter(&self.config, index, &mut self.setup_rng);
+        self.meters.push(meter);
+        self.meter_rngs.push(meter_rng(self.config.seed, index));
+        index
     }
 
     /// Simulates one interval and returns the readings at its end.
@@ -124,6 +135,10 @@ impl Fleet {
             .collect();
         IntervalReadings { interval_start_ts, readings }
     }
+}
+
+fn meter_rng(seed: u64, index: usize) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed ^ (index as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 
 /// A stable 32-byte meter id from the fleet seed and the meter's index.

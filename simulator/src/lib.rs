@@ -9,6 +9,7 @@
 //! - `fleet`: many meters with a configurable mix, advanced one interval at a time.
 //! - `oracle`: signing readings with an operator-provided key, through the energy crate's
 //!   single definition of the signed message.
+pub mod control;
 pub mod fleet;
 pub mod meter;
 pub mod model;

@@ -25,6 +25,18 @@ struct Cli {
 enum Command {
     /// Simulate a fleet for a while and print a summary.
     Run(RunArgs),
+    /// Serve the control API (OpenAPI at /openapi.json, live readings at /stream).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        addr: std::net::SocketAddr,
+        #[arg(long, default_value_t = 10)]
+        meters: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Start running immediately instead of waiting for POST /start.
+        #[arg(long)]
+        start: bool,
+    },
     /// Write a new oracle keypair file (Solana JSON format) and print its public key.
     Keygen {
         #[arg(long)]
@@ -82,11 +94,32 @@ async fn main() {
     let result = match Cli::parse().command {
         Command::Run(args) => run(args).await,
         Command::Keygen { out } => keygen(&out),
+        Command::Serve { addr, meters, seed, start } => serve(addr, meters, seed, start).await,
     };
     if let Err(message) = result {
         eprintln!("error: {message}");
         std::process::exit(2);
     }
+}
+
+async fn serve(addr: std::net::SocketAddr, meters: usize, seed: u64, start: bool) -> Result<(), String> {
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?;
+    let fleet = Fleet::new(FleetConfig {
+        meters,
+        seed,
+        start_unix_s: now.as_secs() as i64,
+        ..FleetConfig::default()
+    });
+    let mut simulation = gridtokenx_simulator::control::Simulation::new(fleet);
+    simulation.running = start;
+    let sim = std::sync::Arc::new(tokio::sync::Mutex::new(simulation));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e} (pick another --addr)"))?;
+    eprintln!("control API on http://{addr} (OpenAPI: /openapi.json, readings: ws://{addr}/stream)");
+    tokio::spawn(gridtokenx_simulator::control::run_clock(sim.clone()));
+    axum::serve(listener, gridtokenx_simulator::control::router(sim)).await.map_err(|e| e.to_string())
 }
 
 fn keygen(out: &std::path::Path) -> Result<(), String> {

@@ -11,7 +11,7 @@ use crate::model::pv::PvArray;
 use crate::model::{sun, Instant};
 use crate::Reading;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MeterKind {
     /// PV and household load.

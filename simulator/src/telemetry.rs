@@ -13,7 +13,7 @@ pub const SCHEMA_V1: &str = "gridtokenx.meter-reading.v1";
 pub const TOPIC: &str = "meter-readings";
 
 /// Version 1. Additive changes keep the version; anything else bumps `schema`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MeterReadingV1 {
     /// Always `gridtokenx.meter-reading.v1`.
     pub schema: String,
