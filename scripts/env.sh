@@ -19,3 +19,57 @@ ensure_rust() {
         rustup toolchain install "$want" --profile minimal || die "could not install Rust $want: run 'rustup toolchain install $want' by hand"
     fi
 }
+
+# Debian packages, installed when missing (sudo when not root).
+ensure_packages() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get: install them with your package manager"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    step "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get install -y -q "${missing[@]}" >/dev/null ||
+        { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q "${missing[@]}" >/dev/null; } ||
+        die "could not install ${missing[*]}: run 'sudo apt-get install ${missing[*]}'"
+}
+
+# Native libraries our crates build against: librdkafka (built from source by rdkafka's
+# cmake-build feature) needs cmake, curl and SASL headers.
+ensure_build_deps() {
+    ensure_packages cmake libcurl4-openssl-dev libsasl2-dev pkg-config
+}
+
+# tansu: a Kafka-protocol broker in one Rust binary, for telemetry in tests and the demo.
+TANSU_VERSION=0.6.0
+export TANSU="${TANSU:-$GRIDTOKENX_CACHE/tools/bin/tansu}"
+ensure_tansu() {
+    if [ -x "$TANSU" ] && "$TANSU" --version 2>/dev/null | grep -q "$TANSU_VERSION"; then
+        return 0
+    fi
+    step "installing the tansu $TANSU_VERSION Kafka-protocol broker into $GRIDTOKENX_CACHE/tools (first time only, ~15 min on 2 cores)"
+    # A throwaway target dir: only the binary is kept.
+    env -u CARGO_TARGET_DIR cargo install tansu --version "$TANSU_VERSION" --locked \
+        --features dynostore,postgres --root "$GRIDTOKENX_CACHE/tools" ||
+        die "could not install tansu: re-run, or set TANSU to a tansu binary"
+}
+
+# InfluxDB 1.x for the simulator's line-protocol test: Debian's package unpacked into the
+# cache (no system service is installed or started).
+export INFLUXD="${INFLUXD:-$GRIDTOKENX_CACHE/tools/influxdb/usr/bin/influxd}"
+ensure_influxd() {
+    [ -x "$INFLUXD" ] && return 0
+    command -v apt-get >/dev/null 2>&1 || die "no apt-get to fetch InfluxDB: set INFLUXD to an influxd 1.x binary"
+    step "fetching InfluxDB 1.x (Debian's package, unpacked into $GRIDTOKENX_CACHE/tools/influxdb)"
+    local tmp
+    tmp=$(mktemp -d)
+    chmod 755 "$tmp"
+    (cd "$tmp" && apt-get download -q influxdb >/dev/null 2>&1) ||
+        { [ "$(id -u)" -eq 0 ] && apt-get update -q >/dev/null && (cd "$tmp" && apt-get download -q influxdb >/dev/null 2>&1); } ||
+        die "could not download Debian's influxdb package: run 'apt-get update' and re-run, or set INFLUXD"
+    dpkg-deb -x "$tmp"/influxdb_*.deb "$GRIDTOKENX_CACHE/tools/influxdb"
+    rm -rf "$tmp"
+}

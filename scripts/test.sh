@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 ensure_rust
+ensure_build_deps
+ensure_tansu
+ensure_influxd
 # program-test logs every instruction at debug level unless told otherwise.
 export RUST_LOG="${RUST_LOG:-error}"
 

@@ -12,14 +12,15 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Mutex};
 use utoipa::{OpenApi, ToSchema};
 
-use crate::fleet::Fleet;
+use crate::fleet::{Fleet, IntervalReadings};
 use crate::model::weather::Weather;
+use crate::sink::{OutputReport, Outputs};
 use crate::telemetry::MeterReadingV1;
 
 /// Readings kept for slow WebSocket clients; a client further behind is disconnected.
@@ -46,11 +47,13 @@ pub struct Simulation {
     /// Simulated seconds per real second.
     pub speed: f64,
     pub intervals: u64,
+    /// Never simulate an interval that ends after the wall clock (set when posting: a chain
+    /// refuses readings from the future).
+    pub wall_clock_cap: bool,
+    /// Why the clock stopped by itself, if it did.
+    pub last_error: Option<String>,
     faults: HashMap<usize, Fault>,
-    stream: broadcast::Sender<MeterReadingV1>,
 }
-
-pub type Shared = Arc<Mutex<Simulation>>;
 
 impl Simulation {
     pub fn new(fleet: Fleet) -> Simulation {
@@ -59,44 +62,92 @@ impl Simulation {
             running: false,
             speed: 96.0,
             intervals: 0,
+            wall_clock_cap: false,
+            last_error: None,
             faults: HashMap::new(),
-            stream: broadcast::channel(STREAM_BUFFER).0,
         }
     }
 
-    /// Simulates one interval, applies faults, publishes the readings and returns them.
-    pub fn step(&mut self) -> Vec<MeterReadingV1> {
-        let batch = self.fleet.advance_interval();
+    /// Seconds until the next interval may be simulated under the wall-clock cap (0 = now).
+    pub fn wait_for_wall_clock(&self) -> u64 {
+        if !self.wall_clock_cap {
+            return 0;
+        }
+        let next_end = self.fleet.now_s + i64::from(self.fleet.config.interval_s);
+        u64::try_from(next_end - crate::unix_now()).unwrap_or(0)
+    }
+
+    /// Simulates one interval and applies faults; returns the readings and their unsigned
+    /// telemetry messages.
+    pub fn step(&mut self) -> (IntervalReadings, Vec<MeterReadingV1>) {
+        let mut batch = self.fleet.advance_interval();
         self.intervals += 1;
-        let interval_s = self.fleet.config.interval_s;
-        let mut out = Vec::with_capacity(batch.readings.len());
-        for (i, mut reading) in batch.readings {
-            match self.faults.get(&i).copied() {
-                Some(Fault::Offline) => continue,
+        batch.readings.retain_mut(|(i, reading)| {
+            match self.faults.get(i).copied() {
+                Some(Fault::Offline) => return false,
                 Some(Fault::Spike { wh }) => {
                     reading.produced_wh = reading.produced_wh.saturating_add(wh);
-                    self.faults.remove(&i);
+                    self.faults.remove(i);
                 }
                 Some(Fault::ClockSkew { seconds }) => reading.interval_start_ts += seconds,
                 None => {}
             }
-            let meter = &self.fleet.meters[i];
-            let address = energy::client::meter_address(&meter.meter_id);
-            let message = MeterReadingV1::new(
-                &address,
-                &meter.meter_id,
-                meter.kind,
-                &reading,
-                interval_s,
-                self.fleet.weather,
-                None,
-            );
-            // Nobody listening is fine.
-            let _ = self.stream.send(message.clone());
-            out.push(message);
-        }
-        out
+            true
+        });
+        let messages = crate::telemetry::for_interval(&self.fleet, &batch);
+        (batch, messages)
     }
+}
+
+/// Everything the API serves: the simulation, its outputs, and the live stream.
+#[derive(Clone)]
+pub struct App {
+    pub sim: Arc<Mutex<Simulation>>,
+    pub outputs: Arc<Mutex<Outputs>>,
+    report: Arc<std::sync::Mutex<OutputReport>>,
+    stream: broadcast::Sender<MeterReadingV1>,
+}
+
+impl App {
+    pub fn new(sim: Simulation, mut outputs: Outputs) -> App {
+        let stream = broadcast::channel(STREAM_BUFFER).0;
+        outputs.stream = Some(stream.clone());
+        App {
+            sim: Arc::new(Mutex::new(sim)),
+            report: outputs.report.clone(),
+            outputs: Arc::new(Mutex::new(outputs)),
+            stream,
+        }
+    }
+
+    /// Simulates one interval and emits it. The outputs are locked before the simulation,
+    /// by every caller, so intervals reach the chain in order.
+    pub async fn step(&self) -> Result<Vec<MeterReadingV1>, StepError> {
+        let mut outputs = self.outputs.lock().await;
+        let mut sim = self.sim.lock().await;
+        let wait = sim.wait_for_wall_clock();
+        if wait > 0 {
+            return Err(StepError::AheadOfWallClock(wait));
+        }
+        let (interval, messages) = sim.step();
+        outputs.emit(&sim.fleet, &interval, messages).await.map_err(StepError::Output)
+    }
+
+    /// Stops the clock and flushes the state file.
+    pub async fn stop(&self) -> Result<(), String> {
+        let mut outputs = self.outputs.lock().await;
+        let mut sim = self.sim.lock().await;
+        sim.running = false;
+        outputs.save(&sim.fleet, true)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error("the next interval ends {0} s from now: a chain refuses readings from the future")]
+    AheadOfWallClock(u64),
+    #[error("{0}")]
+    Output(String),
 }
 
 #[derive(Serialize, ToSchema)]
@@ -107,9 +158,15 @@ pub struct Status {
     now_s: i64,
     intervals: u64,
     meters: usize,
+    /// Meters still reporting (not removed).
+    active_meters: usize,
     weather: Weather,
     weather_pinned: bool,
+    wall_clock_cap: bool,
     faults: HashMap<String, Fault>,
+    /// Why the clock stopped by itself, if it did.
+    last_error: Option<String>,
+    outputs: OutputReport,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -134,14 +191,31 @@ pub struct ApiError {
     error: String,
 }
 
-fn bad_request(error: impl Into<String>) -> Response {
-    (StatusCode::BAD_REQUEST, Json(ApiError { error: error.into() })).into_response()
+fn error(status: StatusCode, error: impl Into<String>) -> Response {
+    (status, Json(ApiError { error: error.into() })).into_response()
+}
+
+fn bad_request(message: impl Into<String>) -> Response {
+    error(StatusCode::BAD_REQUEST, message)
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "GridTokenX simulator control API"),
-    paths(status, start, stop, step, set_speed, set_weather, add_meters, set_fault, clear_fault),
+    paths(
+        status,
+        start,
+        stop,
+        pause,
+        resume,
+        step,
+        set_speed,
+        set_weather,
+        add_meters,
+        remove_meter,
+        set_fault,
+        clear_fault
+    ),
     components(schemas(
         Status,
         SpeedRequest,
@@ -150,87 +224,134 @@ fn bad_request(error: impl Into<String>) -> Response {
         Fault,
         ApiError,
         Weather,
-        MeterReadingV1
+        MeterReadingV1,
+        OutputReport
     ))
 )]
 pub struct ApiDoc;
 
-pub fn router(sim: Shared) -> Router {
+pub fn router(app: App) -> Router {
     Router::new()
         .route("/status", get(status))
         .route("/start", post(start))
         .route("/stop", post(stop))
+        .route("/pause", post(pause))
+        .route("/resume", post(resume))
         .route("/step", post(step))
         .route("/speed", put(set_speed))
         .route("/weather", put(set_weather))
         .route("/meters", post(add_meters))
+        .route("/meters/{meter}", delete(remove_meter))
         .route("/faults/{meter}", put(set_fault).delete(clear_fault))
         .route("/stream", get(stream))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
-        .with_state(sim)
+        .with_state(app)
 }
 
-/// Runs the simulation clock: while running, one interval per `interval_s / speed` seconds.
-pub async fn run_clock(sim: Shared) {
+/// Runs the simulation clock: while running, one interval per `interval_s / speed` seconds,
+/// never past the wall clock when capped. An output failure stops the clock and is shown
+/// in `/status`.
+pub async fn run_clock(app: App) {
     loop {
-        let wait = {
-            let mut s = sim.lock().await;
-            if s.running {
-                s.step();
-                Duration::from_secs_f64(f64::from(s.fleet.config.interval_s) / s.speed)
-            } else {
-                Duration::from_millis(50)
-            }
+        let (running, pace, wait) = {
+            let s = app.sim.lock().await;
+            (s.running, f64::from(s.fleet.config.interval_s) / s.speed, s.wait_for_wall_clock())
         };
-        tokio::time::sleep(wait).await;
+        if !running || wait > 0 {
+            tokio::time::sleep(Duration::from_millis(if running { 1_000 } else { 50 })).await;
+            continue;
+        }
+        let started = std::time::Instant::now();
+        match app.step().await {
+            Ok(_) | Err(StepError::AheadOfWallClock(_)) => {}
+            Err(StepError::Output(e)) => {
+                eprintln!("simulation stopped: {e}");
+                let mut s = app.sim.lock().await;
+                s.running = false;
+                s.last_error = Some(e);
+            }
+        }
+        tokio::time::sleep(Duration::from_secs_f64(pace).saturating_sub(started.elapsed())).await;
     }
 }
 
 #[utoipa::path(get, path = "/status", responses((status = 200, body = Status)))]
-async fn status(State(sim): State<Shared>) -> Json<Status> {
-    let s = sim.lock().await;
+async fn status(State(app): State<App>) -> Json<Status> {
+    let s = app.sim.lock().await;
     Json(Status {
         running: s.running,
         speed: s.speed,
         now_s: s.fleet.now_s,
         intervals: s.intervals,
         meters: s.fleet.meters.len(),
+        active_meters: s.fleet.meters.iter().filter(|m| m.online).count(),
         weather: s.fleet.weather,
         weather_pinned: s.fleet.weather_override.is_some(),
+        wall_clock_cap: s.wall_clock_cap,
         faults: s.faults.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        last_error: s.last_error.clone(),
+        outputs: app.report.lock().unwrap_or_else(|p| p.into_inner()).clone(),
     })
 }
 
+/// Starts (or restarts after an error) the clock.
 #[utoipa::path(post, path = "/start", responses((status = 204)))]
-async fn start(State(sim): State<Shared>) -> StatusCode {
-    sim.lock().await.running = true;
+async fn start(State(app): State<App>) -> StatusCode {
+    let mut s = app.sim.lock().await;
+    s.running = true;
+    s.last_error = None;
     StatusCode::NO_CONTENT
 }
 
-#[utoipa::path(post, path = "/stop", responses((status = 204)))]
-async fn stop(State(sim): State<Shared>) -> StatusCode {
-    sim.lock().await.running = false;
+/// Stops the clock and writes the state file, so the process can be ended safely.
+#[utoipa::path(post, path = "/stop", responses((status = 204), (status = 500, body = ApiError)))]
+async fn stop(State(app): State<App>) -> Response {
+    match app.stop().await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    }
+}
+
+/// Holds the clock where it is.
+#[utoipa::path(post, path = "/pause", responses((status = 204)))]
+async fn pause(State(app): State<App>) -> StatusCode {
+    app.sim.lock().await.running = false;
     StatusCode::NO_CONTENT
 }
 
-/// Simulates one interval now and returns its readings.
-#[utoipa::path(post, path = "/step", responses((status = 200, body = [MeterReadingV1])))]
-async fn step(State(sim): State<Shared>) -> Json<Vec<MeterReadingV1>> {
-    Json(sim.lock().await.step())
+/// Lets a paused clock run again.
+#[utoipa::path(post, path = "/resume", responses((status = 204)))]
+async fn resume(State(app): State<App>) -> StatusCode {
+    app.sim.lock().await.running = true;
+    StatusCode::NO_CONTENT
+}
+
+/// Simulates one interval now, emits it, and returns its readings as published.
+#[utoipa::path(post, path = "/step", responses(
+    (status = 200, body = [MeterReadingV1]),
+    (status = 409, body = ApiError, description = "the interval would end after the wall clock while posting"),
+    (status = 502, body = ApiError, description = "an output failed")
+))]
+async fn step(State(app): State<App>) -> Response {
+    match app.step().await {
+        Ok(readings) => Json(readings).into_response(),
+        Err(e @ StepError::AheadOfWallClock(_)) => error(StatusCode::CONFLICT, e.to_string()),
+        Err(e) => error(StatusCode::BAD_GATEWAY, e.to_string()),
+    }
 }
 
 #[utoipa::path(put, path = "/speed", request_body = SpeedRequest, responses((status = 204), (status = 400, body = ApiError)))]
-async fn set_speed(State(sim): State<Shared>, Json(req): Json<SpeedRequest>) -> Response {
+async fn set_speed(State(app): State<App>, Json(req): Json<SpeedRequest>) -> Response {
     if !(req.speed.is_finite() && req.speed > 0.0 && req.speed <= MAX_SPEED) {
         return bad_request(format!("speed must be in (0, {MAX_SPEED}] simulated seconds per second"));
     }
-    sim.lock().await.speed = req.speed;
+    app.sim.lock().await.speed = req.speed;
     StatusCode::NO_CONTENT.into_response()
 }
 
 #[utoipa::path(put, path = "/weather", request_body = WeatherRequest, responses((status = 204)))]
-async fn set_weather(State(sim): State<Shared>, Json(req): Json<WeatherRequest>) -> StatusCode {
-    let mut s = sim.lock().await;
+async fn set_weather(State(app): State<App>, Json(req): Json<WeatherRequest>) -> StatusCode {
+    let mut s = app.sim.lock().await;
     s.fleet.weather_override = req.weather;
     if let Some(w) = req.weather {
         s.fleet.weather = w;
@@ -238,23 +359,34 @@ async fn set_weather(State(sim): State<Shared>, Json(req): Json<WeatherRequest>)
     StatusCode::NO_CONTENT
 }
 
+/// Adds meters drawn from the fleet's mix (registered on chain with the next interval).
 #[utoipa::path(post, path = "/meters", request_body = AddMetersRequest, responses((status = 200, body = [usize]), (status = 400, body = ApiError)))]
-async fn add_meters(State(sim): State<Shared>, Json(req): Json<AddMetersRequest>) -> Response {
+async fn add_meters(State(app): State<App>, Json(req): Json<AddMetersRequest>) -> Response {
     if req.count == 0 || req.count > 10_000 {
         return bad_request("count must be 1..=10000");
     }
-    let mut s = sim.lock().await;
+    let mut s = app.sim.lock().await;
     let added: Vec<usize> = (0..req.count).map(|_| s.fleet.add_meter()).collect();
     Json(added).into_response()
 }
 
+/// Decommissions a meter: it reports no more readings (its index is never reused).
+#[utoipa::path(delete, path = "/meters/{meter}", params(("meter" = usize, Path)), responses((status = 204), (status = 400, body = ApiError)))]
+async fn remove_meter(State(app): State<App>, Path(meter): Path<usize>) -> Response {
+    let mut s = app.sim.lock().await;
+    let count = s.fleet.meters.len();
+    match s.fleet.meters.get_mut(meter) {
+        Some(m) => {
+            m.online = false;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => bad_request(format!("no meter {meter}; the fleet has {count}")),
+    }
+}
+
 #[utoipa::path(put, path = "/faults/{meter}", request_body = Fault, params(("meter" = usize, Path)), responses((status = 204), (status = 400, body = ApiError)))]
-async fn set_fault(
-    State(sim): State<Shared>,
-    Path(meter): Path<usize>,
-    Json(fault): Json<Fault>,
-) -> Response {
-    let mut s = sim.lock().await;
+async fn set_fault(State(app): State<App>, Path(meter): Path<usize>, Json(fault): Json<Fault>) -> Response {
+    let mut s = app.sim.lock().await;
     if meter >= s.fleet.meters.len() {
         return bad_request(format!("no meter {meter}; the fleet has {}", s.fleet.meters.len()));
     }
@@ -263,13 +395,13 @@ async fn set_fault(
 }
 
 #[utoipa::path(delete, path = "/faults/{meter}", params(("meter" = usize, Path)), responses((status = 204)))]
-async fn clear_fault(State(sim): State<Shared>, Path(meter): Path<usize>) -> StatusCode {
-    sim.lock().await.faults.remove(&meter);
+async fn clear_fault(State(app): State<App>, Path(meter): Path<usize>) -> StatusCode {
+    app.sim.lock().await.faults.remove(&meter);
     StatusCode::NO_CONTENT
 }
 
-async fn stream(ws: WebSocketUpgrade, State(sim): State<Shared>) -> Response {
-    let receiver = sim.lock().await.stream.subscribe();
+async fn stream(ws: WebSocketUpgrade, State(app): State<App>) -> Response {
+    let receiver = app.stream.subscribe();
     ws.on_upgrade(move |socket| forward(socket, receiver))
 }
 

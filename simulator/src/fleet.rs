@@ -50,6 +50,8 @@ impl Default for FleetConfig {
     }
 }
 
+/// Serializable whole (generators included), so a saved fleet continues exactly.
+#[derive(Serialize, Deserialize)]
 pub struct Fleet {
     pub config: FleetConfig,
     pub meters: Vec<SimMeter>,

@@ -9,12 +9,23 @@
 //! - `fleet`: many meters with a configurable mix, advanced one interval at a time.
 //! - `oracle`: signing readings with an operator-provided key, through the energy crate's
 //!   single definition of the signed message.
+//! - `post`: signed readings to a cluster's JSON-RPC; `sink`: every output of an interval
+//!   (chain, Kafka, InfluxDB, JSON lines, live stream); `state`: resuming a run from disk.
+//! - `control`: the HTTP control API; `cli`: the command line.
+pub mod cli;
 pub mod control;
 pub mod fleet;
 pub mod meter;
 pub mod model;
 pub mod oracle;
 pub mod post;
+pub mod sink;
+pub mod state;
 pub mod telemetry;
 
 pub use energy::reading::Reading;
+
+/// Wall-clock unix seconds.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}

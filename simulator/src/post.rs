@@ -10,7 +10,8 @@ use anchor_lang::AccountDeserialize;
 use energy::attestation::SignatureRef;
 use energy::error::EnergyError;
 use energy::state::EnergyConfig;
-use futures_util::{stream, StreamExt};
+use futures_util::stream::FuturesUnordered;
+use futures_util::StreamExt;
 use solana_instruction::error::InstructionError;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
@@ -28,7 +29,7 @@ use crate::Reading;
 pub const READINGS_PER_TX: usize = 2;
 
 /// What happened to the readings that were posted.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct PostReport {
     pub landed: u64,
     /// Refused by the program, by error name (e.g. "ReadingReplayed").
@@ -140,17 +141,21 @@ impl Poster {
     /// Signs and posts `readings` (meter index, reading) and reports what happened. Each
     /// meter must appear at most once: readings of one meter must land in order.
     pub async fn post(&self, meters: &[ChainMeter], readings: &[(usize, Reading)]) -> PostReport {
-        let batches: Vec<&[(usize, Reading)]> = readings.chunks(READINGS_PER_TX).collect();
-        let results = stream::iter(batches)
-            .map(|batch| self.post_batch(meters, batch))
-            .buffer_unordered(self.concurrency.max(1))
-            .collect::<Vec<_>>()
-            .await;
+        // A hand-rolled window rather than `buffer_unordered`: the stream combinator's closure
+        // makes the future fail the `Send` check that spawning it (the control API) needs.
+        let mut batches = readings.chunks(READINGS_PER_TX);
+        let mut in_flight = FuturesUnordered::new();
         let mut total = PostReport::default();
-        for r in results {
-            total.merge(r);
+        loop {
+            while in_flight.len() < self.concurrency.max(1) {
+                let Some(batch) = batches.next() else { break };
+                in_flight.push(self.post_batch(meters, batch));
+            }
+            match in_flight.next().await {
+                Some(report) => total.merge(report),
+                None => return total,
+            }
         }
-        total
     }
 
     /// One transaction for the batch; if the program refuses it, each reading is retried

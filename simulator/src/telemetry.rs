@@ -4,6 +4,7 @@
 use anchor_lang::prelude::Pubkey;
 use serde::{Deserialize, Serialize};
 
+use crate::fleet::{Fleet, IntervalReadings};
 use crate::meter::MeterKind;
 use crate::model::weather::Weather;
 use crate::oracle::SignedReading;
@@ -60,4 +61,24 @@ impl MeterReadingV1 {
             signature: signed.map(|s| s.signature.to_string()),
         }
     }
+}
+
+/// Unsigned messages for an interval's readings, in the same order.
+pub fn for_interval(fleet: &Fleet, interval: &IntervalReadings) -> Vec<MeterReadingV1> {
+    interval
+        .readings
+        .iter()
+        .map(|(i, reading)| {
+            let meter = &fleet.meters[*i];
+            MeterReadingV1::new(
+                &energy::client::meter_address(&meter.meter_id),
+                &meter.meter_id,
+                meter.kind,
+                reading,
+                fleet.config.interval_s,
+                fleet.weather,
+                None,
+            )
+        })
+        .collect()
 }

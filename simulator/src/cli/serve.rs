@@ -1,0 +1,79 @@
+//! `gridtokenx-simulator serve`: a live simulation steered over the control API, emitting
+//! each interval to the chosen outputs as the clock runs.
+use super::outputs::OutputArgs;
+use super::run::parse_mix;
+use crate::control::{router, run_clock, App, Simulation};
+use crate::fleet::FleetConfig;
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub addr: std::net::SocketAddr,
+    /// Number of meters (ignored when resuming from --state).
+    #[arg(long, default_value_t = 10)]
+    pub meters: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(long, default_value = "0.5,0.3,0.2")]
+    pub mix: String,
+    #[arg(long, default_value_t = 13.75)]
+    pub latitude: f64,
+    #[arg(long, default_value_t = 100.5)]
+    pub longitude: f64,
+    /// Simulated seconds per real second.
+    #[arg(long, default_value_t = 96.0)]
+    pub speed: f64,
+    /// Start the simulated clock this far in the past (it catches up at --speed; when
+    /// posting it then follows the wall clock), e.g. 6h.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    pub backfill: std::time::Duration,
+    /// Start running immediately instead of waiting for POST /start.
+    #[arg(long)]
+    pub start: bool,
+    #[command(flatten)]
+    pub outputs: OutputArgs,
+}
+
+pub async fn serve(args: ServeArgs) -> Result<(), String> {
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        return Err("--speed must be a positive number".into());
+    }
+    let config = FleetConfig {
+        meters: args.meters,
+        seed: args.seed,
+        mix: parse_mix(&args.mix)?,
+        latitude_deg: args.latitude,
+        longitude_deg: args.longitude,
+        start_unix_s: crate::unix_now() - args.backfill.as_secs() as i64,
+        ..FleetConfig::default()
+    };
+    let opened = args.outputs.open(config).await?;
+    let mut simulation = Simulation::new(opened.fleet);
+    simulation.running = args.start;
+    simulation.speed = args.speed;
+    simulation.wall_clock_cap = args.outputs.posting();
+    let app = App::new(simulation, opened.outputs);
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e} (pick another --addr)", args.addr))?;
+    let addr = args.addr;
+    eprintln!("control API on http://{addr} (OpenAPI: /openapi.json, readings: ws://{addr}/stream)");
+    tokio::spawn(run_clock(app.clone()));
+    let stopping = app.clone();
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("stopping: saving state and flushing outputs");
+            if let Err(e) = stopping.stop().await {
+                eprintln!("error: {e}");
+            }
+            let mut outputs = stopping.outputs.lock().await;
+            let sim = stopping.sim.lock().await;
+            match outputs.finish(&sim.fleet) {
+                Ok(report) => eprintln!("{}", serde_json::to_string(&report).unwrap_or_default()),
+                Err(e) => eprintln!("error: {e}"),
+            }
+        })
+        .await
+        .map_err(|e| e.to_string())
+}

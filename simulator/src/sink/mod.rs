@@ -1,0 +1,142 @@
+//! Where a simulated interval's readings go — the chain (signed, through `post`), Kafka,
+//! InfluxDB line protocol, a JSON-lines file and the control API's live stream — and the
+//! run's state file. `run` and `serve` share this one path, so a reading is encoded, signed
+//! and published the same way whichever drives the clock.
+pub mod influx;
+pub mod kafka;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::fleet::{Fleet, IntervalReadings};
+use crate::oracle::Oracle;
+use crate::post::{ChainMeter, PostReport, Poster};
+use crate::state::StateFile;
+use crate::telemetry::MeterReadingV1;
+use influx::{InfluxReport, InfluxSink};
+use kafka::{KafkaReport, KafkaSink};
+
+/// The chain side: who posts, and the fleet's meters as registered there (by fleet index).
+pub struct ChainOutput {
+    pub poster: Poster,
+    pub meters: Vec<ChainMeter>,
+}
+
+/// Counts over the whole run, per output.
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct OutputReport {
+    pub readings: u64,
+    pub chain: Option<PostReport>,
+    pub kafka: Option<KafkaReport>,
+    pub influx: Option<InfluxReport>,
+}
+
+#[derive(Default)]
+pub struct Outputs {
+    /// Signs the published telemetry (and is the chain poster's oracle when posting).
+    pub oracle: Option<Oracle>,
+    pub chain: Option<ChainOutput>,
+    pub kafka: Option<KafkaSink>,
+    pub influx: Option<InfluxSink>,
+    pub jsonl: Option<Box<dyn Write + Send>>,
+    pub stream: Option<broadcast::Sender<MeterReadingV1>>,
+    pub state: Option<StateFile>,
+    /// Shared so that a status endpoint can read it while an interval is being posted.
+    pub report: Arc<Mutex<OutputReport>>,
+}
+
+impl Outputs {
+    /// Registers on chain the fleet's meters that are not registered yet (new or added);
+    /// true when it registered any. The caller saves the state right after (a lost owner key
+    /// would orphan a registered meter).
+    pub async fn register_new_meters(&mut self, fleet: &Fleet) -> Result<bool, String> {
+        let Some(chain) = self.chain.as_mut() else { return Ok(false) };
+        let fresh: Vec<[u8; 32]> =
+            fleet.meters[chain.meters.len().min(fleet.meters.len())..].iter().map(|m| m.meter_id).collect();
+        if !fresh.is_empty() {
+            let registered = chain.poster.register_meters(&fresh).await.map_err(|e| e.to_string())?;
+            chain.meters.extend(registered);
+        }
+        Ok(!fresh.is_empty())
+    }
+
+    /// Publishes one interval everywhere, then saves the state; returns the messages as
+    /// published (signed when there is an oracle). `messages[i]` describes `interval.readings[i]`.
+    pub async fn emit(
+        &mut self,
+        fleet: &Fleet,
+        interval: &IntervalReadings,
+        mut messages: Vec<MeterReadingV1>,
+    ) -> Result<Vec<MeterReadingV1>, String> {
+        // Meters added since the last interval; their keys are saved with this interval.
+        let registered = self.register_new_meters(fleet).await?;
+        let oracle = self.chain.as_ref().map(|c| &c.poster.oracle).or(self.oracle.as_ref());
+        if let Some(oracle) = oracle {
+            for (message, (i, reading)) in messages.iter_mut().zip(&interval.readings) {
+                let address = energy::client::meter_address(&fleet.meters[*i].meter_id);
+                let signed = oracle.sign(&address, *reading);
+                message.oracle = Some(signed.oracle.to_string());
+                message.signature = Some(signed.signature.to_string());
+            }
+        }
+        if let Some(out) = self.jsonl.as_mut() {
+            for message in &messages {
+                let line = serde_json::to_string(message).map_err(|e| e.to_string())?;
+                writeln!(out, "{line}").map_err(|e| format!("writing readings: {e}"))?;
+            }
+        }
+        if let Some(stream) = &self.stream {
+            for message in &messages {
+                // Nobody listening is fine.
+                let _ = stream.send(message.clone());
+            }
+        }
+        if let Some(kafka) = self.kafka.as_mut() {
+            for message in &messages {
+                kafka.publish(message).await.map_err(|e| e.to_string())?;
+            }
+        }
+        if let Some(influx) = self.influx.as_mut() {
+            influx.write(&messages).await?;
+        }
+        let posted = match &self.chain {
+            Some(chain) => Some(chain.poster.post(&chain.meters, &interval.readings).await),
+            None => None,
+        };
+        {
+            let mut report = self.report.lock().unwrap_or_else(|p| p.into_inner());
+            report.readings += messages.len() as u64;
+            if let Some(posted) = posted {
+                report.chain.get_or_insert_with(PostReport::default).merge(posted);
+            }
+            report.kafka = self.kafka.as_ref().map(KafkaSink::report);
+        }
+        self.save(fleet, registered)?;
+        Ok(messages)
+    }
+
+    /// Writes the state file (throttled unless `force`).
+    pub fn save(&mut self, fleet: &Fleet, force: bool) -> Result<(), String> {
+        let Some(state) = self.state.as_mut() else { return Ok(()) };
+        let (tag, meters) = match &self.chain {
+            Some(chain) => (Some(&chain.poster.oracle.cluster_tag), chain.meters.as_slice()),
+            None => (None, &[][..]),
+        };
+        state.save(fleet, tag, meters, force).map_err(|e| e.to_string())
+    }
+
+    /// Flushes every output and returns the run's totals.
+    pub fn finish(&mut self, fleet: &Fleet) -> Result<OutputReport, String> {
+        if let Some(out) = self.jsonl.as_mut() {
+            out.flush().map_err(|e| format!("writing readings: {e}"))?;
+        }
+        self.save(fleet, true)?;
+        let mut report = self.report.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        report.kafka = self.kafka.as_ref().map(|k| k.finish(std::time::Duration::from_secs(30)));
+        report.influx = self.influx.as_mut().map(InfluxSink::finish).transpose()?;
+        Ok(report)
+    }
+}
