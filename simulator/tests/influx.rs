@@ -70,7 +70,7 @@ fn points_reach_a_real_influxdb() {
     let count = query("SELECT count(produced_wh) FROM meter_reading");
     assert_eq!(count["results"][0]["series"][0]["values"][0][1], 48, "{count}");
     // The last reading of one meter, as stored.
-    let last = readings(&jsonl).into_iter().rev().next().unwrap();
+    let last = readings(&jsonl).pop().unwrap();
     let stored = query(&format!(
         "SELECT last(produced_wh), last(consumed_wh) FROM meter_reading WHERE meter = '{}'",
         last.meter
