@@ -53,12 +53,7 @@ async fn a_simulated_fleet_mints_exactly_its_surplus_on_localnet() {
     for n in 0..24 {
         let interval = fleet.advance_interval();
         for (i, r) in &interval.readings {
-            let cursor = cursors[*i].unwrap_or(Cursor {
-                has_reading: false,
-                last_interval_start_ts: 0,
-                last_produced_wh: 0,
-                last_consumed_wh: 0,
-            });
+            let cursor = cursors[*i].unwrap_or(Cursor::NONE);
             expected[*i] += surplus_to_mint(&rules, &cursor, r, now).expect("plausible");
             cursors[*i] = Some(Cursor::advanced(r));
         }

@@ -93,12 +93,7 @@ async fn a_restart_continues_without_replays_and_a_crash_loses_nothing() {
     for _ in 0..6 {
         let batch = reference.advance_interval();
         for (i, r) in &batch.readings {
-            let cursor = cursors[*i].unwrap_or(Cursor {
-                has_reading: false,
-                last_interval_start_ts: 0,
-                last_produced_wh: 0,
-                last_consumed_wh: 0,
-            });
+            let cursor = cursors[*i].unwrap_or(Cursor::NONE);
             expected[*i] += surplus_to_mint(&rules, &cursor, r, r.interval_start_ts + 905).unwrap();
             cursors[*i] = Some(Cursor::advanced(r));
         }

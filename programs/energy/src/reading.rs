@@ -73,6 +73,10 @@ pub fn surplus_to_mint(
 }
 
 impl Cursor {
+    /// A meter with no accepted reading yet.
+    pub const NONE: Cursor =
+        Cursor { has_reading: false, last_interval_start_ts: 0, last_produced_wh: 0, last_consumed_wh: 0 };
+
     pub fn advanced(reading: &Reading) -> Self {
         Cursor {
             has_reading: true,

@@ -114,12 +114,7 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
         // The chain checks readings against its clock: here, just after the interval ends.
         let now = batch.interval_start_ts + interval_s + 5;
         for (i, reading) in &batch.readings {
-            let cursor = cursors[*i].unwrap_or(Cursor {
-                has_reading: false,
-                last_interval_start_ts: 0,
-                last_produced_wh: 0,
-                last_consumed_wh: 0,
-            });
+            let cursor = cursors[*i].unwrap_or(Cursor::NONE);
             match surplus_to_mint(&rules, &cursor, reading, now) {
                 Ok(wh) => {
                     mintable_wh += wh;

@@ -17,8 +17,7 @@ fn after(r: &Reading) -> Cursor {
     Cursor::advanced(r)
 }
 
-const FRESH: Cursor =
-    Cursor { has_reading: false, last_interval_start_ts: 0, last_produced_wh: 0, last_consumed_wh: 0 };
+const FRESH: Cursor = Cursor::NONE;
 
 #[test]
 fn first_reading_sets_baseline_and_mints_nothing() {
