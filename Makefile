@@ -1,5 +1,5 @@
 # The two entry points (see README.md). Everything else is reachable from scripts/.
-.PHONY: demo test clean-cache
+.PHONY: demo test clean-cache sbf
 
 demo:
 	@scripts/demo.sh
@@ -9,3 +9,7 @@ test:
 
 clean-cache:
 	@scripts/clean-cache.sh
+
+# The SBF route alone (tools/sbf/README.md); `make test` includes it.
+sbf:
+	@tools/sbf/test.sh

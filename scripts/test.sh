@@ -18,5 +18,8 @@ step "running the tests"
 log="$GRIDTOKENX_CACHE/last-test-run.log"
 cargo test --workspace --locked --lib --tests "$@" 2>&1 | tee "$log"
 
+# The SBF route (tools/sbf/README.md): the lowering pass proven against the host.
+tools/sbf/test.sh 2>&1 | tee -a "$log"
+
 # One closing line for the whole run (each test binary prints its own).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "\ntotal: %d passed, %d failed\n", p, f; exit (f > 0) }' "$log"

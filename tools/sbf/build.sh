@@ -56,6 +56,14 @@ if [ ! -x "$SBPF_LINKER" ]; then
         die "could not build sbpf-linker; see the output above"
 fi
 
+# The IR lowering pass, linked against Debian's LLVM 22.
+step "building the IR lowering pass (tools/sbf/lower)"
+LLVM_SYS_221_PREFIX=/usr/lib/llvm-22 CARGO_TARGET_DIR="$SBF_CACHE/host-target" \
+    cargo build --quiet --locked --release --manifest-path tools/sbf/lower/Cargo.toml ||
+    die "could not build tools/sbf/lower; see the output above"
+export SBF_LOWER="$SBF_CACHE/host-target/release/gridtokenx-sbf-lower"
+export SBPF_LINKER
+
 [ "${1:-}" = "--check" ] && { step "SBF prerequisites ready (LLVM $llvm, $SBPF_LINKER)"; exit 0; }
 
 step "building tools/sbf/diff/program to SBF (Debian rustc $("$DEBIAN_RUSTC" -V | cut -d' ' -f2), LLVM $llvm)"
@@ -63,12 +71,16 @@ log="$SBF_CACHE/last-build.log"
 export LD_LIBRARY_PATH="$SBF_CACHE/llvm"
 export RUSTC="$DEBIAN_RUSTC"
 export CARGO_TARGET_DIR="$SBF_CACHE/target"
-export RUSTFLAGS="-C linker=$SBPF_LINKER -C panic=abort -C relocation-model=static -C target-cpu=v2 -C link-arg=--arch=v0 -C link-arg=--llvm-args=--bpf-stack-size=4096"
-if "$DEBIAN_CARGO" build --release --target bpfel-unknown-none \
+export RUSTFLAGS="-C linker=$PWD/tools/sbf/link.sh -C panic=abort -C relocation-model=static -C target-cpu=v2 -C link-arg=--arch=v0 -C link-arg=--llvm-args=--bpf-stack-size=4096"
+# Cargo does not see changes to the linker or the pass: always relink (and rebuild the
+# helpers), which takes seconds.
+"$DEBIAN_CARGO" clean --quiet --release --target bpfel-unknown-none --manifest-path tools/sbf/diff/Cargo.toml \
+    -p sbf-diff-program -p gridtokenx-sbf-rt 2>/dev/null || true
+rm -rf "$SBF_CACHE/deploy"
+if "$DEBIAN_CARGO" build --locked --release --target bpfel-unknown-none \
     --manifest-path tools/sbf/diff/Cargo.toml -p sbf-diff-program >"$log" 2>&1; then
     mkdir -p "$SBF_CACHE/deploy"
-    cp "$CARGO_TARGET_DIR"/bpfel-unknown-none/release/deploy/*.so "$SBF_CACHE/deploy/" 2>/dev/null ||
-        cp "$CARGO_TARGET_DIR"/bpfel-unknown-none/release/*.so "$SBF_CACHE/deploy/"
+    cp "$CARGO_TARGET_DIR"/bpfel-unknown-none/release/*.so "$SBF_CACHE/deploy/"
     step "built: $(ls "$SBF_CACHE"/deploy/*.so)"
 else
     printf '\nLLVM %s refused the program; its diagnostics by kind (full log: %s):\n' "$llvm" "$log"

@@ -7,6 +7,7 @@
 #[cfg(target_arch = "bpf")]
 mod sbf {
     use sbf_diff_ops::{run, Out};
+    use gridtokenx_sbf_rt as _;
     use solana_compiler_builtins as _;
 
     extern "C" {
