@@ -66,26 +66,66 @@ export SBPF_LINKER
 
 [ "${1:-}" = "--check" ] && { step "SBF prerequisites ready (LLVM $llvm, $SBPF_LINKER)"; exit 0; }
 
-step "building tools/sbf/diff/program to SBF (Debian rustc $("$DEBIAN_RUSTC" -V | cut -d' ' -f2), LLVM $llvm)"
-log="$SBF_CACHE/last-build.log"
 export LD_LIBRARY_PATH="$SBF_CACHE/llvm"
 export RUSTC="$DEBIAN_RUSTC"
+FLAGS="-C linker=$PWD/tools/sbf/link.sh -C panic=abort -C relocation-model=static -C target-cpu=v2 -C link-arg=--arch=v0 -C link-arg=--llvm-args=--bpf-stack-size=4096"
+# Only these cdylibs are linked for real (dependencies may declare cdylibs too).
+export SBF_PROGRAMS="sbf_diff_program sbf_governance sbf_energy sbf_market"
+
+# Builds with Debian's cargo; on failure prints LLVM's diagnostics by kind and stops.
+sbf_cargo() { # log, cargo arguments...
+    local log=$1
+    shift
+    if ! "$DEBIAN_CARGO" "$@" >"$log" 2>&1; then
+        printf '\nthe SBF build failed (full log: %s); LLVM diagnostics by kind:\n' "$log"
+        grep -o "ERROR llvm: .*" "$log" | sed -e 's/in function [^:]*: //' -e 's/0x[0-9a-f]*: //' \
+            -e "s/GlobalAddress<ptr @[^>]*>/GlobalAddress<...>/" | sort | uniq -c | sort -rn | head -20 || true
+        grep -E "^(error|\s+Error|\s+Symbol)" "$log" | head -20 || true
+        die "the SBF build failed; tools/sbf/README.md explains each step"
+    fi
+}
+
+# 1. The differential program: no_std, core and alloc as Debian ships them.
+step "building tools/sbf/diff/program to SBF (Debian rustc $("$DEBIAN_RUSTC" -V | cut -d' ' -f2), LLVM $llvm)"
 export CARGO_TARGET_DIR="$SBF_CACHE/target"
-export RUSTFLAGS="-C linker=$PWD/tools/sbf/link.sh -C panic=abort -C relocation-model=static -C target-cpu=v2 -C link-arg=--arch=v0 -C link-arg=--llvm-args=--bpf-stack-size=4096"
+export RUSTFLAGS="$FLAGS"
 # Cargo does not see changes to the linker or the pass: always relink (and rebuild the
 # helpers), which takes seconds.
 "$DEBIAN_CARGO" clean --quiet --release --target bpfel-unknown-none --manifest-path tools/sbf/diff/Cargo.toml \
     -p sbf-diff-program -p gridtokenx-sbf-rt 2>/dev/null || true
 rm -rf "$SBF_CACHE/deploy"
-if "$DEBIAN_CARGO" build --locked --release --target bpfel-unknown-none \
-    --manifest-path tools/sbf/diff/Cargo.toml -p sbf-diff-program >"$log" 2>&1; then
-    mkdir -p "$SBF_CACHE/deploy"
-    cp "$CARGO_TARGET_DIR"/bpfel-unknown-none/release/*.so "$SBF_CACHE/deploy/"
-    step "built: $(ls "$SBF_CACHE"/deploy/*.so)"
-else
-    printf '\nLLVM %s refused the program; its diagnostics by kind (full log: %s):\n' "$llvm" "$log"
-    grep -o "ERROR llvm: .*" "$log" | sed -e 's/in function [^:]*: //' -e 's/0x[0-9a-f]*: //' \
-        -e "s/GlobalAddress<ptr @[^>]*>/GlobalAddress<...>/" | sort | uniq -c | sort -rn
-    grep -E "^\s+(Error|Symbol)" "$log" || true
-    die "the SBF build failed at code generation; tools/sbf/README.md says why and what removes each kind"
+sbf_cargo "$SBF_CACHE/diff-build.log" build --locked --release --target bpfel-unknown-none \
+    --manifest-path tools/sbf/diff/Cargo.toml -p sbf-diff-program
+mkdir -p "$SBF_CACHE/deploy"
+cp "$CARGO_TARGET_DIR"/bpfel-unknown-none/release/*.so "$SBF_CACHE/deploy/"
+
+# 2. Our programs: std for `os = "solana"` (tools/sbf/targets/sbf-solana.json), built from a
+#    patched copy of Debian's Rust 1.96 library sources (tools/sbf/patch-std.py).
+std_src="$SBF_CACHE/std-src"
+stamp=$(cat tools/sbf/patch-std.py /usr/src/rustc-1.96.0/library/std/build.rs | sha256sum | cut -c1-16)
+if [ "$(cat "$std_src/.stamp" 2>/dev/null)" != "$stamp" ]; then
+    step "patching a copy of Rust's library sources for os = \"solana\""
+    rm -rf "$std_src" && mkdir -p "$std_src"
+    cp -r /usr/src/rustc-1.96.0/library "$std_src/"
+    python3 tools/sbf/patch-std.py "$std_src/library" || die "patching std failed (see above)"
+    echo "$stamp" >"$std_src/.stamp"
 fi
+step "building governance, energy and market to SBF (first time: std and Anchor for SBF, a few minutes)"
+export CARGO_TARGET_DIR="$SBF_CACHE/programs-target"
+export RUSTFLAGS="$FLAGS -Zunstable-options -Cpanic=immediate-abort"
+export RUSTC_BOOTSTRAP=1 __CARGO_TESTS_ONLY_SRC_ROOT="$std_src/library"
+"$DEBIAN_CARGO" clean --quiet --release --target tools/sbf/targets/sbf-solana.json -Zjson-target-spec \
+    --manifest-path tools/sbf/programs/Cargo.toml -p sbf-governance -p sbf-energy -p sbf-market \
+    -p gridtokenx-sbf-rt 2>/dev/null || true
+# One cargo run per program: energy and market depend on governance (and market on energy)
+# with `no-entrypoint`, and features unify within a run.
+for program in governance energy market; do
+    sbf_cargo "$SBF_CACHE/programs-build.log" build --locked --release \
+        -Zbuild-std=std,panic_abort -Zbuild-std-features=compiler-builtins-mem -Zjson-target-spec \
+        --target tools/sbf/targets/sbf-solana.json --manifest-path tools/sbf/programs/Cargo.toml -p "sbf-$program"
+    so="$CARGO_TARGET_DIR/sbf-solana/release/libsbf_$program.so"
+    /usr/lib/llvm-22/bin/llvm-readelf --dyn-syms "$so" | grep -qw entrypoint ||
+        die "$so exports no entrypoint (was $program built with no-entrypoint?)"
+    cp "$so" "$SBF_CACHE/deploy/$program.so"
+done
+step "built: $(cd "$SBF_CACHE/deploy" && ls -s --block-size=K *.so | tr '\n' ' ')"

@@ -31,6 +31,17 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -n "$out" ] || { echo "link.sh: no -o given" >&2; exit 2; }
+# Dependencies may declare a cdylib too (solana-zk-sdk does, for wasm); only the programs in
+# SBF_PROGRAMS (library names) are linked, the rest get an empty placeholder nobody deploys.
+if [ -n "${SBF_PROGRAMS:-}" ]; then
+    lib=$(basename "$out" .so)
+    lib=${lib#lib}
+    lib=${lib%%-*}
+    if ! [[ " $SBF_PROGRAMS " == *" $lib "* ]]; then
+        : >"$out"
+        exit 0
+    fi
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/gtx-sbf-link.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

@@ -1,11 +1,35 @@
 #!/usr/bin/env bash
-# Builds the differential test program to SBF (tools/sbf/build.sh) and runs it against the
-# host in LiteSVM (tools/sbf/runner). `make sbf` runs this; `make test` does too.
+# The SBF route end to end (`make sbf`; `make test` runs it too):
+#   1. build the differential program and our three programs to SBF (tools/sbf/build.sh);
+#   2. the differential test: host vs SBF in LiteSVM over proptest inputs (tools/sbf/runner);
+#   3. the program test suite (tests/programs) again, with the programs as SBF in the same
+#      bank, recording compute units per instruction into $GRIDTOKENX_CACHE/sbf/compute-units.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tools/sbf/build.sh
 source scripts/env.sh
+export RUST_LOG="${RUST_LOG:-error}"
+sbf="$GRIDTOKENX_CACHE/sbf"
+
 step "SBF differential test: host vs SBF over proptest inputs (tools/sbf/runner)"
-CARGO_TARGET_DIR="$GRIDTOKENX_CACHE/sbf/host-target" \
+CARGO_TARGET_DIR="$sbf/host-target" \
     cargo test --locked --release --manifest-path tools/sbf/runner/Cargo.toml -- --nocapture 2>&1 |
     grep -v "^\s*$" | grep -Ev "^(running|     Running|   Doc-tests)" || exit 1
+
+step "the program test suite against the SBF builds (SBF_OUT_DIR=$sbf/deploy)"
+rm -f "$sbf/compute-units.log"
+SBF_OUT_DIR="$sbf/deploy" GRIDTOKENX_CU_LOG="$sbf/compute-units.log" \
+    cargo test --locked -p gridtokenx-program-tests --tests 2>&1 | grep -E "^test |^test result|panicked|FAILED" || exit 1
+
+# Compute units per instruction over every successful call the suite made.
+python3 - "$sbf/compute-units.log" <<'PY' | tee "$sbf/compute-units.txt"
+import collections, sys
+calls = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    program, name, units = line.split()
+    calls[(program, name)].append(int(units))
+print(f"{'program':10} {'instruction':14} {'calls':>5} {'min':>7} {'p50':>7} {'max':>7}")
+for (program, name), units in sorted(calls.items()):
+    units.sort()
+    print(f"{program:10} {name:14} {len(units):5} {units[0]:7} {units[len(units) // 2]:7} {units[-1]:7}")
+PY

@@ -23,13 +23,18 @@ native_entry!(governance_entry, governance);
 native_entry!(energy_entry, energy);
 native_entry!(market_entry, market);
 
-/// A ProgramTest with our three programs (natively) and, for each, the ProgramData account
-/// the upgradeable loader would hold, naming `upgrade_authority` — the initializers check it.
+/// A ProgramTest with our three programs and, for each, the ProgramData account the
+/// upgradeable loader would hold, naming `upgrade_authority` — the initializers check it.
+///
+/// The programs run natively, unless `SBF_OUT_DIR` (program-test's own variable) names a
+/// folder with `governance.so`, `energy.so` and `market.so` from `tools/sbf/build.sh`: then
+/// they run as SBF in the same bank, and every test using this exercises the SBF build.
 pub fn program_test(upgrade_authority: &Pubkey) -> ProgramTest {
-    let mut pt = ProgramTest::new("governance", governance::ID, processor!(governance_entry));
+    let mut pt = ProgramTest::default();
+    pt.prefer_bpf(std::env::var_os("SBF_OUT_DIR").is_some());
+    pt.add_program("governance", governance::ID, processor!(governance_entry));
     pt.add_program("energy", energy::ID, processor!(energy_entry));
     pt.add_program("market", market::ID, processor!(market_entry));
-    pt.prefer_bpf(false);
     for id in [governance::ID, energy::ID, market::ID] {
         pt.add_account(
             governance::client::program_data_address(&id),

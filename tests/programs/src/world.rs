@@ -115,6 +115,9 @@ impl World {
             // unfunded fee payer); the result says why.
             Ok(outcome) => {
                 let result = outcome.result.map_err(BanksClientError::TransactionError);
+                if let (Ok(()), Some(meta)) = (&result, &outcome.metadata) {
+                    crate::compute_units::record(&meta.log_messages);
+                }
                 match outcome.metadata {
                     Some(meta) => TxOutcome {
                         result,

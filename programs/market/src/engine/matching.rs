@@ -83,16 +83,17 @@ struct Plan {
 }
 
 impl Plan {
-    /// Nothing matched yet: the whole order remains.
-    fn unmatched(lots: u64) -> Plan {
-        Plan {
+    /// Nothing matched yet: the whole order remains. On the heap: a plan is ~1 KB, and SBF
+    /// gives each call frame 4 KB of stack.
+    fn unmatched(lots: u64) -> Box<Plan> {
+        Box::new(Plan {
             steps: [Step::None; MAX_MATCH_LIMIT as usize],
             step_count: 0,
             filled_lots: 0,
             remaining_lots: lots,
             quote_traded: 0,
             limit_hit: false,
-        }
+        })
     }
 
     fn push(&mut self, step: Step) {
@@ -110,7 +111,7 @@ fn plan_matches(
     seat: u32,
     packet: &OrderPacket,
     now_ts: i64,
-) -> Result<Plan, EngineError> {
+) -> Result<Box<Plan>, EngineError> {
     let limit = usize::from(packet.match_limit.min(MAX_MATCH_LIMIT));
     let mut plan = Plan::unmatched(packet.lots.0);
     let resting = book.side(packet.side.opposite()).live();

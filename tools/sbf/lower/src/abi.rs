@@ -113,6 +113,7 @@ const NARROW_LIBCALLS: [&str; 16] = [
 
 pub fn lower(cx: &Cx) -> Result<Counts, String> {
     let mut counts = Counts::new();
+    strip_sret(cx, &mut counts);
     widen_narrow_libcalls(cx, &mut counts);
     // Call sites first, while every callee still has its old type.
     for function in functions(cx.module) {
@@ -309,6 +310,37 @@ fn widen_narrow_libcalls(cx: &Cx, counts: &mut Counts) {
                 }
             }
             *counts.entry("widened libcall returns").or_default() += 1;
+        }
+    }
+}
+
+/// LLVM 22's BPF backend refuses any function with an `sret` parameter ("aggregate returns
+/// are not supported"), though the pointer is an ordinary argument: the attribute only
+/// marks it. Dropping it from definitions and call sites changes no code.
+fn strip_sret(cx: &Cx, counts: &mut Counts) {
+    unsafe {
+        let sret = LLVMGetEnumAttributeKindForName(c"sret".as_ptr(), 4);
+        for function in functions(cx.module) {
+            for i in 0..LLVMCountParams(function) {
+                let index = i + 1;
+                if !LLVMGetEnumAttributeAtIndex(function, index, sret).is_null() {
+                    LLVMRemoveEnumAttributeAtIndex(function, index, sret);
+                    *counts.entry("sret removed").or_default() += 1;
+                }
+            }
+            if is_declaration(function) {
+                continue;
+            }
+            for inst in instructions(function) {
+                if opcode(inst) != LLVMOpcode::LLVMCall {
+                    continue;
+                }
+                for i in 0..LLVMGetNumArgOperands(inst) {
+                    if !LLVMGetCallSiteEnumAttribute(inst, i + 1, sret).is_null() {
+                        LLVMRemoveCallSiteEnumAttribute(inst, i + 1, sret);
+                    }
+                }
+            }
         }
     }
 }

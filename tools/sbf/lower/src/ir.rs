@@ -6,6 +6,8 @@ use llvm_sys::core::*;
 use llvm_sys::prelude::*;
 use llvm_sys::{LLVMOpcode, LLVMTypeKind};
 
+const SCRATCH_WORDS: u32 = 8;
+
 pub fn cstr(s: &str) -> CString {
     CString::new(s).expect("no NUL in LLVM names")
 }
@@ -116,6 +118,10 @@ pub fn params(function: LLVMValueRef) -> Vec<LLVMValueRef> {
 
 /// Rewriting context: the module's context, a builder and the common types.
 pub struct Cx {
+    /// One scratch buffer per function, shared by every arithmetic rewrite in it: each
+    /// rewrite stores, calls and loads back to back, so they never overlap, and SBF's
+    /// 4 KB stack frame cannot afford one buffer per operation.
+    scratch: std::cell::RefCell<std::collections::HashMap<LLVMValueRef, LLVMValueRef>>,
     pub module: LLVMModuleRef,
     pub context: LLVMContextRef,
     pub builder: LLVMBuilderRef,
@@ -131,6 +137,7 @@ impl Cx {
         unsafe {
             let context = LLVMGetModuleContext(module);
             Cx {
+                scratch: Default::default(),
                 module,
                 context,
                 builder: LLVMCreateBuilderInContext(context),
@@ -165,10 +172,17 @@ impl Cx {
         }
     }
 
-    /// A buffer of `words` u64 in the entry block.
+    /// The function's scratch buffer (8 u64 words) for one rewrite of up to `words` words.
     pub fn words(&self, function: LLVMValueRef, words: u32, restore_before: LLVMValueRef) -> LLVMValueRef {
-        let ty = unsafe { LLVMArrayType2(self.i64, u64::from(words)) };
-        self.entry_alloca(function, ty, restore_before)
+        assert!(words <= SCRATCH_WORDS, "scratch buffer too small");
+        if let Some(buf) = self.scratch.borrow().get(&function) {
+            self.position_before(restore_before);
+            return *buf;
+        }
+        let ty = unsafe { LLVMArrayType2(self.i64, u64::from(SCRATCH_WORDS)) };
+        let buf = self.entry_alloca(function, ty, restore_before);
+        self.scratch.borrow_mut().insert(function, buf);
+        buf
     }
 
     /// `base + offset` bytes.
