@@ -6,6 +6,7 @@
 //! - `keys`, `bootstrap`: a ready deployment (council, energy, oracle, quote mint, market).
 pub mod bootstrap;
 pub mod chain;
+pub mod compute_units;
 pub mod events;
 pub mod geyser;
 pub mod keys;

@@ -6,7 +6,6 @@
 //! authorities initialize governance and energy, and everything after that (oracles,
 //! markets) goes through council proposals.
 
-pub mod compute_units;
 pub mod events;
 pub mod world;
 

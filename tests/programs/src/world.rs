@@ -116,7 +116,7 @@ impl World {
             Ok(outcome) => {
                 let result = outcome.result.map_err(BanksClientError::TransactionError);
                 if let (Ok(()), Some(meta)) = (&result, &outcome.metadata) {
-                    crate::compute_units::record(&meta.log_messages);
+                    localnet::compute_units::record(&meta.log_messages);
                 }
                 match outcome.metadata {
                     Some(meta) => TxOutcome {

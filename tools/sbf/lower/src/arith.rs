@@ -51,51 +51,58 @@ pub fn lower(cx: &Cx) -> Result<Counts, String> {
     Ok(counts)
 }
 
-/// `op i128 a, b` → buf = [a, b]; helper(buf); result = buf[0..16].
-fn binary128(
+/// The common shape of every buffer rewrite: store `inputs` into the function's scratch
+/// buffer, `stride` bytes apart, and call `helper(buf)`; the caller loads the results.
+fn call_with_buffer(
     cx: &Cx,
     function: LLVMValueRef,
     inst: LLVMValueRef,
     helper: &'static str,
-) -> Result<&'static str, String> {
+    inputs: &[LLVMValueRef],
+    stride: u64,
+) -> Result<LLVMValueRef, String> {
     let helper_fn = cx.helper(helper)?;
-    let buf = cx.words(function, 6, inst);
-    cx.store(operand(inst, 0), buf);
-    cx.store(operand(inst, 1), cx.at(buf, 16));
+    let words = (inputs.len() as u64 * stride).div_ceil(8) as u32;
+    let buf = cx.words(function, words, inst);
+    for (i, input) in inputs.iter().enumerate() {
+        cx.store(*input, cx.at(buf, i as u64 * stride));
+    }
     cx.call(helper_fn, &mut [buf]);
-    let result = cx.load(cx.i128, buf);
-    cx.replace(inst, result);
-    Ok(helper)
+    Ok(buf)
 }
 
-/// `mul i256 a, b` → buf = [a, b]; helper(buf); result = buf[0..32].
-fn mul256(cx: &Cx, function: LLVMValueRef, inst: LLVMValueRef) -> Result<&'static str, String> {
-    let helper = "__gtx_mul256";
-    let helper_fn = cx.helper(helper)?;
-    let buf = cx.words(function, 8, inst);
-    cx.store(operand(inst, 0), buf);
-    cx.store(operand(inst, 1), cx.at(buf, 32));
-    cx.call(helper_fn, &mut [buf]);
+/// `inst` becomes `helper(buf = inputs)`, its value read back from the buffer's start.
+fn via_buffer(
+    cx: &Cx,
+    function: LLVMValueRef,
+    inst: LLVMValueRef,
+    helper: &'static str,
+    inputs: &[LLVMValueRef],
+    stride: u64,
+) -> Result<&'static str, String> {
+    let buf = call_with_buffer(cx, function, inst, helper, inputs, stride)?;
     let result = cx.load(type_of(inst), buf);
     cx.replace(inst, result);
     Ok(helper)
 }
 
+/// `op i128 a, b` → buf = [a, b]; helper(buf); result = buf[0..16].
+fn binary128(cx: &Cx, function: LLVMValueRef, inst: LLVMValueRef, helper: &'static str) -> Result<&'static str, String> {
+    via_buffer(cx, function, inst, helper, &[operand(inst, 0), operand(inst, 1)], 16)
+}
+
+/// `mul i256 a, b` → buf = [a, b]; helper(buf); result = buf[0..32].
+fn mul256(cx: &Cx, function: LLVMValueRef, inst: LLVMValueRef) -> Result<&'static str, String> {
+    via_buffer(cx, function, inst, "__gtx_mul256", &[operand(inst, 0), operand(inst, 1)], 32)
+}
+
 /// Variable 128-bit shift → buf = [value, amount as u64]; helper(buf).
-fn shift128(
-    cx: &Cx,
-    function: LLVMValueRef,
-    inst: LLVMValueRef,
-    helper: &'static str,
-) -> Result<&'static str, String> {
-    let helper_fn = cx.helper(helper)?;
-    let buf = cx.words(function, 6, inst);
-    cx.store(operand(inst, 0), buf);
-    cx.store(cx.to_i64(operand(inst, 1)), cx.at(buf, 16));
-    cx.call(helper_fn, &mut [buf]);
-    let result = cx.load(cx.i128, buf);
-    cx.replace(inst, result);
-    Ok(helper)
+fn shift128(cx: &Cx, function: LLVMValueRef, inst: LLVMValueRef, helper: &'static str) -> Result<&'static str, String> {
+    let amount = {
+        cx.position_before(inst);
+        cx.to_i64(operand(inst, 1))
+    };
+    via_buffer(cx, function, inst, helper, &[operand(inst, 0), amount], 16)
 }
 
 /// `sdiv`/`srem` on ≤ 64 bits → sign-extend, helper(a, b) → i64, truncate back.
@@ -152,21 +159,12 @@ fn overflow(
     ty: LLVMTypeRef,
     size: u64,
 ) -> Result<&'static str, String> {
-    let helper_fn = cx.helper(helper)?;
-    let buf = cx.words(function, 6, inst);
-    cx.store(args[0], buf);
-    cx.store(args[1], cx.at(buf, size));
-    cx.call(helper_fn, &mut [buf]);
+    let buf = call_with_buffer(cx, function, inst, helper, &args[..2], size)?;
     let value = cx.load(ty, buf);
     let flag_word = cx.load(cx.i64, cx.at(buf, size));
     unsafe {
-        let flag = LLVMBuildICmp(
-            cx.builder,
-            llvm_sys::LLVMIntPredicate::LLVMIntNE,
-            flag_word,
-            LLVMConstInt(cx.i64, 0, 0),
-            c"".as_ptr(),
-        );
+        let zero = LLVMConstInt(cx.i64, 0, 0);
+        let flag = LLVMBuildICmp(cx.builder, llvm_sys::LLVMIntPredicate::LLVMIntNE, flag_word, zero, c"".as_ptr());
         let pair = LLVMGetPoison(type_of(inst));
         let pair = LLVMBuildInsertValue(cx.builder, pair, value, 0, c"".as_ptr());
         let pair = LLVMBuildInsertValue(cx.builder, pair, flag, 1, c"".as_ptr());
@@ -183,15 +181,9 @@ fn funnel(
     args: &[LLVMValueRef],
     helper: &'static str,
 ) -> Result<&'static str, String> {
-    let helper_fn = cx.helper(helper)?;
-    let buf = cx.words(function, 6, inst);
-    cx.store(args[0], buf);
-    cx.store(args[1], cx.at(buf, 16));
-    cx.store(cx.to_i64(args[2]), cx.at(buf, 32));
-    cx.call(helper_fn, &mut [buf]);
-    let result = cx.load(cx.i128, buf);
-    cx.replace(inst, result);
-    Ok(helper)
+    cx.position_before(inst);
+    let amount = cx.to_i64(args[2]);
+    via_buffer(cx, function, inst, helper, &[args[0], args[1], amount], 16)
 }
 
 /// Saturating f64 → 128-bit: buf = [bits of x]; helper(buf).
@@ -202,12 +194,7 @@ fn float_to_128(
     x: LLVMValueRef,
     helper: &'static str,
 ) -> Result<&'static str, String> {
-    let helper_fn = cx.helper(helper)?;
-    let buf = cx.words(function, 6, inst);
+    cx.position_before(inst);
     let bits = unsafe { LLVMBuildBitCast(cx.builder, x, cx.i64, c"".as_ptr()) };
-    cx.store(bits, buf);
-    cx.call(helper_fn, &mut [buf]);
-    let result = cx.load(cx.i128, buf);
-    cx.replace(inst, result);
-    Ok(helper)
+    via_buffer(cx, function, inst, helper, &[bits], 8)
 }

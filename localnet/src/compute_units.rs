@@ -1,0 +1,91 @@
+//! Compute units per instruction, from transaction logs. With `GRIDTOKENX_CU_LOG=<file>`
+//! set, each instruction of our programs in a successful transaction the test harness
+//! sends (`tests/programs`' World) appends `<program> <instruction> <units>` to the file; `tools/sbf/test.sh` runs the program test suite against the SBF builds this way
+//! and summarizes the file for docs/benchmarks.md.
+use std::io::Write;
+
+/// (program, instruction, units) for each instruction of our programs in `logs`, at any
+/// depth: council-executed instructions (market creation, fee withdrawal, ...) only run as
+/// CPIs. An instruction's units include those of the CPIs it makes.
+pub fn per_instruction(logs: &[String]) -> Vec<(&'static str, String, u64)> {
+    let programs = [
+        (governance::ID.to_string(), "governance"),
+        (energy::ID.to_string(), "energy"),
+        (market::ID.to_string(), "market"),
+    ];
+    let mut out = Vec::new();
+    // One entry per invocation in progress: our program and its instruction name, if ours.
+    let mut stack: Vec<Option<(&'static str, String)>> = Vec::new();
+    for line in logs {
+        let Some(rest) = line.strip_prefix("Program ") else { continue };
+        if let Some(name) = rest.strip_prefix("log: Instruction: ") {
+            if let Some(Some((_, n))) = stack.last_mut() {
+                if n.is_empty() {
+                    *n = name.to_string();
+                }
+            }
+        } else if let Some((id, tail)) = rest.split_once(' ') {
+            if tail.starts_with("invoke [") {
+                stack.push(programs.iter().find(|(p, _)| p == id).map(|(_, n)| (*n, String::new())));
+            } else if let Some(consumed) = tail.strip_prefix("consumed ") {
+                let units = consumed.split(' ').next().and_then(|n| n.parse().ok());
+                if let (Some(Some((program, name))), Some(units)) = (stack.last(), units) {
+                    out.push((*program, name.clone(), units));
+                }
+            } else if tail == "success" || tail.starts_with("failed") {
+                stack.pop();
+            }
+        }
+    }
+    out
+}
+
+/// Appends this transaction's instructions to `$GRIDTOKENX_CU_LOG`, if set.
+pub fn record(logs: &[String]) {
+    let Some(path) = std::env::var_os("GRIDTOKENX_CU_LOG") else { return };
+    let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) else { return };
+    for (program, name, units) in per_instruction(logs) {
+        let _ = writeln!(file, "{program} {name} {units}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::per_instruction;
+
+    #[test]
+    fn our_instructions_at_every_depth_and_nothing_else() {
+        let (market, token) = (market::ID.to_string(), "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+        let governance = governance::ID.to_string();
+        let logs: Vec<String> = [
+            format!("Program {market} invoke [1]"),
+            "Program log: Instruction: PlaceOrder".into(),
+            format!("Program {token} invoke [2]"),
+            "Program log: Instruction: Transfer".into(),
+            format!("Program {token} consumed 4645 of 190000 compute units"),
+            format!("Program {token} success"),
+            format!("Program {market} consumed 9876 of 200000 compute units"),
+            format!("Program {market} success"),
+            format!("Program {token} invoke [1]"),
+            format!("Program {token} consumed 100 of 190000 compute units"),
+            format!("Program {token} success"),
+            format!("Program {governance} invoke [1]"),
+            "Program log: Instruction: Execute".into(),
+            format!("Program {market} invoke [2]"),
+            "Program log: Instruction: CreateMarket".into(),
+            format!("Program {market} consumed 7000 of 150000 compute units"),
+            format!("Program {market} success"),
+            format!("Program {governance} consumed 30000 of 200000 compute units"),
+            format!("Program {governance} success"),
+        ]
+        .into();
+        assert_eq!(
+            per_instruction(&logs),
+            vec![
+                ("market", "PlaceOrder".to_string(), 9876),
+                ("market", "CreateMarket".to_string(), 7000),
+                ("governance", "Execute".to_string(), 30000),
+            ]
+        );
+    }
+}
