@@ -116,11 +116,15 @@ fn sdivrem128(nlo: u64, nhi: u64, dlo: u64, dhi: u64) -> (u64, u64, u64, u64) {
     (qlo, qhi, rlo, rhi)
 }
 
-/// # Safety
-/// Every helper below reads and writes the words of `buf` the pass allocated for it.
+/// Defines one buffer helper: `extern "C"`, unmangled, never inlined (the pass calls it by
+/// name), documented with its buffer layout.
 macro_rules! helper {
     ($(#[$doc:meta])* $name:ident($buf:ident) $body:block) => {
         $(#[$doc])*
+        ///
+        /// # Safety
+        /// `buf` points to the words the pass allocated for this call: the operands, which
+        /// the result overwrites from the start.
         #[no_mangle]
         #[inline(never)]
         pub unsafe extern "C" fn $name($buf: *mut u64) $body
