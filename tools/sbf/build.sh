@@ -20,7 +20,7 @@ DEBIAN_CARGO=/usr/bin/cargo
 mkdir -p "$SBF_CACHE"
 
 ensure_rust
-ensure_packages rustc-web cargo-web rust-web-src libstd-rust-web-dev-bpf llvm-22
+ensure_packages rustc-web cargo-web rust-web-src libstd-rust-web-dev-bpf llvm-22 llvm-22-dev
 
 llvm=$("$DEBIAN_RUSTC" -vV | sed -n 's/^LLVM version: //p')
 case "$llvm" in
@@ -49,10 +49,11 @@ if [ ! -x "$SBPF_LINKER" ]; then
         echo "$SBPF_LINKER_SHA256  $crate" | sha256sum -c --quiet - || die "sbpf-linker crate checksum mismatch"
         tar -xzf "$crate" -C "$SBF_CACHE/src"
         sed -i 's|"bpf-linker/llvm-23"|"bpf-linker/llvm-22"|' "$src/Cargo.toml"
-        # Its pinned nightly is not installable here; stable builds it.
+        # Its pinned nightly is not installable here; our pinned stable builds it.
         rm -f "$src/rust-toolchain.toml"
     fi
-    (cd "$src" && env -u CARGO_TARGET_DIR cargo +stable install --path . --root "$SBF_CACHE/tools") ||
+    toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+    (cd "$src" && env -u CARGO_TARGET_DIR cargo "+$toolchain" install --path . --root "$SBF_CACHE/tools") ||
         die "could not build sbpf-linker; see the output above"
 fi
 
