@@ -40,12 +40,19 @@ pub fn per_instruction(logs: &[String]) -> Vec<(&'static str, String, u64)> {
     out
 }
 
-/// Appends this transaction's instructions to `$GRIDTOKENX_CU_LOG`, if set.
+/// Appends this transaction's instructions to `$GRIDTOKENX_CU_LOG`, if set. Tests run in
+/// parallel: the lines go out in one append-mode write, so they never interleave.
 pub fn record(logs: &[String]) {
     let Some(path) = std::env::var_os("GRIDTOKENX_CU_LOG") else { return };
-    let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) else { return };
-    for (program, name, units) in per_instruction(logs) {
-        let _ = writeln!(file, "{program} {name} {units}");
+    let lines: String = per_instruction(logs)
+        .into_iter()
+        .map(|(program, name, units)| format!("{program} {name} {units}\n"))
+        .collect();
+    if lines.is_empty() {
+        return;
+    }
+    if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = file.write_all(lines.as_bytes());
     }
 }
 

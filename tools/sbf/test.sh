@@ -25,9 +25,15 @@ SBF_OUT_DIR="$sbf/deploy" GRIDTOKENX_CU_LOG="$sbf/compute-units.log" \
 python3 - "$sbf/compute-units.log" <<'PY' | tee "$sbf/compute-units.txt"
 import collections, sys
 calls = collections.defaultdict(list)
+malformed = 0
 for line in open(sys.argv[1]):
-    program, name, units = line.split()
-    calls[(program, name)].append(int(units))
+    try:
+        program, name, units = line.split()
+        calls[(program, name)].append(int(units))
+    except ValueError:
+        malformed += 1
+if malformed:
+    print(f"warning: {malformed} malformed lines in {sys.argv[1]}", file=sys.stderr)
 print(f"{'program':10} {'instruction':14} {'calls':>5} {'min':>7} {'p50':>7} {'max':>7}")
 for (program, name), units in sorted(calls.items()):
     units.sort()
