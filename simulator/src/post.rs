@@ -22,7 +22,7 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
-use crate::oracle::Oracle;
+use crate::oracle::{Oracle, SignedReading};
 use crate::Reading;
 
 /// Readings per transaction.
@@ -141,6 +141,20 @@ impl Poster {
     /// Signs and posts `readings` (meter index, reading) and reports what happened. Each
     /// meter must appear at most once: readings of one meter must land in order.
     pub async fn post(&self, meters: &[ChainMeter], readings: &[(usize, Reading)]) -> PostReport {
+        let signed: Vec<(usize, SignedReading)> = readings
+            .iter()
+            .map(|(i, reading)| (*i, self.oracle.sign(&meters[*i].address, *reading)))
+            .collect();
+        self.post_signed(meters, &signed).await
+    }
+
+    /// Posts readings this poster's oracle already signed (for `meters[i].address`), as
+    /// `post` does: the simulator's outputs sign each reading once for every destination.
+    pub async fn post_signed(
+        &self,
+        meters: &[ChainMeter],
+        readings: &[(usize, SignedReading)],
+    ) -> PostReport {
         // A hand-rolled window rather than `buffer_unordered`: the stream combinator's closure
         // makes the future fail the `Send` check that spawning it (the control API) needs.
         let mut batches = readings.chunks(READINGS_PER_TX);
@@ -160,11 +174,10 @@ impl Poster {
 
     /// One transaction for the batch; if the program refuses it, each reading is retried
     /// alone so that one bad reading neither sinks nor mislabels its neighbour.
-    async fn post_batch(&self, meters: &[ChainMeter], batch: &[(usize, Reading)]) -> PostReport {
+    async fn post_batch(&self, meters: &[ChainMeter], batch: &[(usize, SignedReading)]) -> PostReport {
         let mut ixs = Vec::with_capacity(batch.len() * 2);
-        for (i, reading) in batch {
+        for (i, signed) in batch {
             let meter = &meters[*i];
-            let signed = self.oracle.sign(&meter.address, *reading);
             ixs.push(solana_ed25519_program::new_ed25519_instruction_with_signature(
                 &signed.message,
                 signed.signature.as_array(),
@@ -175,7 +188,7 @@ impl Poster {
                 meter.address,
                 meter.owner.pubkey(),
                 signed.oracle,
-                *reading,
+                signed.reading,
                 SignatureRef { instruction_index: at, entry: 0 },
             ));
         }

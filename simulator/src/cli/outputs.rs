@@ -161,6 +161,14 @@ impl OutputArgs {
             Some(saved) => saved.fleet,
             None => Fleet::new(new_fleet),
         };
+        if let (true, Some(path)) = (resumed, &self.state) {
+            eprintln!(
+                "resuming {} meters from {} at simulated {}",
+                fleet.meters.len(),
+                path.display(),
+                fleet.now_s
+            );
+        }
         if outputs.chain.as_ref().is_some_and(|c| c.meters.len() < fleet.meters.len()) {
             let missing = fleet.meters.len() - outputs.chain.as_ref().map_or(0, |c| c.meters.len());
             eprintln!("registering {missing} meters on {}", self.rpc_url.as_deref().unwrap_or_default());

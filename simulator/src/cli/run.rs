@@ -61,7 +61,8 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
             "a cluster accepts readings at most a day old: use --duration 23h or less when posting".into()
         );
     }
-    let now_aligned = crate::unix_now() - crate::unix_now() % 900;
+    let now = crate::unix_now();
+    let now_aligned = now - now.rem_euclid(i64::from(FleetConfig::default().interval_s));
     let config = FleetConfig {
         meters: args.meters,
         mix: parse_mix(&args.mix)?,
@@ -79,16 +80,10 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
         (true, false) => fleet.now_s + args.duration.as_secs() as i64,
         (false, false) => fleet.now_s + (args.duration.as_secs() as i64).max(interval_s),
     };
-    if opened.resumed {
+    if opened.resumed && posting && now_aligned - fleet.now_s > MAX_POST_AGE_S as i64 {
         eprintln!(
-            "resuming {} meters from {} at simulated {}",
-            fleet.meters.len(),
-            args.outputs.state.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
-            fleet.now_s
+            "warning: the saved clock is over a day old; the chain will refuse the oldest readings as stale"
         );
-        if posting && now_aligned - fleet.now_s > MAX_POST_AGE_S as i64 {
-            eprintln!("warning: the saved clock is over a day old; the chain will refuse the oldest readings as stale");
-        }
     }
     let rules = ReadingRules {
         interval_secs: fleet.config.interval_s,

@@ -48,14 +48,6 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         ..FleetConfig::default()
     };
     let opened = args.outputs.open(config).await?;
-    if opened.resumed {
-        eprintln!(
-            "resuming {} meters from {} at simulated {}",
-            opened.fleet.meters.len(),
-            args.outputs.state.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
-            opened.fleet.now_s
-        );
-    }
     let mut simulation = Simulation::new(opened.fleet);
     simulation.running = args.start;
     simulation.speed = args.speed;

@@ -12,7 +12,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 
 use crate::fleet::{Fleet, IntervalReadings};
-use crate::oracle::Oracle;
+use crate::oracle::{Oracle, SignedReading};
 use crate::post::{ChainMeter, PostReport, Poster};
 use crate::state::StateFile;
 use crate::telemetry::MeterReadingV1;
@@ -73,14 +73,25 @@ impl Outputs {
     ) -> Result<Vec<MeterReadingV1>, String> {
         // Meters added since the last interval; their keys are saved with this interval.
         let registered = self.register_new_meters(fleet).await?;
+        // Each reading is signed once, for the telemetry and the chain alike.
         let oracle = self.chain.as_ref().map(|c| &c.poster.oracle).or(self.oracle.as_ref());
-        if let Some(oracle) = oracle {
-            for (message, (i, reading)) in messages.iter_mut().zip(&interval.readings) {
-                let address = energy::client::meter_address(&fleet.meters[*i].meter_id);
-                let signed = oracle.sign(&address, *reading);
-                message.oracle = Some(signed.oracle.to_string());
-                message.signature = Some(signed.signature.to_string());
-            }
+        let signed: Vec<(usize, SignedReading)> = match oracle {
+            Some(oracle) => interval
+                .readings
+                .iter()
+                .map(|(i, reading)| {
+                    let address = match &self.chain {
+                        Some(chain) => chain.meters[*i].address,
+                        None => energy::client::meter_address(&fleet.meters[*i].meter_id),
+                    };
+                    (*i, oracle.sign(&address, *reading))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        for (message, (_, signed)) in messages.iter_mut().zip(&signed) {
+            message.oracle = Some(signed.oracle.to_string());
+            message.signature = Some(signed.signature.to_string());
         }
         if let Some(out) = self.jsonl.as_mut() {
             for message in &messages {
@@ -103,7 +114,7 @@ impl Outputs {
             influx.write(&messages).await?;
         }
         let posted = match &self.chain {
-            Some(chain) => Some(chain.poster.post(&chain.meters, &interval.readings).await),
+            Some(chain) => Some(chain.poster.post_signed(&chain.meters, &signed).await),
             None => None,
         };
         {
