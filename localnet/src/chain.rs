@@ -20,6 +20,8 @@ pub struct TxRecord {
     pub logs: Vec<String>,
     pub compute_units: u64,
     pub fee: u64,
+    /// Unix seconds when it was executed (the slot's wall-clock time).
+    pub block_time: i64,
     pub transaction: VersionedTransaction,
 }
 
@@ -47,6 +49,9 @@ pub struct Chain {
     /// transaction can touch must be listed in it.
     known: BTreeSet<Pubkey>,
     txs: HashMap<Signature, TxRecord>,
+    /// Per account, the signatures of the transactions that named it, oldest first
+    /// (`getSignaturesForAddress`).
+    by_address: HashMap<Pubkey, Vec<Signature>>,
     events: tokio::sync::broadcast::Sender<ChainEvent>,
     genesis_hash: Option<String>,
 }
@@ -70,6 +75,7 @@ impl Chain {
             finalize_after: 2,
             known: BTreeSet::new(),
             txs: HashMap::new(),
+            by_address: HashMap::new(),
             events,
             genesis_hash: None,
         })
@@ -153,6 +159,23 @@ impl Chain {
         }
     }
 
+    /// The commitment a transaction of `slot` has reached.
+    pub fn commitment_of(&self, slot: u64) -> &'static str {
+        let age = self.slot.saturating_sub(slot);
+        if age >= self.finalize_after {
+            "finalized"
+        } else if age >= self.confirm_after {
+            "confirmed"
+        } else {
+            "processed"
+        }
+    }
+
+    /// Signatures of transactions that named `address`, newest first.
+    pub fn signatures_for(&self, address: &Pubkey) -> impl Iterator<Item = &Signature> {
+        self.by_address.get(address).into_iter().flat_map(|s| s.iter().rev())
+    }
+
     pub fn record(&self, signature: &Signature) -> Option<&TxRecord> {
         self.txs.get(signature)
     }
@@ -172,10 +195,13 @@ impl Chain {
         };
         let outcome = self.ctx.banks_client.process_transaction_with_metadata(tx.clone()).await?;
         let (logs, compute_units) =
-            outcome.metadata.map(|m| (m.log_messages, m.compute_units_consumed)).unwrap_or_default();
+            outcome.metadata.map(|m| (crate::logs::as_validator_logs(m.log_messages), m.compute_units_consumed)).unwrap_or_default();
         let err = outcome.result.err();
         let accounts = tx.message.static_account_keys().to_vec();
         self.remember(accounts.iter().copied());
+        for key in &accounts {
+            self.by_address.entry(*key).or_default().push(signature);
+        }
         let _ = self.events.send(ChainEvent::Transaction {
             signature,
             slot: self.slot,
@@ -190,6 +216,9 @@ impl Chain {
                 logs: logs.clone(),
                 compute_units,
                 fee,
+                block_time: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64),
                 transaction: tx,
             },
         );
@@ -201,7 +230,7 @@ impl Chain {
         let signature = tx.signatures.first().copied().unwrap_or_default();
         let sim = self.ctx.banks_client.simulate_transaction(tx).await?;
         let (logs, compute_units) =
-            sim.simulation_details.map(|d| (d.logs, d.units_consumed)).unwrap_or_default();
+            sim.simulation_details.map(|d| (crate::logs::as_validator_logs(d.logs), d.units_consumed)).unwrap_or_default();
         let err = sim.result.and_then(|r| r.err());
         Ok(Executed { signature, err, logs, compute_units })
     }

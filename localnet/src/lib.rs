@@ -10,6 +10,7 @@ pub mod compute_units;
 pub mod events;
 pub mod geyser;
 pub mod keys;
+pub mod logs;
 pub mod native;
 pub mod node;
 pub mod pubsub;

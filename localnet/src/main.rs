@@ -22,6 +22,9 @@ struct Cli {
     /// Slot duration in milliseconds (0: slots advance only on demand).
     #[arg(long, default_value_t = 400)]
     slot_ms: u64,
+    /// Slots of Yellowstone history kept for `from_slot` replay.
+    #[arg(long, default_value_t = gridtokenx_localnet::geyser::feed::RETAIN_SLOTS)]
+    geyser_retain_slots: u64,
     /// Folder with the DEV-ONLY deployment keys.
     #[arg(long, default_value = "localnet/dev-keys")]
     keys: PathBuf,
@@ -50,6 +53,7 @@ async fn main() {
         slot_duration: Duration::from_millis(cli.slot_ms),
         bootstrap: !cli.no_bootstrap,
         data_dir: cli.data_dir,
+        geyser_retain_slots: cli.geyser_retain_slots,
     };
     let node = match Node::start(&keys, options).await {
         Ok(n) => n,

@@ -14,6 +14,7 @@ use crate::keys::DeploymentKeys;
 use crate::rpc::{self, SharedChain};
 use crate::snapshot::Snapshot;
 
+#[derive(Clone, Debug)]
 pub struct Options {
     pub rpc_addr: SocketAddr,
     /// PubSub WebSocket address; port 0 picks a free one.
@@ -26,6 +27,8 @@ pub struct Options {
     /// Where state is saved (periodically and by `Node::save`) and restored from on start;
     /// `None` keeps everything in memory.
     pub data_dir: Option<std::path::PathBuf>,
+    /// Slots of Yellowstone history kept for `from_slot` replay.
+    pub geyser_retain_slots: u64,
 }
 
 impl Default for Options {
@@ -37,6 +40,7 @@ impl Default for Options {
             slot_duration: Duration::from_millis(400),
             bootstrap: true,
             data_dir: None,
+            geyser_retain_slots: crate::geyser::feed::RETAIN_SLOTS,
         }
     }
 }
@@ -53,6 +57,7 @@ impl Options {
             slot_duration,
             bootstrap: true,
             data_dir: None,
+            geyser_retain_slots: crate::geyser::feed::RETAIN_SLOTS,
         }
     }
 }
@@ -67,6 +72,7 @@ pub struct Node {
     pub genesis_hash: String,
     data_dir: Option<std::path::PathBuf>,
     tasks: Vec<JoinHandle<()>>,
+    feed: Arc<crate::geyser::Feed>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -144,9 +150,10 @@ impl Node {
             let c = chain.lock().await;
             (c.slot, c.confirm_after, c.finalize_after)
         };
-        let feed = Arc::new(crate::geyser::Feed::new(slot, confirm_after, finalize_after));
+        let feed = Arc::new(crate::geyser::Feed::new(slot, confirm_after, finalize_after, options.geyser_retain_slots));
         let feed_chain = chain.clone();
         let feed_task = feed.clone();
+        let node_feed = feed.clone();
         let follower = tokio::spawn(async move { feed_task.run(feed_chain).await });
         let grpc_listener = rpc::bind(options.grpc_addr)
             .await
@@ -186,6 +193,7 @@ impl Node {
             genesis_hash,
             data_dir: options.data_dir,
             tasks: [server, pubsub, follower, grpc].into_iter().chain(extra).collect(),
+            feed: node_feed,
         })
     }
 }
@@ -228,6 +236,7 @@ fn tasks_extra_saver(
 
 impl Drop for Node {
     fn drop(&mut self) {
+        self.feed.stop();
         for task in &self.tasks {
             task.abort();
         }

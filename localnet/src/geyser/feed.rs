@@ -13,7 +13,7 @@ use crate::chain::TxRecord;
 use crate::events::ChainEvent;
 use crate::rpc::SharedChain;
 
-/// Slots of history kept for `from_slot` replay and slow readers.
+/// Slots of history kept for `from_slot` replay and slow readers, by default.
 pub const RETAIN_SLOTS: u64 = 3_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +44,9 @@ struct State {
     entries: VecDeque<Entry>,
     next_seq: u64,
     write_version: u64,
+    /// The oldest slot whose updates this feed still holds completely: the slot it started
+    /// at (a restarted localnet has no stream history before it), raised as the window moves.
+    floor: u64,
 }
 
 pub struct Feed {
@@ -52,6 +55,9 @@ pub struct Feed {
     slot: watch::Sender<u64>,
     pub confirm_after: u64,
     pub finalize_after: u64,
+    retain_slots: u64,
+    /// Set when the node stops: open subscriptions end, as a process exit would end them.
+    stopped: watch::Sender<bool>,
 }
 
 /// What a subscriber reads at once.
@@ -64,13 +70,30 @@ pub enum Read {
 }
 
 impl Feed {
-    pub fn new(slot: u64, confirm_after: u64, finalize_after: u64) -> Feed {
+    pub fn new(slot: u64, confirm_after: u64, finalize_after: u64, retain_slots: u64) -> Feed {
         Feed {
-            state: Mutex::new(State { entries: VecDeque::new(), next_seq: 0, write_version: 0 }),
+            state: Mutex::new(State { entries: VecDeque::new(), next_seq: 0, write_version: 0, floor: slot }),
             slot: watch::channel(slot).0,
             confirm_after,
             finalize_after,
+            retain_slots,
+            stopped: watch::channel(false).0,
         }
+    }
+
+    /// Ends every open subscription (the node is stopping).
+    pub fn stop(&self) {
+        self.stopped.send_replace(true);
+    }
+
+    /// Resolves once the node stops.
+    pub fn watch_stopped(&self) -> watch::Receiver<bool> {
+        self.stopped.subscribe()
+    }
+
+    /// The oldest slot a subscriber can replay from.
+    pub fn first_available_slot(&self) -> u64 {
+        self.lock().floor
     }
 
     pub fn current_slot(&self) -> u64 {
@@ -100,13 +123,13 @@ impl Feed {
         self.lock().next_seq
     }
 
-    /// The sequence number of the first retained entry at or after `slot`, or `None` when
-    /// that slot has already left the window.
+    /// The sequence number of the first retained entry at or after `slot`, or the oldest
+    /// replayable slot when `slot` is older (left the window, or before this process started:
+    /// replaying from there would silently skip what happened in between).
     pub fn seq_from_slot(&self, slot: u64) -> Result<u64, u64> {
         let s = self.lock();
-        let oldest = s.entries.front().map_or(u64::MAX, |e| e.slot);
-        if slot < oldest && s.entries.front().is_some_and(|e| e.seq > 0) {
-            return Err(oldest);
+        if slot < s.floor {
+            return Err(s.floor);
         }
         Ok(s.entries.iter().find(|e| e.slot >= slot).map_or(s.next_seq, |e| e.seq))
     }
@@ -168,9 +191,10 @@ impl Feed {
                     self.push(slot, updates);
                     {
                         let mut s = self.lock();
-                        while s.entries.front().is_some_and(|e| e.slot + RETAIN_SLOTS < slot) {
+                        while s.entries.front().is_some_and(|e| e.slot + self.retain_slots < slot) {
                             s.entries.pop_front();
                         }
+                        s.floor = s.floor.max(slot.saturating_sub(self.retain_slots));
                     }
                     self.slot.send_replace(slot);
                 }

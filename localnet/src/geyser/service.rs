@@ -73,8 +73,7 @@ impl Geyser for Service {
         &self,
         _: Request<SubscribeReplayInfoRequest>,
     ) -> Result<Response<SubscribeReplayInfoResponse>, Status> {
-        let first = self.feed.current_slot().saturating_sub(super::feed::RETAIN_SLOTS);
-        Ok(Response::new(SubscribeReplayInfoResponse { first_available: Some(first) }))
+        Ok(Response::new(SubscribeReplayInfoResponse { first_available: Some(self.feed.first_available_slot()) }))
     }
 
     async fn ping(&self, request: Request<PingRequest>) -> Result<Response<PongResponse>, Status> {
@@ -139,8 +138,15 @@ async fn subscriber(
     let mut filters: Option<Filters> = None;
     let mut cursor = feed.next_seq();
     let mut slots = feed.watch_slot();
+    let mut stopped = feed.watch_stopped();
     loop {
         tokio::select! {
+            // A stopped node ends its streams, as a process exit would: the server task
+            // is gone, but tonic keeps established connections alive on their own tasks.
+            _ = stopped.changed() => {
+                let _ = tx.send(Err(Status::unavailable("localnet stopped"))).await;
+                return;
+            }
             message = requests.message() => {
                 let request = match message {
                     Ok(Some(r)) => r,

@@ -130,13 +130,7 @@ pub async fn call(chain: &SharedChain, method: &str, params: Vec<Value>) -> RpcR
                     None => Value::Null,
                     Some(r) => {
                         let age = c.slot.saturating_sub(r.slot);
-                        let status = if age >= c.finalize_after {
-                            "finalized"
-                        } else if age >= c.confirm_after {
-                            "confirmed"
-                        } else {
-                            "processed"
-                        };
+                        let status = c.commitment_of(r.slot);
                         json!({
                             "slot": r.slot,
                             "confirmations": if status == "finalized" { Value::Null } else { json!(age) },
@@ -159,7 +153,7 @@ pub async fn call(chain: &SharedChain, method: &str, params: Vec<Value>) -> RpcR
             };
             Ok(json!({
                 "slot": r.slot,
-                "blockTime": Value::Null,
+                "blockTime": r.block_time,
                 "version": version,
                 "transaction": [B64.encode(bytes), "base64"],
                 "meta": {
@@ -178,12 +172,58 @@ pub async fn call(chain: &SharedChain, method: &str, params: Vec<Value>) -> RpcR
                 },
             }))
         }
+        "getSignaturesForAddress" => get_signatures_for_address(&c, &p),
         other => Err(RpcError {
             code: code::METHOD_NOT_FOUND,
             message: format!("Method not found: {other}"),
             data: None,
         }),
     }
+}
+
+/// Newest first, paged with `before` / `until` (exclusive), at most 1,000 per call, as agave.
+fn get_signatures_for_address(c: &Chain, p: &Params) -> RpcResult {
+    let address = p.pubkey(0)?;
+    let config = p.config(1);
+    let signature_param = |name: &str| -> Result<Option<Signature>, RpcError> {
+        match config.and_then(|c| c.get(name)).and_then(Value::as_str) {
+            None => Ok(None),
+            Some(s) => Signature::from_str(s)
+                .map(Some)
+                .map_err(|_| RpcError::invalid_params(format!("Invalid param: {name} is not a signature"))),
+        }
+    };
+    let (before, until) = (signature_param("before")?, signature_param("until")?);
+    let limit = match config.and_then(|c| c.get("limit")) {
+        None | Some(Value::Null) => 1_000,
+        Some(v) => match v.as_u64() {
+            Some(n @ 1..=1_000) => n as usize,
+            _ => return Err(RpcError::invalid_params("Invalid limit; max 1000")),
+        },
+    };
+    let mut signatures = c.signatures_for(&address).peekable();
+    if let Some(before) = before {
+        // Skip through `before` itself; an unknown `before` yields nothing, as agave.
+        if !signatures.by_ref().any(|s| *s == before) {
+            return Ok(Value::Array(vec![]));
+        }
+    }
+    let out = signatures
+        .take_while(|s| Some(**s) != until)
+        .take(limit)
+        .filter_map(|s| c.record(s).map(|r| (s, r)))
+        .map(|(s, r)| {
+            json!({
+                "signature": s.to_string(),
+                "slot": r.slot,
+                "err": r.err.clone().map(UiTransactionError::from),
+                "memo": Value::Null,
+                "blockTime": r.block_time,
+                "confirmationStatus": c.commitment_of(r.slot),
+            })
+        })
+        .collect();
+    Ok(Value::Array(out))
 }
 
 fn with_context(c: &Chain, value: Value) -> Value {
@@ -350,7 +390,8 @@ async fn get_token_accounts_by_owner(c: &mut Chain, p: &Params) -> RpcResult {
 
 /// Filters in the official wire format (solana-rpc-client-types), verified as agave does.
 fn parse_filters(filters: Option<&Value>) -> Result<Vec<RpcFilterType>, RpcError> {
-    let Some(value) = filters else { return Ok(Vec::new()) };
+    // agave treats `"filters": null` (what solana-rpc-client sends without filters) as none.
+    let Some(value) = filters.filter(|v| !v.is_null()) else { return Ok(Vec::new()) };
     let filters: Vec<RpcFilterType> = serde_json::from_value(value.clone())
         .map_err(|e| RpcError::invalid_params(format!("Invalid param: filters: {e}")))?;
     for f in &filters {
