@@ -56,12 +56,16 @@ pub fn create_market(
     )
 }
 
+fn seat_accounts(trader: Pubkey, market: Pubkey) -> crate::accounts::ClaimSeat {
+    crate::accounts::ClaimSeat { trader, market, council: governance::client::council_address() }
+}
+
 pub fn claim_seat(trader: Pubkey, market: Pubkey) -> Instruction {
-    build(crate::accounts::ClaimSeat { trader, market }, crate::instruction::ClaimSeat {})
+    build(seat_accounts(trader, market), crate::instruction::ClaimSeat {})
 }
 
 pub fn release_seat(trader: Pubkey, market: Pubkey, seat: u32) -> Instruction {
-    build(crate::accounts::ClaimSeat { trader, market }, crate::instruction::ReleaseSeat { seat })
+    build(seat_accounts(trader, market), crate::instruction::ReleaseSeat { seat })
 }
 
 /// Token accounts of the trader for the market's base and quote mints.

@@ -495,3 +495,23 @@ async fn seats_are_released_only_when_empty() {
     let again = market::client::deposit(world.market, trader.accounts(), trader.seat, 0, 1);
     assert_error(world.send(&[again], &[&trader.key]).await, MarketError::SeatMismatch);
 }
+
+/// A pause stops every new allocation, seats included; leaving (releasing an empty seat)
+/// stays open.
+#[tokio::test]
+async fn pause_stops_seat_claims_but_not_releases() {
+    let mut world = trading_world().await;
+    let leaver = world.trader(0, 0).await;
+    let guardian = world.keys.guardian.insecure_clone();
+    world.send(&[governance::client::pause(guardian.pubkey())], &[&guardian]).await.unwrap();
+
+    let newcomer = Keypair::new();
+    world.airdrop(&newcomer.pubkey(), 1_000_000_000).await;
+    let claim = market::client::claim_seat(newcomer.pubkey(), world.market);
+    assert_error(world.send(std::slice::from_ref(&claim), &[&newcomer]).await, MarketError::Paused);
+    let release = market::client::release_seat(leaver.pubkey(), world.market, leaver.seat);
+    world.send(&[release], &[&leaver.key]).await.expect("release while paused");
+
+    world.council_exec(governance::client::unpause()).await.unwrap();
+    world.send(&[claim], &[&newcomer]).await.expect("claim after unpause");
+}

@@ -26,8 +26,9 @@ use crate::error::MarketError;
 use crate::events::{OrderCanceled, OrderFilled, OrderPlaced};
 use crate::state::{Market, MarketHeader, VAULT_AUTHORITY_SEED};
 
-/// Trading and deposits stop while governance or the market is paused; cancels and
-/// withdrawals stay open so that a pause never traps anyone's funds.
+/// Trading, deposits and seat claims (everything that creates value or allocates) stop
+/// while governance or the market is paused; cancels, withdrawals and seat releases stay
+/// open so that a pause never traps anyone's funds (docs/architecture.md, "Pause").
 pub(crate) fn ensure_trading(header: &MarketHeader, council: &AccountLoader<Council>) -> Result<()> {
     require_keys_eq!(council.key(), header.council, MarketError::InvalidCouncil);
     require!(header.paused == 0 && !council.load()?.is_paused(), MarketError::Paused);
