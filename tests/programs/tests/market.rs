@@ -140,6 +140,7 @@ async fn only_the_council_creates_one_market_per_pair() {
             lot_size_base_atoms: 1,
             taker_fee_bps: 0,
             price_band: None,
+            allow_freeze_authority: false,
         },
     );
     assert_error(world.send(&[ix], &[&member]).await, MarketError::Unauthorized);
@@ -514,4 +515,93 @@ async fn pause_stops_seat_claims_but_not_releases() {
 
     world.council_exec(governance::client::unpause()).await.unwrap();
     world.send(&[claim], &[&newcomer]).await.expect("claim after unpause");
+}
+
+/// A mint whose freeze authority could freeze a vault, as `create_mint` makes one but
+/// with `freeze_authority` set.
+async fn create_freezable_mint(world: &mut World, mint: &Keypair, freeze_authority: &Pubkey) {
+    let payer = world.ctx.payer.insecure_clone();
+    let rent = world.ctx.banks_client.get_rent().await.unwrap();
+    let space = <spl_token_interface::state::Mint as solana_program_pack::Pack>::LEN;
+    let authority = world.keys.quote_mint_authority.pubkey();
+    let ixs = [
+        solana_system_interface::instruction::create_account(
+            &payer.pubkey(),
+            &mint.pubkey(),
+            rent.minimum_balance(space),
+            space as u64,
+            &spl_token_interface::ID,
+        ),
+        spl_token_interface::instruction::initialize_mint2(
+            &spl_token_interface::ID,
+            &mint.pubkey(),
+            &authority,
+            Some(freeze_authority),
+            6,
+        )
+        .unwrap(),
+    ];
+    world.send(&ixs, &[&payer, mint]).await.expect("freezable mint");
+}
+
+/// Creates a market for (base, quote) through the council, the way the bootstrap does.
+async fn council_create_market(
+    world: &mut World,
+    base: Pubkey,
+    quote: Pubkey,
+    allow_freeze: bool,
+) -> TxResult {
+    let market = Keypair::new();
+    let payer = world.keys.members[0].insecure_clone();
+    let rent = world.ctx.banks_client.get_rent().await.unwrap();
+    let space = market::state::Market::SPACE;
+    let alloc = solana_system_interface::instruction::create_account(
+        &payer.pubkey(),
+        &market.pubkey(),
+        rent.minimum_balance(space),
+        space as u64,
+        &market::ID,
+    );
+    world.send(&[alloc], &[&payer, &market]).await.unwrap();
+    let ix = market::client::create_market(
+        governance::client::council_address(),
+        payer.pubkey(),
+        market.pubkey(),
+        base,
+        quote,
+        market::instructions::CreateMarketParams {
+            tick_size_quote_atoms: TICK_SIZE,
+            lot_size_base_atoms: LOT_SIZE,
+            taker_fee_bps: TAKER_FEE_BPS,
+            price_band: None,
+            allow_freeze_authority: allow_freeze,
+        },
+    );
+    world.council_exec(ix).await
+}
+
+/// The pair record is keyed by the two mints in either order: (quote, energy) is the same
+/// pair as (energy, quote), so it cannot get a second market.
+#[tokio::test]
+async fn the_same_pair_in_reverse_order_gets_no_second_market() {
+    let mut world = trading_world().await;
+    let (energy, quote) = (world.energy_mint, world.keys.quote_mint.pubkey());
+    assert!(council_create_market(&mut world, quote, energy, false).await.is_err(), "reverse order refused");
+    assert_eq!(market::client::pair_address(&quote, &energy), market::client::pair_address(&energy, &quote));
+}
+
+/// A mint with a freeze authority could have a vault frozen, trapping every trader's
+/// funds: such a market is refused unless the council explicitly allows it.
+#[tokio::test]
+async fn a_mint_with_a_freeze_authority_is_refused() {
+    let mut world = trading_world().await;
+    let freezable = Keypair::new();
+    let freezer = Pubkey::new_unique();
+    create_freezable_mint(&mut world, &freezable, &freezer).await;
+    let energy = world.energy_mint;
+    let refused = council_create_market(&mut world, energy, freezable.pubkey(), false).await;
+    assert_error(refused, MarketError::MintHasFreezeAuthority);
+    council_create_market(&mut world, energy, freezable.pubkey(), true)
+        .await
+        .expect("allowed by the council");
 }
