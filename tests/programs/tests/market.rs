@@ -605,3 +605,52 @@ async fn a_mint_with_a_freeze_authority_is_refused() {
         .await
         .expect("allowed by the council");
 }
+
+/// An expired order can no longer fill, so it cannot make a post-only order cross: the
+/// post-only bid rests and the expired ask is removed (its collateral unlocked).
+#[tokio::test]
+async fn an_expired_ask_does_not_refuse_a_post_only_bid() {
+    let mut world = trading_world().await;
+    let maker = world.trader(10_000, 0).await;
+    let taker = world.trader(0, 10_000_000).await;
+    let now = T0 + 10 * 900;
+    let mut short_lived = ask(100, 5);
+    short_lived.expiry_ts = now + 60;
+    world.place(&maker, short_lived).await.result.unwrap();
+    world.set_time(now + 61);
+
+    let outcome = world.place(&taker, order(Side::Bid, OrderType::PostOnly, 100, 5)).await;
+    outcome.result.expect("post-only bid rests: the only crossing ask has expired");
+    let canceled = decode_events::<OrderCanceled>(&outcome.logs);
+    assert_eq!((canceled.len(), canceled[0].trader, canceled[0].reason), (1, maker.pubkey(), 1));
+    let m = world.market_state().await;
+    assert_eq!((m.book.bids.len, m.book.asks.len), (1, 0));
+    assert!(!m.book.is_crossed());
+    let seat = m.book.seats[maker.seat as usize];
+    assert_eq!((seat.base_free, seat.base_locked), (10_000, 0), "collateral unlocked");
+    assert_conserved(&mut world).await;
+}
+
+/// A side full of expired orders is not full: a new order evicts an expired one.
+#[tokio::test]
+async fn expired_orders_do_not_hold_capacity() {
+    let mut world = trading_world().await;
+    let squatter = world.trader(0, 10_000_000).await;
+    let now = T0 + 10 * 900;
+    for i in 0..market::engine::MAX_ORDERS_PER_SIDE as u64 {
+        let mut p = bid(1 + i % 7, 1);
+        p.expiry_ts = now + 60;
+        p.client_order_id = i;
+        world.place(&squatter, p).await.result.expect("resting bid");
+    }
+    world.set_time(now + 61);
+    let newcomer = world.trader(0, 1_000_000).await;
+    let outcome = world.place(&newcomer, bid(5, 1)).await;
+    outcome.result.expect("an expired bid makes room");
+    let canceled = decode_events::<OrderCanceled>(&outcome.logs);
+    assert_eq!((canceled.len(), canceled[0].trader, canceled[0].reason), (1, squatter.pubkey(), 1));
+    let m = world.market_state().await;
+    assert_eq!(m.book.bids.len, market::engine::MAX_ORDERS_PER_SIDE as u64);
+    assert!(m.book.bids.live().iter().any(|o| o.seat == newcomer.seat));
+    assert_conserved(&mut world).await;
+}
