@@ -654,3 +654,81 @@ async fn expired_orders_do_not_hold_capacity() {
     assert!(m.book.bids.live().iter().any(|o| o.seat == newcomer.seat));
     assert_conserved(&mut world).await;
 }
+
+/// `match_limit` at its extreme: 64 one-lot asks under the bid's limit and a taker larger
+/// than 64 lots, asking for more than the cap. It must stop cleanly at 64 fills (the SBF
+/// build once ran out of heap here), whatever becomes of the remainder.
+#[tokio::test]
+async fn a_taker_beyond_the_match_limit_stops_cleanly_at_it() {
+    let mut world = trading_world().await;
+    let maker = world.trader(300 * LOT_SIZE, 0).await;
+    let taker = world.trader(0, 1_000_000_000).await;
+    let limit = u64::from(market::engine::MAX_MATCH_LIMIT);
+    async fn rest_asks(world: &mut World, maker: &Trader, n: u64) {
+        for i in 0..n {
+            let mut p = ask(100, 1);
+            p.client_order_id = i;
+            world.place(maker, p).await.result.expect("resting ask");
+        }
+    }
+    // (order type, asks resting, taker lots, canceled remainder (lots, reason), lots rested)
+    let cases = [
+        (OrderType::ImmediateOrCancel, limit, limit + 1, Some((1, 3)), 0),
+        (OrderType::Limit, limit, limit + 1, None, 1),
+        (OrderType::Limit, limit + 1, limit + 2, Some((2, 4)), 0),
+        (OrderType::ImmediateOrCancel, limit + 1, limit + 2, Some((2, 3)), 0),
+    ];
+    for (order_type, resting, lots, remainder, rested) in cases {
+        world
+            .send(&[market::client::cancel_all(maker.pubkey(), world.market, maker.seat)], &[&maker.key])
+            .await
+            .unwrap();
+        world
+            .send(&[market::client::cancel_all(taker.pubkey(), world.market, taker.seat)], &[&taker.key])
+            .await
+            .unwrap();
+        rest_asks(&mut world, &maker, resting).await;
+        let mut p = order(Side::Bid, order_type, 100, lots);
+        p.match_limit = u16::MAX;
+        let outcome = world.place(&taker, p).await;
+        eprintln!("{order_type:?} of {lots} lots over {resting} asks: {} CU", outcome.compute_units);
+        outcome.result.unwrap_or_else(|e| panic!("{order_type:?} {lots} lots: {e:?}\n{:#?}", outcome.logs));
+        assert_eq!(decode_events::<OrderFilled>(&outcome.logs).len() as u64, limit);
+        let canceled: Vec<(u64, u8)> =
+            decode_events::<OrderCanceled>(&outcome.logs).iter().map(|c| (c.lots, c.reason)).collect();
+        assert_eq!(canceled, remainder.into_iter().collect::<Vec<_>>());
+        let m = world.market_state().await;
+        assert_eq!((m.book.asks.len, m.book.bids.len), (resting - limit, rested));
+        assert!(!m.book.is_crossed());
+    }
+    assert_conserved(&mut world).await;
+}
+
+/// `cancel_all` at its extreme: one trader holding a whole side of the book. On SBF that
+/// costs more than the default 200,000 compute units (an event per order), so the trader
+/// asks for more with a compute-budget instruction, as a client must.
+#[tokio::test]
+async fn cancel_all_of_a_full_side() {
+    let mut world = trading_world().await;
+    let trader = world.trader(0, 10_000_000).await;
+    let full = market::engine::MAX_ORDERS_PER_SIDE as u64;
+    for i in 0..full {
+        let mut p = bid(1 + i % 7, 1);
+        p.client_order_id = i;
+        world.place(&trader, p).await.result.expect("resting bid");
+    }
+    let cancel = market::client::cancel_all(trader.pubkey(), world.market, trader.seat);
+    // ComputeBudget SetComputeUnitLimit(1,400,000), the most a transaction may ask for.
+    let budget = solana_instruction::Instruction {
+        program_id: Pubkey::from_str_const("ComputeBudget111111111111111111111111111111"),
+        accounts: vec![],
+        data: [&[2u8][..], &1_400_000u32.to_le_bytes()].concat(),
+    };
+    let outcome = world.process(&[budget, cancel], &[&trader.key]).await;
+    eprintln!("cancel_all of {full} orders: {} CU", outcome.compute_units);
+    outcome.result.unwrap_or_else(|e| panic!("cancel_all: {e:?}\n{:#?}", outcome.logs));
+    assert_eq!(decode_events::<OrderCanceled>(&outcome.logs).len() as u64, full);
+    let m = world.market_state().await;
+    assert_eq!((m.book.bids.len, m.book.seats[trader.seat as usize].quote_locked), (0, 0));
+    assert_conserved(&mut world).await;
+}

@@ -7,6 +7,10 @@ use super::{Book, EngineError};
 /// Hard cap on resting orders one taking order may touch, whatever it asks for.
 pub const MAX_MATCH_LIMIT: u16 = 64;
 
+/// Most events one `place_order` emits: one per resting order it touches, one for an
+/// expired order it evicts to make room, and one for its remainder (placed or canceled).
+pub const MAX_PLACE_EVENTS: usize = MAX_MATCH_LIMIT as usize + 2;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CancelReason {
     User,
