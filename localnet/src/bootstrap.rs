@@ -135,6 +135,7 @@ pub async fn create_market(
             lot_size_base_atoms: LOT_SIZE,
             taker_fee_bps: TAKER_FEE_BPS,
             price_band,
+            allow_freeze_authority: false,
         },
     );
     council_exec(ctx, keys, proposal, &ix).await

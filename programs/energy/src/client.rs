@@ -96,6 +96,8 @@ pub fn register_meter(owner: Pubkey, meter_id: [u8; 32]) -> Instruction {
             owner,
             meter: meter_address(&meter_id),
             system_program: system_program::ID,
+            config: config_address(),
+            council: governance::client::council_address(),
         },
         crate::instruction::RegisterMeter { meter_id },
     )

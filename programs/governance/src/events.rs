@@ -46,9 +46,24 @@ pub struct Unpaused {
 /// runtime's syscall stubs instead; the test harness logs it as
 /// "Program log: Program data: <base64>", and every GridTokenX log decoder accepts both.
 pub fn emit<E: anchor_lang::Event>(event: E) {
-    let data = event.data();
+    log_data(&event.data());
+}
+
+/// `emit` for instructions that emit many events: serializes into `buf` (cleared first)
+/// instead of a fresh vector per event. SBF's bump allocator never frees, so a vector per
+/// event adds up — 256 events of Anchor's 256-byte `data()` alone are 64 KiB, twice the heap.
+pub fn emit_into<E: anchor_lang::Event>(buf: &mut Vec<u8>, event: &E) {
+    buf.clear();
+    buf.extend_from_slice(E::DISCRIMINATOR);
+    // Writing into a vector cannot fail.
+    if event.serialize(buf).is_ok() {
+        log_data(buf);
+    }
+}
+
+fn log_data(data: &[u8]) {
     #[cfg(target_os = "solana")]
-    anchor_lang::solana_program::log::sol_log_data(&[&data]);
+    anchor_lang::solana_program::log::sol_log_data(&[data]);
     #[cfg(not(target_os = "solana"))]
-    solana_sysvar::program_stubs::sol_log_data(&[&data]);
+    solana_sysvar::program_stubs::sol_log_data(&[data]);
 }

@@ -6,10 +6,12 @@ use anchor_spl::token;
 
 use crate::engine::{OrderPacket, Side};
 use crate::instructions::{CreateMarketParams, UpdateMarketParams};
-use crate::state::{BASE_VAULT_SEED, PAIR_SEED, QUOTE_VAULT_SEED, VAULT_AUTHORITY_SEED};
+use crate::state::{pair_seeds, BASE_VAULT_SEED, PAIR_SEED, QUOTE_VAULT_SEED, VAULT_AUTHORITY_SEED};
 
+/// The same address for (base, quote) and (quote, base).
 pub fn pair_address(base_mint: &Pubkey, quote_mint: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[PAIR_SEED, base_mint.as_ref(), quote_mint.as_ref()], &crate::ID).0
+    let [low, high] = pair_seeds(base_mint, quote_mint);
+    Pubkey::find_program_address(&[PAIR_SEED, low.as_ref(), high.as_ref()], &crate::ID).0
 }
 
 pub fn base_vault_address(market: &Pubkey) -> Pubkey {
@@ -56,12 +58,16 @@ pub fn create_market(
     )
 }
 
+fn seat_accounts(trader: Pubkey, market: Pubkey) -> crate::accounts::ClaimSeat {
+    crate::accounts::ClaimSeat { trader, market, council: governance::client::council_address() }
+}
+
 pub fn claim_seat(trader: Pubkey, market: Pubkey) -> Instruction {
-    build(crate::accounts::ClaimSeat { trader, market }, crate::instruction::ClaimSeat {})
+    build(seat_accounts(trader, market), crate::instruction::ClaimSeat {})
 }
 
 pub fn release_seat(trader: Pubkey, market: Pubkey, seat: u32) -> Instruction {
-    build(crate::accounts::ClaimSeat { trader, market }, crate::instruction::ReleaseSeat { seat })
+    build(seat_accounts(trader, market), crate::instruction::ReleaseSeat { seat })
 }
 
 /// Token accounts of the trader for the market's base and quote mints.

@@ -52,6 +52,9 @@ pub enum MarketError {
     InvalidEnum,
     #[msg("arithmetic overflow")]
     Overflow,
+    // Appended: codes above stay stable.
+    #[msg("a mint has a freeze authority (it could freeze a vault); the council must allow it explicitly")]
+    MintHasFreezeAuthority,
 }
 
 impl From<EngineError> for MarketError {

@@ -1,5 +1,9 @@
 use anchor_lang::prelude::*;
-pub use governance::events::emit;
+pub use governance::events::{emit, emit_into};
+
+/// Capacity of the one buffer an instruction emitting many events serializes them into:
+/// the largest market event (`OrderFilled`, 161 bytes with its discriminator) fits.
+pub const EVENT_BUFFER_BYTES: usize = 256;
 
 #[event]
 pub struct MarketCreated {

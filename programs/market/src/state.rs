@@ -91,7 +91,18 @@ impl Market {
     pub const SPACE: usize = 8 + std::mem::size_of::<Market>();
 }
 
-/// Makes (base mint, quote mint) → market unique.
+/// The pair record's seeds after `PAIR_SEED`: the two mints in byte order, so that
+/// (a, b) and (b, a) are the same pair. Base and quote keep their roles in the market;
+/// only the uniqueness record is order-free.
+pub fn pair_seeds(a: &Pubkey, b: &Pubkey) -> [Pubkey; 2] {
+    if a <= b {
+        [*a, *b]
+    } else {
+        [*b, *a]
+    }
+}
+
+/// Makes {base mint, quote mint} → market unique, whichever mint is base.
 #[account]
 #[derive(InitSpace)]
 pub struct MarketPair {

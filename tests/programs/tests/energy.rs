@@ -330,3 +330,18 @@ async fn certificates_are_issued_once_transferred_and_retired() {
         (1_000_000, 1_000_000, 1_500_000)
     );
 }
+
+/// A pause stops every new allocation: no meter registers while governance is paused.
+#[tokio::test]
+async fn pause_stops_meter_registration() {
+    let mut world = World::new().await;
+    let owner = Keypair::new();
+    world.airdrop(&owner.pubkey(), 1_000_000_000).await;
+    let guardian = world.keys.guardian.insecure_clone();
+    world.send(&[governance::client::pause(guardian.pubkey())], &[&guardian]).await.unwrap();
+
+    let register = energy::client::register_meter(owner.pubkey(), METER_ID);
+    assert_error(world.send(std::slice::from_ref(&register), &[&owner]).await, EnergyError::Paused);
+    world.council_exec(governance::client::unpause()).await.unwrap();
+    world.send(&[register], &[&owner]).await.expect("registers after unpause");
+}

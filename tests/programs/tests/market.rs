@@ -140,6 +140,7 @@ async fn only_the_council_creates_one_market_per_pair() {
             lot_size_base_atoms: 1,
             taker_fee_bps: 0,
             price_band: None,
+            allow_freeze_authority: false,
         },
     );
     assert_error(world.send(&[ix], &[&member]).await, MarketError::Unauthorized);
@@ -494,4 +495,240 @@ async fn seats_are_released_only_when_empty() {
     assert_eq!(m.book.seats[trader.seat as usize].trader, [0; 32]);
     let again = market::client::deposit(world.market, trader.accounts(), trader.seat, 0, 1);
     assert_error(world.send(&[again], &[&trader.key]).await, MarketError::SeatMismatch);
+}
+
+/// A pause stops every new allocation, seats included; leaving (releasing an empty seat)
+/// stays open.
+#[tokio::test]
+async fn pause_stops_seat_claims_but_not_releases() {
+    let mut world = trading_world().await;
+    let leaver = world.trader(0, 0).await;
+    let guardian = world.keys.guardian.insecure_clone();
+    world.send(&[governance::client::pause(guardian.pubkey())], &[&guardian]).await.unwrap();
+
+    let newcomer = Keypair::new();
+    world.airdrop(&newcomer.pubkey(), 1_000_000_000).await;
+    let claim = market::client::claim_seat(newcomer.pubkey(), world.market);
+    assert_error(world.send(std::slice::from_ref(&claim), &[&newcomer]).await, MarketError::Paused);
+    let release = market::client::release_seat(leaver.pubkey(), world.market, leaver.seat);
+    world.send(&[release], &[&leaver.key]).await.expect("release while paused");
+
+    world.council_exec(governance::client::unpause()).await.unwrap();
+    world.send(&[claim], &[&newcomer]).await.expect("claim after unpause");
+}
+
+/// A mint whose freeze authority could freeze a vault, as `create_mint` makes one but
+/// with `freeze_authority` set.
+async fn create_freezable_mint(world: &mut World, mint: &Keypair, freeze_authority: &Pubkey) {
+    let payer = world.ctx.payer.insecure_clone();
+    let rent = world.ctx.banks_client.get_rent().await.unwrap();
+    let space = <spl_token_interface::state::Mint as solana_program_pack::Pack>::LEN;
+    let authority = world.keys.quote_mint_authority.pubkey();
+    let ixs = [
+        solana_system_interface::instruction::create_account(
+            &payer.pubkey(),
+            &mint.pubkey(),
+            rent.minimum_balance(space),
+            space as u64,
+            &spl_token_interface::ID,
+        ),
+        spl_token_interface::instruction::initialize_mint2(
+            &spl_token_interface::ID,
+            &mint.pubkey(),
+            &authority,
+            Some(freeze_authority),
+            6,
+        )
+        .unwrap(),
+    ];
+    world.send(&ixs, &[&payer, mint]).await.expect("freezable mint");
+}
+
+/// Creates a market for (base, quote) through the council, the way the bootstrap does.
+async fn council_create_market(
+    world: &mut World,
+    base: Pubkey,
+    quote: Pubkey,
+    allow_freeze: bool,
+) -> TxResult {
+    let market = Keypair::new();
+    let payer = world.keys.members[0].insecure_clone();
+    let rent = world.ctx.banks_client.get_rent().await.unwrap();
+    let space = market::state::Market::SPACE;
+    let alloc = solana_system_interface::instruction::create_account(
+        &payer.pubkey(),
+        &market.pubkey(),
+        rent.minimum_balance(space),
+        space as u64,
+        &market::ID,
+    );
+    world.send(&[alloc], &[&payer, &market]).await.unwrap();
+    let ix = market::client::create_market(
+        governance::client::council_address(),
+        payer.pubkey(),
+        market.pubkey(),
+        base,
+        quote,
+        market::instructions::CreateMarketParams {
+            tick_size_quote_atoms: TICK_SIZE,
+            lot_size_base_atoms: LOT_SIZE,
+            taker_fee_bps: TAKER_FEE_BPS,
+            price_band: None,
+            allow_freeze_authority: allow_freeze,
+        },
+    );
+    world.council_exec(ix).await
+}
+
+/// The pair record is keyed by the two mints in either order: (quote, energy) is the same
+/// pair as (energy, quote), so it cannot get a second market.
+#[tokio::test]
+async fn the_same_pair_in_reverse_order_gets_no_second_market() {
+    let mut world = trading_world().await;
+    let (energy, quote) = (world.energy_mint, world.keys.quote_mint.pubkey());
+    assert!(council_create_market(&mut world, quote, energy, false).await.is_err(), "reverse order refused");
+    assert_eq!(market::client::pair_address(&quote, &energy), market::client::pair_address(&energy, &quote));
+}
+
+/// A mint with a freeze authority could have a vault frozen, trapping every trader's
+/// funds: such a market is refused unless the council explicitly allows it.
+#[tokio::test]
+async fn a_mint_with_a_freeze_authority_is_refused() {
+    let mut world = trading_world().await;
+    let freezable = Keypair::new();
+    let freezer = Pubkey::new_unique();
+    create_freezable_mint(&mut world, &freezable, &freezer).await;
+    let energy = world.energy_mint;
+    let refused = council_create_market(&mut world, energy, freezable.pubkey(), false).await;
+    assert_error(refused, MarketError::MintHasFreezeAuthority);
+    council_create_market(&mut world, energy, freezable.pubkey(), true)
+        .await
+        .expect("allowed by the council");
+}
+
+/// An expired order can no longer fill, so it cannot make a post-only order cross: the
+/// post-only bid rests and the expired ask is removed (its collateral unlocked).
+#[tokio::test]
+async fn an_expired_ask_does_not_refuse_a_post_only_bid() {
+    let mut world = trading_world().await;
+    let maker = world.trader(10_000, 0).await;
+    let taker = world.trader(0, 10_000_000).await;
+    let now = T0 + 10 * 900;
+    let mut short_lived = ask(100, 5);
+    short_lived.expiry_ts = now + 60;
+    world.place(&maker, short_lived).await.result.unwrap();
+    world.set_time(now + 61);
+
+    let outcome = world.place(&taker, order(Side::Bid, OrderType::PostOnly, 100, 5)).await;
+    outcome.result.expect("post-only bid rests: the only crossing ask has expired");
+    let canceled = decode_events::<OrderCanceled>(&outcome.logs);
+    assert_eq!((canceled.len(), canceled[0].trader, canceled[0].reason), (1, maker.pubkey(), 1));
+    let m = world.market_state().await;
+    assert_eq!((m.book.bids.len, m.book.asks.len), (1, 0));
+    assert!(!m.book.is_crossed());
+    let seat = m.book.seats[maker.seat as usize];
+    assert_eq!((seat.base_free, seat.base_locked), (10_000, 0), "collateral unlocked");
+    assert_conserved(&mut world).await;
+}
+
+/// A side full of expired orders is not full: a new order evicts an expired one.
+#[tokio::test]
+async fn expired_orders_do_not_hold_capacity() {
+    let mut world = trading_world().await;
+    let squatter = world.trader(0, 10_000_000).await;
+    let now = T0 + 10 * 900;
+    for i in 0..market::engine::MAX_ORDERS_PER_SIDE as u64 {
+        let mut p = bid(1 + i % 7, 1);
+        p.expiry_ts = now + 60;
+        p.client_order_id = i;
+        world.place(&squatter, p).await.result.expect("resting bid");
+    }
+    world.set_time(now + 61);
+    let newcomer = world.trader(0, 1_000_000).await;
+    let outcome = world.place(&newcomer, bid(5, 1)).await;
+    outcome.result.expect("an expired bid makes room");
+    let canceled = decode_events::<OrderCanceled>(&outcome.logs);
+    assert_eq!((canceled.len(), canceled[0].trader, canceled[0].reason), (1, squatter.pubkey(), 1));
+    let m = world.market_state().await;
+    assert_eq!(m.book.bids.len, market::engine::MAX_ORDERS_PER_SIDE as u64);
+    assert!(m.book.bids.live().iter().any(|o| o.seat == newcomer.seat));
+    assert_conserved(&mut world).await;
+}
+
+/// `match_limit` at its extreme: 64 one-lot asks under the bid's limit and a taker larger
+/// than 64 lots, asking for more than the cap. It must stop cleanly at 64 fills (the SBF
+/// build once ran out of heap here), whatever becomes of the remainder.
+#[tokio::test]
+async fn a_taker_beyond_the_match_limit_stops_cleanly_at_it() {
+    let mut world = trading_world().await;
+    let maker = world.trader(300 * LOT_SIZE, 0).await;
+    let taker = world.trader(0, 1_000_000_000).await;
+    let limit = u64::from(market::engine::MAX_MATCH_LIMIT);
+    async fn rest_asks(world: &mut World, maker: &Trader, n: u64) {
+        for i in 0..n {
+            let mut p = ask(100, 1);
+            p.client_order_id = i;
+            world.place(maker, p).await.result.expect("resting ask");
+        }
+    }
+    // (order type, asks resting, taker lots, canceled remainder (lots, reason), lots rested)
+    let cases = [
+        (OrderType::ImmediateOrCancel, limit, limit + 1, Some((1, 3)), 0),
+        (OrderType::Limit, limit, limit + 1, None, 1),
+        (OrderType::Limit, limit + 1, limit + 2, Some((2, 4)), 0),
+        (OrderType::ImmediateOrCancel, limit + 1, limit + 2, Some((2, 3)), 0),
+    ];
+    for (order_type, resting, lots, remainder, rested) in cases {
+        world
+            .send(&[market::client::cancel_all(maker.pubkey(), world.market, maker.seat)], &[&maker.key])
+            .await
+            .unwrap();
+        world
+            .send(&[market::client::cancel_all(taker.pubkey(), world.market, taker.seat)], &[&taker.key])
+            .await
+            .unwrap();
+        rest_asks(&mut world, &maker, resting).await;
+        let mut p = order(Side::Bid, order_type, 100, lots);
+        p.match_limit = u16::MAX;
+        let outcome = world.place(&taker, p).await;
+        eprintln!("{order_type:?} of {lots} lots over {resting} asks: {} CU", outcome.compute_units);
+        outcome.result.unwrap_or_else(|e| panic!("{order_type:?} {lots} lots: {e:?}\n{:#?}", outcome.logs));
+        assert_eq!(decode_events::<OrderFilled>(&outcome.logs).len() as u64, limit);
+        let canceled: Vec<(u64, u8)> =
+            decode_events::<OrderCanceled>(&outcome.logs).iter().map(|c| (c.lots, c.reason)).collect();
+        assert_eq!(canceled, remainder.into_iter().collect::<Vec<_>>());
+        let m = world.market_state().await;
+        assert_eq!((m.book.asks.len, m.book.bids.len), (resting - limit, rested));
+        assert!(!m.book.is_crossed());
+    }
+    assert_conserved(&mut world).await;
+}
+
+/// `cancel_all` at its extreme: one trader holding a whole side of the book. On SBF that
+/// costs more than the default 200,000 compute units (an event per order), so the trader
+/// asks for more with a compute-budget instruction, as a client must.
+#[tokio::test]
+async fn cancel_all_of_a_full_side() {
+    let mut world = trading_world().await;
+    let trader = world.trader(0, 10_000_000).await;
+    let full = market::engine::MAX_ORDERS_PER_SIDE as u64;
+    for i in 0..full {
+        let mut p = bid(1 + i % 7, 1);
+        p.client_order_id = i;
+        world.place(&trader, p).await.result.expect("resting bid");
+    }
+    let cancel = market::client::cancel_all(trader.pubkey(), world.market, trader.seat);
+    // ComputeBudget SetComputeUnitLimit(1,400,000), the most a transaction may ask for.
+    let budget = solana_instruction::Instruction {
+        program_id: Pubkey::from_str_const("ComputeBudget111111111111111111111111111111"),
+        accounts: vec![],
+        data: [&[2u8][..], &1_400_000u32.to_le_bytes()].concat(),
+    };
+    let outcome = world.process(&[budget, cancel], &[&trader.key]).await;
+    eprintln!("cancel_all of {full} orders: {} CU", outcome.compute_units);
+    outcome.result.unwrap_or_else(|e| panic!("cancel_all: {e:?}\n{:#?}", outcome.logs));
+    assert_eq!(decode_events::<OrderCanceled>(&outcome.logs).len() as u64, full);
+    let m = world.market_state().await;
+    assert_eq!((m.book.bids.len, m.book.seats[trader.seat as usize].quote_locked), (0, 0));
+    assert_conserved(&mut world).await;
 }

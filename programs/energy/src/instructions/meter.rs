@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use governance::Council;
 
 use crate::error::EnergyError;
 use crate::events::{MeterRegistered, MeterStatusChanged};
@@ -6,6 +7,7 @@ use crate::state::{EnergyConfig, Meter, MeterStatus, CONFIG_SEED, METER_SEED};
 
 /// Registration is open to anyone and costs only rent: a meter mints nothing until an
 /// oracle attests its readings, so self-registration creates no value out of thin air.
+/// It allocates, so it stops while governance is paused.
 #[derive(Accounts)]
 #[instruction(meter_id: [u8; 32])]
 pub struct RegisterMeter<'info> {
@@ -14,9 +16,13 @@ pub struct RegisterMeter<'info> {
     #[account(init, payer = owner, space = 8 + Meter::INIT_SPACE, seeds = [METER_SEED, meter_id.as_ref()], bump)]
     pub meter: Account<'info, Meter>,
     pub system_program: Program<'info, System>,
+    #[account(seeds = [CONFIG_SEED], bump = config.bump, has_one = council @ EnergyError::InvalidCouncil)]
+    pub config: Account<'info, EnergyConfig>,
+    pub council: AccountLoader<'info, Council>,
 }
 
 pub fn register(ctx: Context<RegisterMeter>, meter_id: [u8; 32]) -> Result<()> {
+    super::ensure_not_paused(&ctx.accounts.council)?;
     let owner = ctx.accounts.owner.key();
     ctx.accounts.meter.set_inner(Meter {
         owner,

@@ -23,8 +23,9 @@ use governance::Council;
 
 use crate::error::EnergyError;
 
-/// Value-creating instructions (minting, certifying) stop while governance is paused;
-/// exits (transferring or retiring certificates) stay open.
+/// Everything that creates value or allocates (minting, certifying, registering a meter)
+/// stops while governance is paused; exits (transferring or retiring certificates) and
+/// the council's own instructions stay open (docs/architecture.md, "Pause").
 pub(crate) fn ensure_not_paused(council: &AccountLoader<Council>) -> Result<()> {
     require!(!council.load()?.is_paused(), EnergyError::Paused);
     Ok(())

@@ -7,6 +7,10 @@ use super::{Book, EngineError};
 /// Hard cap on resting orders one taking order may touch, whatever it asks for.
 pub const MAX_MATCH_LIMIT: u16 = 64;
 
+/// Most events one `place_order` emits: one per resting order it touches, one for an
+/// expired order it evicts to make room, and one for its remainder (placed or canceled).
+pub const MAX_PLACE_EVENTS: usize = MAX_MATCH_LIMIT as usize + 2;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CancelReason {
     User,
@@ -80,6 +84,9 @@ struct Plan {
     quote_traded: u64,
     /// Matching stopped at the match limit with the next resting order still crossing.
     limit_hit: bool,
+    /// Index of an expired order on the taker's own side to evict so that a full side has
+    /// room for the remainder.
+    evict: Option<usize>,
 }
 
 impl Plan {
@@ -93,6 +100,7 @@ impl Plan {
             remaining_lots: lots,
             quote_traded: 0,
             limit_hit: false,
+            evict: None,
         })
     }
 
@@ -113,6 +121,7 @@ fn plan_matches(
     now_ts: i64,
 ) -> Result<Box<Plan>, EngineError> {
     let limit = usize::from(packet.match_limit.min(MAX_MATCH_LIMIT));
+    let post_only = packet.order_type == OrderType::PostOnly;
     let mut plan = Plan::unmatched(packet.lots.0);
     let resting = book.side(packet.side.opposite()).live();
     let mut next = resting.len();
@@ -125,10 +134,15 @@ fn plan_matches(
             plan.limit_hit = true;
             break;
         }
+        // An expired order can no longer fill: it is gone for matching and for the
+        // post-only check alike, and removed on the way.
         if maker.is_expired(now_ts) {
             plan.push(Step::RemoveExpired);
             next -= 1;
             continue;
+        }
+        if post_only {
+            return Err(EngineError::PostOnlyWouldCross);
         }
         if maker.seat == seat {
             match packet.self_trade {
@@ -188,18 +202,11 @@ pub fn place_order(
     let order_id = book.next_order_id;
     let next_order_id = order_id.checked_add(1).ok_or(EngineError::Overflow)?;
 
-    // ---- plan
-    let plan = if packet.order_type == OrderType::PostOnly {
-        if let Some(best) = book.side(side.opposite()).best() {
-            if side.crosses(packet.price.0, best.price_ticks) {
-                return Err(EngineError::PostOnlyWouldCross);
-            }
-        }
-        Plan::unmatched(packet.lots.0)
-    } else {
-        plan_matches(book, params, seat, packet, now_ts)?
-    };
+    // ---- plan (a post-only order only removes expired orders in its way)
+    let mut plan = plan_matches(book, params, seat, packet, now_ts)?;
     let (rest_lots, remainder_reason) = match packet.order_type {
+        // More expired orders cross than it may remove: resting would cross the book.
+        OrderType::PostOnly if plan.limit_hit => return Err(EngineError::PostOnlyWouldCross),
         OrderType::FillOrKill if plan.remaining_lots > 0 => return Err(EngineError::FillOrKillNotFilled),
         OrderType::ImmediateOrCancel | OrderType::FillOrKill => (0, CancelReason::IocRemainder),
         // Resting a remainder that still crosses would cross the book.
@@ -207,7 +214,9 @@ pub fn place_order(
         OrderType::Limit | OrderType::PostOnly => (plan.remaining_lots, CancelReason::IocRemainder),
     };
     if rest_lots > 0 && book.side(side).is_full() {
-        return Err(EngineError::BookFull);
+        // Expired orders hold no capacity: the first one found (worst price) is evicted.
+        let expired = book.side(side).live().iter().position(|o| o.is_expired(now_ts));
+        plan.evict = Some(expired.ok_or(EngineError::BookFull)?);
     }
     let fee = taker_fee(params, QuoteAtoms(plan.quote_traded))?;
     let filled_base = base_for(params, BaseLots(plan.filled_lots))?;
@@ -327,6 +336,11 @@ pub fn place_order(
                 t.base_free = t.base_free.checked_sub(rest_base.0).ok_or(EngineError::InsufficientFunds)?;
                 t.base_locked = t.base_locked.checked_add(rest_base.0).ok_or(EngineError::Overflow)?;
             }
+        }
+        if let Some(index) = plan.evict {
+            let expired = book.side_mut(side).remove(index).ok_or(EngineError::OrderNotFound)?;
+            unlock(book, params, side, &expired, expired.lots)?;
+            on_event(canceled(&expired, side, expired.lots, CancelReason::Expired));
         }
         book.side_mut(side).insert(side, order)?;
         on_event(EngineEvent::Placed {

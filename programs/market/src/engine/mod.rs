@@ -22,6 +22,7 @@ pub use book::{Book, BookSide, MAX_ORDERS_PER_SIDE, MAX_SEATS};
 pub use error::EngineError;
 pub use matching::{
     cancel_all, cancel_order, place_order, CancelReason, EngineEvent, PlaceOutcome, MAX_MATCH_LIMIT,
+    MAX_PLACE_EVENTS,
 };
 pub use order::{Order, OrderPacket, OrderType, SelfTradeBehavior, Side};
 pub use seat::Seat;

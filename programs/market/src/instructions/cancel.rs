@@ -2,10 +2,11 @@ use anchor_lang::prelude::*;
 
 use crate::engine::{self, Side};
 use crate::error::MarketError;
-use crate::instructions::place_order::EventBuffer;
 use crate::state::Market;
 
-/// Cancels are allowed while paused, like withdrawals.
+/// Cancels are allowed while paused, like withdrawals. Every event they emit is about the
+/// signer's own orders, so events go out as the engine produces them, through one buffer:
+/// nothing is collected, whatever the number of orders.
 #[derive(Accounts)]
 pub struct CancelOrders<'info> {
     pub trader: Signer<'info>,
@@ -17,11 +18,13 @@ pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id:
     let market_key = ctx.accounts.market.key();
     let mut market = ctx.accounts.market.load_mut()?;
     let seat = market.book.seat_of(seat, &ctx.accounts.trader.key().to_bytes()).map_err(MarketError::from)?;
-    let mut events = EventBuffer::default();
+    let trader = ctx.accounts.trader.key();
+    let mut buf = Vec::with_capacity(crate::events::EVENT_BUFFER_BYTES);
     let params = market.header.params();
-    engine::cancel_order(&mut market.book, &params, seat, side, order_id, &mut |e| events.push(e))
-        .map_err(MarketError::from)?;
-    events.emit_all(market_key, &market);
+    engine::cancel_order(&mut market.book, &params, seat, side, order_id, &mut |e| {
+        super::emit_engine_event(&mut buf, market_key, |_| trader, e)
+    })
+    .map_err(MarketError::from)?;
     Ok(())
 }
 
@@ -29,10 +32,12 @@ pub fn cancel_all(ctx: Context<CancelOrders>, seat: u32) -> Result<u32> {
     let market_key = ctx.accounts.market.key();
     let mut market = ctx.accounts.market.load_mut()?;
     let seat = market.book.seat_of(seat, &ctx.accounts.trader.key().to_bytes()).map_err(MarketError::from)?;
-    let mut events = EventBuffer::default();
+    let trader = ctx.accounts.trader.key();
+    let mut buf = Vec::with_capacity(crate::events::EVENT_BUFFER_BYTES);
     let params = market.header.params();
-    let count = engine::cancel_all(&mut market.book, &params, seat, &mut |e| events.push(e))
-        .map_err(MarketError::from)?;
-    events.emit_all(market_key, &market);
+    let count = engine::cancel_all(&mut market.book, &params, seat, &mut |e| {
+        super::emit_engine_event(&mut buf, market_key, |_| trader, e)
+    })
+    .map_err(MarketError::from)?;
     Ok(count)
 }

@@ -5,7 +5,8 @@ use governance::Council;
 use crate::error::MarketError;
 use crate::events::MarketCreated;
 use crate::state::{
-    Market, MarketPair, PriceBand, BASE_VAULT_SEED, PAIR_SEED, QUOTE_VAULT_SEED, VAULT_AUTHORITY_SEED,
+    pair_seeds, Market, MarketPair, PriceBand, BASE_VAULT_SEED, PAIR_SEED, QUOTE_VAULT_SEED,
+    VAULT_AUTHORITY_SEED,
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -14,12 +15,17 @@ pub struct CreateMarketParams {
     pub lot_size_base_atoms: u64,
     pub taker_fee_bps: u16,
     pub price_band: Option<PriceBand>,
+    /// A mint with a freeze authority is refused unless the council sets this: that
+    /// authority could freeze a vault and trap every trader's funds (real USDC has one).
+    pub allow_freeze_authority: bool,
 }
 
 pub const MAX_TAKER_FEE_BPS: u16 = 1_000;
 
 /// Council-only: run through a governance proposal. `payer` (the proposal's executor)
-/// pays rent for the vaults and the pair record.
+/// pays rent for the vaults and the pair record. The pair record's address does not
+/// depend on which mint is base and which is quote (`state::pair_seeds`), so one pair of
+/// mints has at most one market.
 #[derive(Accounts)]
 pub struct CreateMarket<'info> {
     #[account(address = governance::client::council_address() @ MarketError::Unauthorized)]
@@ -32,7 +38,7 @@ pub struct CreateMarket<'info> {
         init,
         payer = payer,
         space = 8 + MarketPair::INIT_SPACE,
-        seeds = [PAIR_SEED, base_mint.key().as_ref(), quote_mint.key().as_ref()],
+        seeds = [PAIR_SEED, pair_seeds(&base_mint.key(), &quote_mint.key())[0].as_ref(), pair_seeds(&base_mint.key(), &quote_mint.key())[1].as_ref()],
         bump,
     )]
     pub pair: Box<Account<'info, MarketPair>>,
@@ -72,6 +78,12 @@ pub fn handler(ctx: Context<CreateMarket>, params: CreateMarketParams) -> Result
             && params.lot_size_base_atoms > 0
             && params.taker_fee_bps <= MAX_TAKER_FEE_BPS,
         MarketError::InvalidMarketParams
+    );
+    require!(
+        params.allow_freeze_authority
+            || (ctx.accounts.base_mint.freeze_authority.is_none()
+                && ctx.accounts.quote_mint.freeze_authority.is_none()),
+        MarketError::MintHasFreezeAuthority
     );
     let market_key = ctx.accounts.market.key();
     let mut market = ctx.accounts.market.load_init()?;

@@ -24,10 +24,11 @@ use governance::Council;
 use crate::engine::{CancelReason, EngineEvent, Side};
 use crate::error::MarketError;
 use crate::events::{OrderCanceled, OrderFilled, OrderPlaced};
-use crate::state::{Market, MarketHeader, VAULT_AUTHORITY_SEED};
+use crate::state::{MarketHeader, VAULT_AUTHORITY_SEED};
 
-/// Trading and deposits stop while governance or the market is paused; cancels and
-/// withdrawals stay open so that a pause never traps anyone's funds.
+/// Trading, deposits and seat claims (everything that creates value or allocates) stop
+/// while governance or the market is paused; cancels, withdrawals and seat releases stay
+/// open so that a pause never traps anyone's funds (docs/architecture.md, "Pause").
 pub(crate) fn ensure_trading(header: &MarketHeader, council: &AccountLoader<Council>) -> Result<()> {
     require_keys_eq!(council.key(), header.council, MarketError::InvalidCouncil);
     require!(header.paused == 0 && !council.load()?.is_paused(), MarketError::Paused);
@@ -55,23 +56,29 @@ fn reason_code(reason: CancelReason) -> u8 {
     }
 }
 
-/// Turns engine events into Anchor events the indexer decodes. Seats are resolved to
-/// trader keys here so that consumers never need the market's seat table.
-pub(crate) fn emit_engine_event(market_key: Pubkey, market: &Market, event: EngineEvent) {
-    let trader = |seat: u32| {
-        market.book.seats.get(seat as usize).map(|s| Pubkey::new_from_array(s.trader)).unwrap_or_default()
-    };
+/// Turns engine events into Anchor events the indexer decodes, serialized into `buf`.
+/// Seats are resolved to trader keys (`trader`) here so that consumers never need the
+/// market's seat table.
+pub(crate) fn emit_engine_event(
+    buf: &mut Vec<u8>,
+    market_key: Pubkey,
+    trader: impl Fn(u32) -> Pubkey,
+    event: EngineEvent,
+) {
     match event {
         EngineEvent::Placed { order_id, seat, side, price, lots, client_order_id } => {
-            crate::events::emit(OrderPlaced {
-                market: market_key,
-                order_id,
-                client_order_id,
-                trader: trader(seat),
-                side: side_code(side),
-                price_ticks: price.0,
-                lots: lots.0,
-            })
+            crate::events::emit_into(
+                buf,
+                &OrderPlaced {
+                    market: market_key,
+                    order_id,
+                    client_order_id,
+                    trader: trader(seat),
+                    side: side_code(side),
+                    price_ticks: price.0,
+                    lots: lots.0,
+                },
+            )
         }
         EngineEvent::Fill {
             maker_seat,
@@ -83,29 +90,35 @@ pub(crate) fn emit_engine_event(market_key: Pubkey, market: &Market, event: Engi
             lots,
             quote_atoms,
             taker_fee_quote_atoms,
-        } => crate::events::emit(OrderFilled {
-            market: market_key,
-            maker_order_id,
-            maker_client_order_id,
-            maker: trader(maker_seat),
-            taker: trader(taker_seat),
-            taker_side: side_code(taker_side),
-            price_ticks: price.0,
-            lots: lots.0,
-            quote_atoms: quote_atoms.0,
-            taker_fee_quote_atoms: taker_fee_quote_atoms.0,
-        }),
-        EngineEvent::Canceled { order_id, seat, side, price, lots, client_order_id, reason } => {
-            crate::events::emit(OrderCanceled {
+        } => crate::events::emit_into(
+            buf,
+            &OrderFilled {
                 market: market_key,
-                order_id,
-                client_order_id,
-                trader: trader(seat),
-                side: side_code(side),
+                maker_order_id,
+                maker_client_order_id,
+                maker: trader(maker_seat),
+                taker: trader(taker_seat),
+                taker_side: side_code(taker_side),
                 price_ticks: price.0,
                 lots: lots.0,
-                reason: reason_code(reason),
-            })
+                quote_atoms: quote_atoms.0,
+                taker_fee_quote_atoms: taker_fee_quote_atoms.0,
+            },
+        ),
+        EngineEvent::Canceled { order_id, seat, side, price, lots, client_order_id, reason } => {
+            crate::events::emit_into(
+                buf,
+                &OrderCanceled {
+                    market: market_key,
+                    order_id,
+                    client_order_id,
+                    trader: trader(seat),
+                    side: side_code(side),
+                    price_ticks: price.0,
+                    lots: lots.0,
+                    reason: reason_code(reason),
+                },
+            )
         }
     }
 }

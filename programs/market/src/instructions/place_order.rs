@@ -41,7 +41,7 @@ pub fn handler(ctx: Context<PlaceOrder>, seat: u32, packet: OrderPacket) -> Resu
     }
     let trader = ctx.accounts.trader.key().to_bytes();
     let seat = market.book.seat_of(seat, &trader).map_err(MarketError::from)?;
-    let mut events = EventBuffer::default();
+    let mut events = EventBuffer::for_placement();
     let outcome = engine::place_order(
         &mut market.book,
         &header.params(),
@@ -56,18 +56,27 @@ pub fn handler(ctx: Context<PlaceOrder>, seat: u32, packet: OrderPacket) -> Resu
 }
 
 /// Engine events are collected while the book is mutably borrowed and emitted after,
-/// when seat indices can be resolved to trader keys. Bounded by the match limit.
-#[derive(Default)]
+/// when seat indices can be resolved to trader keys. Allocated once at its bound
+/// (`MAX_PLACE_EVENTS`): under SBF's bump allocator, which never frees, a growing vector
+/// leaves every outgrown buffer behind, and at 65 events that exhausted the heap.
 pub(crate) struct EventBuffer(Vec<engine::EngineEvent>);
 
 impl EventBuffer {
+    pub(crate) fn for_placement() -> Self {
+        EventBuffer(Vec::with_capacity(engine::MAX_PLACE_EVENTS))
+    }
+
     pub(crate) fn push(&mut self, event: engine::EngineEvent) {
         self.0.push(event);
     }
 
     pub(crate) fn emit_all(self, market_key: Pubkey, market: &Market) {
+        let mut buf = Vec::with_capacity(crate::events::EVENT_BUFFER_BYTES);
+        let trader = |seat: u32| {
+            market.book.seats.get(seat as usize).map(|s| Pubkey::new_from_array(s.trader)).unwrap_or_default()
+        };
         for event in self.0 {
-            super::emit_engine_event(market_key, market, event);
+            super::emit_engine_event(&mut buf, market_key, trader, event);
         }
     }
 }
