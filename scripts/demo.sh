@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole system on embedded defaults: localnet (the chain with our programs, JSON-RPC,
 # PubSub, Yellowstone gRPC), a Kafka-protocol broker (tansu), and the simulator's meters
-# posting oracle-attested readings on chain and telemetry to Kafka. The indexer and the app
-# join as they land. Ctrl-C stops everything; state persists in $GRIDTOKENX_DEMO_DIR
+# posting oracle-attested readings on chain and telemetry to Kafka, and the indexer mirroring
+# the chain and the telemetry into PostgreSQL, served over REST and WebSocket. The app joins
+# when it lands. Ctrl-C stops everything; state persists in $GRIDTOKENX_DEMO_DIR
 # (default $GRIDTOKENX_CACHE/demo) — remove that folder to start from a fresh chain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,19 +12,21 @@ source scripts/env.sh
 ensure_rust
 ensure_build_deps
 ensure_tansu
+ensure_postgres
+ensure_redis
 export RUST_LOG="${RUST_LOG:-error}"
 DEMO_DIR="${GRIDTOKENX_DEMO_DIR:-$GRIDTOKENX_CACHE/demo}"
 METERS="${DEMO_METERS:-20}"
 mkdir -p "$DEMO_DIR"
 
-for port in 8899 8900 10000 9092 8090; do
+for port in 8899 8900 10000 9092 8090 8080; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         die "port $port is in use: stop what listens there (another demo?) and re-run"
     fi
 done
 
-step "building localnet and the simulator (cache: $CARGO_TARGET_DIR)"
-cargo build --locked -p gridtokenx-localnet -p gridtokenx-simulator
+step "building localnet, the simulator and the indexer (cache: $CARGO_TARGET_DIR)"
+SQLX_OFFLINE=true cargo build --locked -p gridtokenx-localnet -p gridtokenx-simulator -p gridtokenx-indexer
 bin="$CARGO_TARGET_DIR/debug"
 
 pids=()
@@ -66,6 +69,12 @@ step "starting $METERS simulated meters (control API :8090), 6 h of backfill at 
 pids+=($!)
 wait_for simulator curl -sf http://127.0.0.1:8090/status
 
+step "starting the indexer (REST + WebSocket :8080, database gridtokenx_demo)"
+DATABASE_URL="${DEMO_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gridtokenx_demo}" RUST_LOG=warn \
+    "$bin/gridtokenx-indexer" all >"$DEMO_DIR/indexer.log" 2>&1 &
+pids+=($!)
+wait_for indexer curl -sf http://127.0.0.1:8080/health/live
+
 cat <<EOF
 
 GridTokenX is running (logs in $DEMO_DIR):
@@ -74,6 +83,8 @@ GridTokenX is running (logs in $DEMO_DIR):
   geyser gRPC  http://127.0.0.1:10000  (yellowstone-grpc-client)
   kafka        127.0.0.1:9092          (topic meter-readings, docs/telemetry.md)
   simulator    http://127.0.0.1:8090/status, /openapi.json, ws://127.0.0.1:8090/stream
+  indexer      http://127.0.0.1:8080/api/v1/markets, /api/v1/openapi.json, ws://127.0.0.1:8080/api/v1/ws,
+               /metrics, /health/ready (docs/indexer.md)
 Ctrl-C stops everything.
 EOF
 

@@ -73,3 +73,46 @@ ensure_influxd() {
     dpkg-deb -x "$tmp"/influxdb_*.deb "$GRIDTOKENX_CACHE/tools/influxdb"
     rm -rf "$tmp"
 }
+
+# PostgreSQL for the indexer and its tests: the one on 127.0.0.1:5432 when it answers
+# (machines of this kind start one), else Debian's server started as the `postgres` user
+# on a cluster in the cache (trust auth on loopback only).
+export PGDATA_DIR="$GRIDTOKENX_CACHE/postgres"
+ensure_postgres() {
+    if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+        return 0
+    fi
+    ensure_packages postgresql postgresql-client
+    local bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    [ -n "$bin" ] || die "PostgreSQL binaries not found under /usr/lib/postgresql: install postgresql"
+    if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
+        step "creating a PostgreSQL cluster in $PGDATA_DIR"
+        mkdir -p "$PGDATA_DIR"
+        chown postgres:postgres "$PGDATA_DIR"
+        su postgres -c "$bin/initdb -D '$PGDATA_DIR' -U postgres --auth=trust -E UTF8" >/dev/null ||
+            die "initdb failed: remove $PGDATA_DIR and re-run"
+    fi
+    step "starting PostgreSQL on 127.0.0.1:5432 (data: $PGDATA_DIR)"
+    su postgres -c "$bin/pg_ctl -D '$PGDATA_DIR' -l '$PGDATA_DIR/server.log' -o \"-h 127.0.0.1 -p 5432 -k /tmp\" -w start" >/dev/null ||
+        die "PostgreSQL did not start: see $PGDATA_DIR/server.log (is port 5432 taken?)"
+}
+
+# Redis for the indexer's fan-out and its tests: the one on 127.0.0.1:6379 when it answers,
+# else Debian's server, in-memory, started here.
+ensure_redis() {
+    if command -v redis-cli >/dev/null 2>&1 && [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = "PONG" ]; then
+        return 0
+    fi
+    ensure_packages redis-server
+    step "starting Redis on 127.0.0.1:6379 (in memory)"
+    mkdir -p "$GRIDTOKENX_CACHE/redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+        --dir "$GRIDTOKENX_CACHE/redis" --logfile "$GRIDTOKENX_CACHE/redis/redis.log" >/dev/null ||
+        die "Redis did not start: see $GRIDTOKENX_CACHE/redis/redis.log (is port 6379 taken?)"
+    for _ in $(seq 50); do
+        [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = "PONG" ] && return 0
+        sleep 0.1
+    done
+    die "Redis did not answer on 127.0.0.1:6379: see $GRIDTOKENX_CACHE/redis/redis.log"
+}

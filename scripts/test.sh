@@ -8,6 +8,13 @@ ensure_rust
 ensure_build_deps
 ensure_tansu
 ensure_influxd
+ensure_postgres
+ensure_redis
+# The SMTP server the notification tests deliver to (aiosmtpd, in the cache's venv).
+scripts/python-venv.sh
+# The indexer's SQL is checked at compile time against indexer/.sqlx (no database needed
+# to build); a query that no longer matches its offline data fails the build.
+export SQLX_OFFLINE=true
 # program-test logs every instruction at debug level unless told otherwise.
 export RUST_LOG="${RUST_LOG:-error}"
 

@@ -11,16 +11,8 @@ use crate::model::pv::PvArray;
 use crate::model::{sun, Instant};
 use crate::Reading;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MeterKind {
-    /// PV and household load.
-    Prosumer,
-    /// Household load only.
-    Consumer,
-    /// PV, battery, EV charger and household load.
-    Hybrid,
-}
+/// Defined with the telemetry schema (one source of truth for its wire names).
+pub use gridtokenx_telemetry::MeterKind;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SimMeter {

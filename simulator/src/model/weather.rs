@@ -1,21 +1,19 @@
 //! Weather as a seeded Markov chain over four states, re-drawn every hour.
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Weather {
-    Clear,
-    PartlyCloudy,
-    Overcast,
-    Rain,
+/// Defined with the telemetry schema (one source of truth for its wire names); the
+/// simulation's behaviour is added here by [`WeatherModel`].
+pub use gridtokenx_telemetry::Weather;
+
+/// The weather model's side of [`Weather`] (a trait: the type lives in the schema crate).
+pub trait WeatherModel {
+    fn clearness(self) -> f64;
+    fn next(self, rng: &mut impl Rng) -> Weather;
 }
 
-impl Weather {
-    pub const ALL: [Weather; 4] = [Weather::Clear, Weather::PartlyCloudy, Weather::Overcast, Weather::Rain];
-
+impl WeatherModel for Weather {
     /// Share of clear-sky irradiance that reaches the panels (mean for the state).
-    pub fn clearness(self) -> f64 {
+    fn clearness(self) -> f64 {
         match self {
             Weather::Clear => 1.0,
             Weather::PartlyCloudy => 0.65,
@@ -25,7 +23,7 @@ impl Weather {
     }
 
     /// Next hour's weather: mostly persistent, drifting to neighbouring states.
-    pub fn next(self, rng: &mut impl Rng) -> Weather {
+    fn next(self, rng: &mut impl Rng) -> Weather {
         // Rows: from; columns: to (Clear, PartlyCloudy, Overcast, Rain).
         let row: [f64; 4] = match self {
             Weather::Clear => [0.85, 0.12, 0.03, 0.0],

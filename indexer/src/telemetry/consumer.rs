@@ -1,0 +1,134 @@
+//! The Kafka side: a consumer-group member that hands out batches and commits offsets only
+//! when told (after the database commit), so delivery is at-least-once.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{CommitMode, Consumer, ConsumerContext, StreamConsumer};
+use rdkafka::error::KafkaError;
+use rdkafka::statistics::Statistics;
+use rdkafka::{ClientContext, Message, Offset, TopicPartitionList};
+
+use crate::config::{backoff, KafkaArgs};
+use crate::metrics as m;
+
+/// One message, copied out of librdkafka's buffer so that a batch outlives `recv`.
+#[derive(Clone, Debug)]
+pub struct Raw {
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<Vec<u8>>,
+    pub payload: Option<Vec<u8>>,
+}
+
+/// Logs the client's errors and turns its statistics into the lag gauge.
+pub struct KafkaContext {
+    topic: String,
+}
+
+impl ClientContext for KafkaContext {
+    fn stats(&self, stats: Statistics) {
+        // Lag = high watermark − committed offset, summed over our partitions (-1: unknown).
+        if let Some(topic) = stats.topics.get(&self.topic) {
+            let lag: i64 =
+                topic.partitions.values().filter(|p| p.partition >= 0 && p.consumer_lag >= 0).map(|p| p.consumer_lag).sum();
+            metrics::gauge!(m::KAFKA_LAG).set(lag as f64);
+        }
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        // Broker down, DNS, …: librdkafka keeps reconnecting on its own; nothing to do but say so.
+        tracing::warn!("Kafka: {error}: {reason} (retrying; check --kafka-brokers / INDEXER_KAFKA_BROKERS)");
+    }
+}
+
+impl ConsumerContext for KafkaContext {}
+
+pub type TelemetryConsumer = StreamConsumer<KafkaContext>;
+
+/// Joins the group and subscribes. Fails only on configuration errors: an unreachable
+/// broker is not an error here, the client waits for it.
+pub fn subscribe(args: &KafkaArgs) -> anyhow::Result<Arc<TelemetryConsumer>> {
+    let consumer: TelemetryConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &args.kafka_brokers)
+        .set("group.id", &args.kafka_group)
+        .set("client.id", "gridtokenx-indexer")
+        // Offsets are committed by hand, after the rows they cover are in Postgres.
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        // A new group starts at the beginning of the log: no reading is skipped.
+        .set("auto.offset.reset", "earliest")
+        // A topic that does not exist yet (the simulator not started) is looked for again
+        // every 10 s rather than librdkafka's default 5 min.
+        .set("topic.metadata.refresh.interval.ms", "10000")
+        .set("statistics.interval.ms", "5000")
+        .create_with_context(KafkaContext { topic: args.kafka_topic.clone() })
+        .with_context(|| format!("creating a Kafka consumer for {} (check --kafka-brokers)", args.kafka_brokers))?;
+    consumer
+        .subscribe(&[&args.kafka_topic])
+        .with_context(|| format!("subscribing to Kafka topic {:?} (check --kafka-topic)", args.kafka_topic))?;
+    Ok(Arc::new(consumer))
+}
+
+/// Waits for a message, then takes what else arrives within `linger`, up to `max`.
+pub async fn next_batch(consumer: &TelemetryConsumer, max: usize, linger: Duration) -> Vec<Raw> {
+    let mut batch = Vec::new();
+    let mut errors = 0;
+    while batch.is_empty() {
+        match consumer.recv().await {
+            Ok(message) => batch.push(raw(&message)),
+            Err(e) => {
+                // Consumer-side errors (e.g. an unknown topic) repeat until fixed: slow down.
+                tracing::warn!("Kafka consumer: {e}");
+                tokio::time::sleep(backoff(errors)).await;
+                errors += 1;
+            }
+        }
+    }
+    let deadline = tokio::time::Instant::now() + linger;
+    while batch.len() < max.max(1) {
+        match tokio::time::timeout_at(deadline, consumer.recv()).await {
+            Ok(Ok(message)) => batch.push(raw(&message)),
+            Ok(Err(e)) => {
+                tracing::warn!("Kafka consumer: {e}");
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
+fn raw(message: &impl Message) -> Raw {
+    Raw {
+        partition: message.partition(),
+        offset: message.offset(),
+        key: message.key().map(<[u8]>::to_vec),
+        payload: message.payload().map(<[u8]>::to_vec),
+    }
+}
+
+/// Commits, per partition, the offset after the batch's last message. A failure is only
+/// logged: the next commit covers these offsets too, and a re-read is idempotent.
+pub async fn commit(consumer: &Arc<TelemetryConsumer>, topic: &str, batch: &[Raw]) {
+    let mut next: BTreeMap<i32, i64> = BTreeMap::new();
+    for r in batch {
+        let o = next.entry(r.partition).or_insert(r.offset + 1);
+        *o = (*o).max(r.offset + 1);
+    }
+    let mut list = TopicPartitionList::new();
+    for (partition, offset) in &next {
+        if let Err(e) = list.add_partition_offset(topic, *partition, Offset::Offset(*offset)) {
+            tracing::warn!("Kafka: cannot commit {topic}/{partition}@{offset}: {e}");
+        }
+    }
+    // A synchronous commit is a network round trip: keep it off the async workers.
+    let consumer = consumer.clone();
+    match tokio::task::spawn_blocking(move || consumer.commit(&list, CommitMode::Sync)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!("Kafka: committing offsets {next:?} failed ({e}); they will be re-read"),
+        Err(e) => tracing::warn!("Kafka: commit task failed ({e})"),
+    }
+}
