@@ -321,3 +321,46 @@ async fn latest_serves_a_meters_newest_readings_first() {
     }
     assert!(store::latest(&pool, "no-such-meter", 10).await.unwrap().is_empty());
 }
+
+/// Telemetry messages/s from Kafka into Postgres (docs/benchmarks.md): 100,000 simulator
+/// readings produced first, then one consumer drains them.
+///
+/// cargo test --release -p gridtokenx-indexer --test telemetry -- --ignored --nocapture
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn throughput_messages_per_second() {
+    const METERS: usize = 1_000;
+    const INTERVALS: usize = 100;
+    let kafka = Kafka::start().await;
+    let (_url, pool) = support::fresh_database().await;
+    let readings = simulated(METERS, 0, INTERVALS);
+    let payloads: Vec<(String, Vec<u8>)> =
+        readings.iter().map(|r| (r.meter.clone(), serde_json::to_vec(r).unwrap())).collect();
+    for chunk in payloads.chunks(5_000) {
+        let sends = chunk.iter().map(|(key, payload)| {
+            kafka.producer.send(FutureRecord::to(TOPIC).key(key.as_bytes()).payload(payload), Duration::from_secs(30))
+        });
+        for delivered in futures_util::future::join_all(sends).await {
+            delivered.map_err(|(e, _)| e).expect("delivered");
+        }
+    }
+    let consumer = spawn(&pool, kafka.args("bench", 5_000));
+    // Timed from the first stored batch: joining the group is not throughput.
+    let first = loop {
+        let n = count(&pool, "telemetry_readings").await;
+        if n > 0 {
+            break n;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    let started = std::time::Instant::now();
+    let total = (METERS * INTERVALS) as i64;
+    wait_for("every reading stored", total, Duration::from_secs(300), || count(&pool, "telemetry_readings")).await;
+    let secs = started.elapsed().as_secs_f64();
+    consumer.abort();
+    println!(
+        "telemetry: {} messages from Kafka into Postgres in {secs:.2} s after the first batch = {:.0} messages/s",
+        total - first,
+        (total - first) as f64 / secs
+    );
+}
