@@ -138,10 +138,14 @@ where
 }
 
 type Row = (i64, Decimal, Decimal, String, String, Option<String>);
+/// A stored row as selected: (meter, interval_start_ts) then [`Row`].
+type Selected = (String, i64, i64, Decimal, Decimal, String, String, Option<String>);
+/// A dead letter as selected: code, reason, key, payload.
+type Letter = (String, String, Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// The stored rows by (meter, interval).
 async fn rows(pool: &PgPool) -> BTreeMap<(String, i64), Row> {
-    let all: Vec<(String, i64, i64, Decimal, Decimal, String, String, Option<String>)> = sqlx::query_as(
+    let all: Vec<Selected> = sqlx::query_as(
         "select meter, interval_start_ts, interval_secs, produced_wh, consumed_wh, kind, weather, oracle from telemetry_readings",
     )
     .fetch_all(pool)
@@ -207,7 +211,7 @@ async fn good_readings_stored_once_bad_ones_dead_lettered_and_the_consumer_keeps
     wait_for("readings", good.len() as i64, Duration::from_secs(60), || count(&pool, "telemetry_readings")).await;
     assert_eq!(rows(&pool).await, expected(&good), "every reading once, as first sent");
 
-    let letters: Vec<(String, String, Option<Vec<u8>>, Option<Vec<u8>>)> =
+    let letters: Vec<Letter> =
         sqlx::query_as("select code, reason, key, payload from telemetry_dead_letters").fetch_all(&pool).await.unwrap();
     assert_eq!(letters.len(), bad.len());
     for (payload, code, reason) in &bad {
