@@ -11,9 +11,16 @@ pub async fn live() -> impl IntoResponse {
     Json(json!({"status": "live"}))
 }
 
-/// Ready when Postgres answers and the ingest checkpoint moved within the configured bound.
+/// Ready when Postgres answers, the ingest checkpoint moved within the configured bound,
+/// and — where this process consumes telemetry — a Kafka broker is reachable.
 pub async fn ready(State(s): State<AppState>) -> impl IntoResponse {
     let max = s.args.max_lag_secs as f64;
+    if crate::telemetry::consumer::broker_reachable() == Some(false) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unready", "reason": "telemetry: no Kafka broker reachable (check INDEXER_KAFKA_BROKERS; the consumer keeps retrying)"})),
+        );
+    }
     match crate::store::checkpoint_age(&s.pool).await {
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unready", "reason": format!("database: {e}")}))),
         Ok(None) => (

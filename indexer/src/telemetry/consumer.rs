@@ -1,6 +1,7 @@
 //! The Kafka side: a consumer-group member that hands out batches and commits offsets only
 //! when told (after the database commit), so delivery is at-least-once.
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,13 +24,29 @@ pub struct Raw {
     pub payload: Option<Vec<u8>>,
 }
 
-/// Logs the client's errors and turns its statistics into the lag gauge.
+/// Whether this process's telemetry consumer reaches a broker: -1 no consumer here (or not
+/// known yet), 0 none reachable, 1 reachable. Read by `/health/ready`.
+static BROKER_REACHABLE: AtomicI8 = AtomicI8::new(-1);
+
+/// `None` when no telemetry consumer runs in this process or it has no verdict yet.
+pub fn broker_reachable() -> Option<bool> {
+    match BROKER_REACHABLE.load(Ordering::Relaxed) {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
+}
+
+/// Logs the client's errors and turns its statistics into the lag gauge and the broker
+/// verdict (statistics arrive every 5 s, so health follows within that).
 pub struct KafkaContext {
     topic: String,
 }
 
 impl ClientContext for KafkaContext {
     fn stats(&self, stats: Statistics) {
+        let up = stats.brokers.values().any(|b| b.state == "UP");
+        BROKER_REACHABLE.store(i8::from(up), Ordering::Relaxed);
         // Lag = high watermark − committed offset, summed over our partitions (-1: unknown).
         if let Some(topic) = stats.topics.get(&self.topic) {
             let lag: i64 =
@@ -39,6 +56,9 @@ impl ClientContext for KafkaContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() == Some(rdkafka::types::RDKafkaErrorCode::AllBrokersDown) {
+            BROKER_REACHABLE.store(0, Ordering::Relaxed);
+        }
         // Broker down, DNS, …: librdkafka keeps reconnecting on its own; nothing to do but say so.
         tracing::warn!("Kafka: {error}: {reason} (retrying; check --kafka-brokers / INDEXER_KAFKA_BROKERS)");
     }
