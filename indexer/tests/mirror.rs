@@ -79,7 +79,9 @@ async fn mirror_rest_and_websocket_equal_the_chain() {
     let slot = rpc.get_slot().await.unwrap();
     stack::wait_for_checkpoint(&pool, slot).await;
     let (mut ws, _) = tokio_tungstenite::connect_async(&indexer.ws).await.unwrap();
-    for channel in [format!("book:{market}"), format!("trades:{market}"), format!("trader:{alice}"), "proposals".into()] {
+    // The prosumer's meter (scenario::run registers meter id [7; 32]) before it exists.
+    let meter = energy::client::meter_address(&[7; 32]).to_string();
+    for channel in [format!("book:{market}"), format!("trades:{market}"), format!("trader:{alice}"), "proposals".into(), format!("meter:{meter}")] {
         subscribe(&mut ws, &channel).await;
     }
 
@@ -163,4 +165,10 @@ async fn mirror_rest_and_websocket_equal_the_chain() {
     let alice_deltas = messages.iter().filter(|m| m["channel"] == format!("trader:{alice}") && m["type"] == "delta").count();
     assert!(alice_deltas >= 4, "Alice's seat, orders, fills and withdrawal streamed");
     assert!(messages.iter().any(|m| m["channel"] == "proposals" && m["type"] == "delta"));
+    // The meter's deltas end on the row REST serves (deltas are built from the decoded
+    // account, REST reads the table: both must say the same).
+    let last_meter = messages.iter().filter(|m| m["channel"] == format!("meter:{meter}") && m["type"] == "delta")
+        .filter_map(|m| m["data"]["meter"].as_array().and_then(|a| a.last().cloned())).last().expect("meter deltas streamed");
+    let rest_meter = stack::get_json(&format!("{api}/meters/{meter}")).await;
+    assert_eq!(last_meter, rest_meter["meter"], "meter delta vs REST");
 }

@@ -26,7 +26,9 @@ pub struct MarketChanges {
     pub seats_before: HashMap<String, BTreeMap<i32, SeatRow>>,
     pub seats_after: HashMap<String, BTreeMap<i32, SeatRow>>,
     pub proposals: Vec<String>,
-    pub meters: Vec<String>,
+    /// Meters whose row moved forward, as the API shows them (built here, not read back:
+    /// a fleet's batch touches thousands of meters).
+    pub meters: Vec<crate::model::Meter>,
     pub council: bool,
     pub markets: Vec<String>,
 }
@@ -263,8 +265,30 @@ async fn write_meters(
         wv: Vec<i64>,
     }
     let mut c = Cols::default();
+    let mut rows = HashMap::new();
     for d in decoded {
         let Some(ProgramAccount::Meter(m)) = &d.account else { continue };
+        rows.insert(
+            key(&d.update.pubkey),
+            crate::model::Meter {
+                pubkey: key(&d.update.pubkey),
+                owner: key(&m.owner),
+                meter_id: m.meter_id.iter().map(|b| format!("{b:02x}")).collect(),
+                status: match m.status {
+                    energy::state::MeterStatus::Active => "active".into(),
+                    energy::state::MeterStatus::Suspended => "suspended".into(),
+                },
+                registered_at: m.registered_at,
+                has_reading: m.has_reading,
+                last_interval_start_ts: m.last_interval_start_ts,
+                last_produced_wh: dec(m.last_produced_wh),
+                last_consumed_wh: dec(m.last_consumed_wh),
+                minted_wh: dec(m.minted_wh),
+                certified_wh: dec(m.certified_wh),
+                rec_count: dec(m.rec_count),
+                slot: i64_of(d.update.slot),
+            },
+        );
         c.pubkey.push(key(&d.update.pubkey));
         c.owner.push(key(&m.owner));
         c.meter_id.push(m.meter_id.to_vec());
@@ -315,7 +339,7 @@ async fn write_meters(
     )
     .fetch_all(&mut **tx)
     .await?;
-    changes.meters.extend(written);
+    changes.meters.extend(written.iter().filter_map(|pubkey| rows.remove(pubkey)));
     Ok(())
 }
 

@@ -237,11 +237,8 @@ async fn channel_data(
         let meter = r["meter"].as_str().unwrap_or_default().to_string();
         push(&mut data, format!("meter:{meter}"), "readings", r);
     }
-    if !a.meters.is_empty() {
-        let rows = crate::store::meters_by_key(&mut **tx, &a.meters).await?;
-        for m in rows {
-            push(&mut data, format!("meter:{}", m.pubkey), "meter", json!(m));
-        }
+    for m in a.meters {
+        push(&mut data, format!("meter:{}", m.pubkey), "meter", json!(m));
     }
     if !a.proposals.is_empty() || !e.proposals.is_empty() || a.council {
         for p in crate::store::proposals(&mut **tx, None).await?.into_iter().filter(|p| {
