@@ -7,7 +7,6 @@
 //! said.
 use serde_json::Value;
 
-use crate::base58::decoded_len;
 use crate::{MeterReadingV1, SCHEMA_V1};
 
 /// How far ahead of the consumer's clock an interval may start: a day absorbs any clock
@@ -123,6 +122,11 @@ fn kind_of(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// The number of bytes base58 text `s` decodes to, or `None` when it is not base58.
+fn decoded_len(s: &str) -> Option<usize> {
+    bs58::decode(s).into_vec().ok().map(|bytes| bytes.len())
 }
 
 #[cfg(test)]

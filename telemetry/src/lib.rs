@@ -2,7 +2,6 @@
 //! keyed by `meter`, and the simulator's JSON-lines output). This crate is the schema's
 //! single definition: the simulator serializes it, the indexer decodes and validates it
 //! with [`decode`], so producer and consumer cannot drift apart.
-mod base58;
 mod decode;
 
 pub use decode::{decode, decode_with_limit, validate, Rejection, MAX_FUTURE_SECS};

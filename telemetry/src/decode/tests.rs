@@ -124,3 +124,14 @@ fn impossible_values_are_invalid() {
         assert!(r.to_string().starts_with(&format!("invalid {named}:")), "{r}");
     }
 }
+
+#[test]
+fn base58_lengths() {
+    use super::decoded_len;
+    // The system program (32 zero bytes) and a typical key.
+    assert_eq!(decoded_len("11111111111111111111111111111111"), Some(32));
+    assert_eq!(decoded_len("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"), Some(32));
+    assert_eq!(decoded_len("2g"), Some(1)); // 0x61
+    assert_eq!(decoded_len(""), Some(0));
+    assert_eq!(decoded_len("0OIl"), None);
+}
