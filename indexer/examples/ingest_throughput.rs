@@ -2,39 +2,67 @@
 //! accounts, so nothing coalesces) through the same queue and writer ingest uses, into a
 //! fresh database. Prints updates/s written.
 //!
-//! cargo run --release -p gridtokenx-indexer --example ingest_throughput -- [updates] [per_slot] [followed]
+//! cargo run --release -p gridtokenx-indexer --example ingest_throughput -- [updates] [per_slot]
 //! (DATABASE_URL's server is used; a database `gtx_bench_<pid>` is created and dropped.)
 use std::time::Instant;
 
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::AccountSerialize;
 use gridtokenx_indexer::config::DatabaseArgs;
 use gridtokenx_indexer::fanout::Fanout;
-use gridtokenx_indexer::ingest::sink::sequence;
-use gridtokenx_indexer::ingest::{pipeline, Update};
+use gridtokenx_indexer::ingest::{pipeline, AccountUpdate, Update};
 use sqlx::migrate::MigrateDatabase;
 
-#[path = "../tests/support/feed.rs"]
-mod feed;
+fn meter_data(i: u64) -> Vec<u8> {
+    let meter = energy::state::Meter {
+        owner: Pubkey::new_from_array([(i % 251) as u8; 32]),
+        meter_id: {
+            let mut id = [0u8; 32];
+            id[..8].copy_from_slice(&i.to_le_bytes());
+            id
+        },
+        status: energy::state::MeterStatus::Active,
+        registered_at: 1_800_000_000,
+        has_reading: true,
+        last_interval_start_ts: 1_800_000_000 + 900 * (i as i64 % 96),
+        last_produced_wh: 10_000 + i,
+        last_consumed_wh: 5_000 + i,
+        minted_wh: i,
+        certified_wh: 0,
+        rec_count: 0,
+        bump: 255,
+    };
+    let mut data = Vec::with_capacity(200);
+    meter.try_serialize(&mut data).expect("a meter serializes");
+    data
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let updates: u64 = args.next().map_or(Ok(200_000), |a| a.parse())?;
     let per_slot: u64 = args.next().map_or(Ok(5_000), |a| a.parse())?;
-    // Meter channels a WebSocket client follows (numbered and streamed; the rest are not).
-    let followed: u64 = args.next().map_or(Ok(0), |a| a.parse())?;
     let server = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b).to_string();
     let url = format!("{base}/gtx_bench_{}", std::process::id());
     let pool = gridtokenx_indexer::db::connect(&DatabaseArgs { database_url: url.clone(), db_pool: 4 }).await?;
 
-    for i in 0..followed.min(updates) {
-        sequence::ensure(&pool, &format!("meter:{}", feed::meter_key(i))).await?;
-    }
-    eprintln!("generating {updates} meter updates ({per_slot} per slot, {followed} meter channels followed)…");
+    eprintln!("generating {updates} meter updates ({per_slot} per slot)…");
     let feed: Vec<Update> = (0..updates)
         .flat_map(|i| {
             let slot = 1_000 + i / per_slot;
-            let update = feed::meter_update(i, slot, i, i);
+            let update = Update::Account(AccountUpdate {
+                pubkey: Pubkey::new_from_array({
+                    let mut k = [7u8; 32];
+                    k[..8].copy_from_slice(&i.to_le_bytes());
+                    k
+                }),
+                owner: energy::ID,
+                slot,
+                write_version: i,
+                lamports: 2_000_000,
+                data: meter_data(i),
+            });
             let done = (i % per_slot == per_slot - 1).then_some(Update::SlotDone(slot));
             std::iter::once(update).chain(done)
         })
@@ -52,19 +80,10 @@ async fn main() -> anyhow::Result<()> {
     let rows: i64 = sqlx::query_scalar("select count(*) from meters").fetch_one(&pool).await?;
     assert_eq!(rows as u64, updates, "every update became a row");
     println!(
-        "ingest pipeline: {updates} account updates in {secs:.2} s = {:.0} updates/s ({batches} batches); peak RSS {} MB",
-        updates as f64 / secs,
-        peak_rss_mb()
+        "ingest pipeline: {updates} account updates in {secs:.2} s = {:.0} updates/s ({batches} batches)",
+        updates as f64 / secs
     );
     pool.close().await;
     sqlx::Postgres::drop_database(&url).await?;
     Ok(())
-}
-
-/// The process's peak resident set (VmHWM), including the generated feed held in memory.
-fn peak_rss_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
-        .map_or(0, |kb| kb / 1024)
 }

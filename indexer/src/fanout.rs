@@ -6,7 +6,6 @@
 //! with a fresh snapshot. Redis being down never stops ingest or reads.
 use std::sync::Arc;
 
-use axum::extract::ws::Utf8Bytes;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -25,49 +24,6 @@ pub struct Delta {
     pub at_ms: i64,
 }
 
-/// A delta with the frame every subscribed WebSocket client receives, serialized once
-/// for all of them, by the first session that sends it (nothing is serialized for a channel
-/// nobody follows): with a thousand sessions on a channel, building the text per session
-/// was most of the commit-to-client latency.
-#[derive(Debug)]
-pub struct Framed {
-    pub delta: Delta,
-    frame: std::sync::OnceLock<Utf8Bytes>,
-}
-
-impl Framed {
-    pub fn new(delta: Delta) -> Framed {
-        Framed { delta, frame: std::sync::OnceLock::new() }
-    }
-
-    /// `{"type":"delta","channel","seq","at_ms","data"}`, as the WebSocket API documents.
-    pub fn frame(&self) -> Utf8Bytes {
-        self.frame
-            .get_or_init(|| {
-                #[derive(Serialize)]
-                struct Frame<'a> {
-                    r#type: &'static str,
-                    channel: &'a str,
-                    seq: i64,
-                    at_ms: i64,
-                    data: &'a serde_json::Value,
-                }
-                let d = &self.delta;
-                let frame = Frame { r#type: "delta", channel: &d.channel, seq: d.seq, at_ms: d.at_ms, data: &d.data };
-                // Serializing a Value cannot fail.
-                Utf8Bytes::from(serde_json::to_string(&frame).unwrap_or_default())
-            })
-            .clone()
-    }
-}
-
-impl std::ops::Deref for Framed {
-    type Target = Delta;
-    fn deref(&self) -> &Delta {
-        &self.delta
-    }
-}
-
 const REDIS_DELTA_PREFIX: &str = "gtx:delta:";
 pub const REDIS_BOOK_PREFIX: &str = "gtx:book:";
 /// Deltas waiting for Redis; past this they are dropped (clients resync on the gap).
@@ -77,7 +33,7 @@ const LOCAL_BUFFER: usize = 65_536;
 
 #[derive(Clone)]
 pub struct Fanout {
-    local: broadcast::Sender<Arc<Framed>>,
+    local: broadcast::Sender<Arc<Delta>>,
     to_redis: Option<mpsc::Sender<Vec<Delta>>>,
 }
 
@@ -96,7 +52,7 @@ impl Fanout {
         Ok(Fanout { local: broadcast::channel(LOCAL_BUFFER).0, to_redis: Some(tx) })
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Framed>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Delta>> {
         self.local.subscribe()
     }
 
@@ -106,7 +62,7 @@ impl Fanout {
             return;
         }
         for d in &deltas {
-            let _ = self.local.send(Arc::new(Framed::new(d.clone())));
+            let _ = self.local.send(Arc::new(d.clone()));
         }
         if let Some(tx) = &self.to_redis {
             if tx.try_send(deltas).is_err() {
@@ -176,7 +132,7 @@ async fn publish_batch(
     Ok(())
 }
 
-async fn follower(client: redis::Client, local: broadcast::Sender<Arc<Framed>>) {
+async fn follower(client: redis::Client, local: broadcast::Sender<Arc<Delta>>) {
     let mut attempt = 0;
     loop {
         let mut pubsub = match client.get_async_pubsub().await {
@@ -202,7 +158,7 @@ async fn follower(client: redis::Client, local: broadcast::Sender<Arc<Framed>>) 
             let Ok(payload) = msg.get_payload::<String>() else { continue };
             match serde_json::from_str::<Delta>(&payload) {
                 Ok(delta) => {
-                    let _ = local.send(Arc::new(Framed::new(delta)));
+                    let _ = local.send(Arc::new(delta));
                 }
                 Err(e) => tracing::warn!("ignoring a malformed delta from Redis: {e}"),
             }

@@ -69,7 +69,6 @@ pub async fn depth(pool: &PgPool, market: &str, levels: i64) -> sqlx::Result<Dep
 
 /// The channel's current state and sequence number.
 pub async fn snapshot(pool: &PgPool, channel: &Channel) -> sqlx::Result<(i64, Value)> {
-    crate::ingest::sink::sequence::ensure(pool, &channel.name()).await?;
     let mut tx = repeatable_read(pool).await?;
     let seq = store::channel_seq(&mut *tx, &channel.name()).await?;
     let data = match channel {

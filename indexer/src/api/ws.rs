@@ -93,13 +93,13 @@ impl Session {
         }
     }
 
-    async fn delta(&mut self, s: &AppState, delta: &crate::fanout::Framed) -> Result<(), Overflow> {
+    async fn delta(&mut self, s: &AppState, delta: &crate::fanout::Delta) -> Result<(), Overflow> {
         let Some((channel, last)) = self.subs.get(&delta.channel).cloned() else { return Ok(()) };
         if delta.seq <= last {
             return Ok(());
         }
         if delta.seq == last + 1 {
-            self.out.try_send(Message::Text(delta.frame())).map_err(|_| Overflow::Full)?;
+            self.send(json!({"type": "delta", "channel": delta.channel, "seq": delta.seq, "at_ms": delta.at_ms, "data": delta.data}))?;
             if let Some(entry) = self.subs.get_mut(&delta.channel) {
                 entry.1 = delta.seq;
             }

@@ -18,7 +18,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::fanout::{Fanout, Framed};
+use crate::fanout::{Delta, Fanout};
 
 const SENT: &str = "indexer_notifications_sent_total";
 const FAILED: &str = "indexer_notifications_failed_total";
@@ -70,7 +70,7 @@ pub fn run(pool: PgPool, fanout: Fanout, smtp: SmtpConfig) -> impl std::future::
     follow(pool, deltas, smtp)
 }
 
-async fn follow(pool: PgPool, mut deltas: tokio::sync::broadcast::Receiver<Arc<Framed>>, smtp: SmtpConfig) {
+async fn follow(pool: PgPool, mut deltas: tokio::sync::broadcast::Receiver<Arc<Delta>>, smtp: SmtpConfig) {
     let mut cursor = match newest_retirement(&pool).await {
         Ok(slot) => slot,
         Err(e) => {
@@ -104,7 +104,7 @@ async fn newest_retirement(pool: &PgPool) -> sqlx::Result<i64> {
 
 /// Fills on `trader:<wallet>`: the channel names the wallet, which is the fill's maker or
 /// taker (the sink pushes every fill to both parties' channels).
-async fn on_delta(pool: &PgPool, smtp: &SmtpConfig, delta: &Arc<Framed>) {
+async fn on_delta(pool: &PgPool, smtp: &SmtpConfig, delta: &Arc<Delta>) {
     let Some(wallet) = delta.channel.strip_prefix("trader:") else { return };
     let Some(fills) = delta.data.get("fills").and_then(Value::as_array) else { return };
     let email = match sqlx::query_scalar!(

@@ -3,7 +3,6 @@
 //! (`scenario`), and the mirror-versus-chain comparison (`verify`).
 #![allow(dead_code)]
 pub mod broker;
-pub mod feed;
 pub mod scenario;
 pub mod stack;
 pub mod verify;

@@ -4,7 +4,6 @@
 //! data is not committed, and a crash anywhere replays into idempotent writes.
 mod accounts;
 mod events;
-pub mod sequence;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -119,9 +118,8 @@ pub async fn write(pool: &PgPool, batch: Batch) -> sqlx::Result<(Written, Vec<De
     let mut tx = pool.begin().await?;
     let account_changes = accounts::write(&mut tx, &decoded).await?;
     let event_changes = events::write(&mut tx, found).await?;
-    let followed = sequence::bump_lazy(&mut tx, meter_channels(&account_changes, &event_changes)).await?;
-    let data = channel_data(&mut tx, account_changes, event_changes, &followed).await?;
-    let mut deltas = sequence(&mut tx, data, followed).await?;
+    let data = channel_data(&mut tx, account_changes, event_changes).await?;
+    let deltas = sequence(&mut tx, data).await?;
     if let Some(slot) = batch.done_slot {
         sqlx::query!(
             r#"insert into ingest_checkpoint (source, slot) values ($1, $2)
@@ -134,11 +132,6 @@ pub async fn write(pool: &PgPool, batch: Batch) -> sqlx::Result<(Written, Vec<De
     }
     crash_point();
     tx.commit().await?;
-    // Stamped once committed: `at_ms` is when the delta became true in the mirror.
-    let at_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-    for d in &mut deltas {
-        d.at_ms = at_ms;
-    }
     Ok((written, deltas))
 }
 
@@ -176,22 +169,11 @@ fn push(data: &mut ChannelData, channel: String, field: &str, value: Value) {
     }
 }
 
-/// The meter channels a batch changes (sequenced only when followed: `sequence`).
-fn meter_channels(a: &accounts::MarketChanges, e: &events::EventChanges) -> Vec<String> {
-    let mut channels: Vec<String> = a.meters.iter().map(|m| format!("meter:{}", m.pubkey)).collect();
-    channels.extend(e.readings.iter().map(|r| format!("meter:{}", r["meter"].as_str().unwrap_or_default())));
-    channels.sort_unstable();
-    channels.dedup();
-    channels
-}
-
-/// Groups what changed by WebSocket channel; meter channels only when someone follows
-/// them (`followed`).
+/// Groups what changed by WebSocket channel.
 async fn channel_data(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     a: accounts::MarketChanges,
     e: events::EventChanges,
-    followed: &HashMap<String, i64>,
 ) -> sqlx::Result<ChannelData> {
     let mut data = ChannelData::new();
     for (market, after) in &a.levels_after {
@@ -252,16 +234,11 @@ async fn channel_data(
         }
     }
     for r in e.readings {
-        let channel = format!("meter:{}", r["meter"].as_str().unwrap_or_default());
-        if followed.contains_key(&channel) {
-            push(&mut data, channel, "readings", r);
-        }
+        let meter = r["meter"].as_str().unwrap_or_default().to_string();
+        push(&mut data, format!("meter:{meter}"), "readings", r);
     }
     for m in a.meters {
-        let channel = format!("meter:{}", m.pubkey);
-        if followed.contains_key(&channel) {
-            push(&mut data, channel, "meter", json!(m));
-        }
+        push(&mut data, format!("meter:{}", m.pubkey), "meter", json!(m));
     }
     if !a.proposals.is_empty() || !e.proposals.is_empty() || a.council {
         for p in crate::store::proposals(&mut **tx, None).await?.into_iter().filter(|p| {
@@ -278,20 +255,26 @@ async fn channel_data(
     Ok(data)
 }
 
-/// Numbers each channel's delta (`sequence`: eager channels are bumped here, followed lazy
-/// ones were bumped before their data was built) and turns the data into deltas.
-async fn sequence(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    data: ChannelData,
-    mut seqs: HashMap<String, i64>,
-) -> sqlx::Result<Vec<Delta>> {
-    let eager: Vec<String> = data.keys().filter(|c| !sequence::is_lazy(c)).cloned().collect();
-    seqs.extend(sequence::bump_eager(tx, eager).await?);
+/// Bumps each channel's sequence in the batch's transaction and turns the data into deltas.
+async fn sequence(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, data: ChannelData) -> sqlx::Result<Vec<Delta>> {
+    if data.is_empty() {
+        return Ok(Vec::new());
+    }
+    let channels: Vec<String> = data.keys().cloned().collect();
+    let seqs: HashMap<String, i64> = sqlx::query!(
+        r#"insert into channel_seq (channel, seq) select unnest($1::text[]), 1
+           on conflict (channel) do update set seq = channel_seq.seq + 1
+           returning channel, seq"#,
+        &channels
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.channel, r.seq))
+    .collect();
+    let at_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     Ok(data
         .into_iter()
-        .filter_map(|(channel, fields)| {
-            let seq = *seqs.get(&channel)?;
-            Some(Delta { seq, channel, data: Value::Object(fields), at_ms: 0 })
-        })
+        .map(|(channel, fields)| Delta { seq: seqs.get(&channel).copied().unwrap_or(0), channel, data: Value::Object(fields), at_ms })
         .collect())
 }
