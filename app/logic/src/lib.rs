@@ -7,3 +7,7 @@ pub mod indexer;
 pub mod rpc;
 pub mod tx;
 pub mod units;
+
+/// The programs' Pubkey; the same type as the wallet crate's (solana-address 1.x re-exports
+/// 2.x), so keys cross between them without conversion.
+pub use anchor_lang::prelude::Pubkey;

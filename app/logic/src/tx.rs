@@ -62,6 +62,15 @@ pub fn from_wire(bytes: &[u8]) -> Result<VersionedTransaction, bincode::Error> {
     bincode::deserialize(bytes)
 }
 
+pub fn parse_hash(s: &str) -> Option<Hash> {
+    s.parse().ok()
+}
+
+/// The transaction's id: its first (the fee payer's) signature, in base58.
+pub fn signature_of(tx: &VersionedTransaction) -> Option<String> {
+    tx.signatures.first().filter(|s| **s != Signature::default()).map(|s| s.to_string())
+}
+
 pub fn parse_pubkey(s: &str) -> Option<Pubkey> {
     let bytes: [u8; 32] = bs58::decode(s).into_vec().ok()?.try_into().ok()?;
     Some(Pubkey::new_from_array(bytes))
