@@ -1,0 +1,97 @@
+//! The indexer's REST and WebSocket shapes (docs/indexer.md), as far as the app reads them.
+//! u64 amounts arrive as decimal strings so that no JavaScript number ever rounds them.
+use serde::{Deserialize, Deserializer};
+
+use crate::units::MarketUnits;
+
+fn u64_str<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        S(String),
+        N(u64),
+    }
+    match N::deserialize(d)? {
+        N::S(s) => s.parse().map_err(serde::de::Error::custom),
+        N::N(n) => Ok(n),
+    }
+}
+
+#[derive(Deserialize, Clone, Debug, PartialEq)]
+pub struct Market {
+    pub pubkey: String,
+    pub base_mint: String,
+    pub quote_mint: String,
+    #[serde(deserialize_with = "u64_str")]
+    pub tick_size_quote_atoms: u64,
+    #[serde(deserialize_with = "u64_str")]
+    pub lot_size_base_atoms: u64,
+    pub taker_fee_bps: i32,
+    pub base_decimals: i16,
+    pub quote_decimals: i16,
+    pub paused: bool,
+}
+
+impl Market {
+    pub fn units(&self) -> MarketUnits {
+        MarketUnits {
+            tick_size_quote_atoms: self.tick_size_quote_atoms,
+            lot_size_base_atoms: self.lot_size_base_atoms,
+            base_decimals: self.base_decimals.max(0) as u32,
+            quote_decimals: self.quote_decimals.max(0) as u32,
+        }
+    }
+}
+
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Level {
+    /// `bid` or `ask`.
+    pub side: String,
+    #[serde(deserialize_with = "u64_str")]
+    pub price_ticks: u64,
+    /// 0 in a delta: the level is gone.
+    #[serde(deserialize_with = "u64_str")]
+    pub lots: u64,
+    pub orders: i64,
+}
+
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Fill {
+    pub signature: String,
+    pub slot: i64,
+    pub taker_side: String,
+    #[serde(deserialize_with = "u64_str")]
+    pub price_ticks: u64,
+    #[serde(deserialize_with = "u64_str")]
+    pub lots: u64,
+    pub maker: String,
+    pub taker: String,
+}
+
+/// A trader's seat on a market with its balances (the `trader:<wallet>` channel and
+/// `/traders/{t}/balances`).
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Seat {
+    pub market: String,
+    pub seat: i32,
+    pub trader: String,
+    #[serde(deserialize_with = "u64_str")]
+    pub base_free: u64,
+    #[serde(deserialize_with = "u64_str")]
+    pub quote_free: u64,
+}
+
+/// One frame from `/api/v1/ws`.
+#[derive(Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Frame {
+    Snapshot { channel: String, seq: i64, data: serde_json::Value },
+    Delta { channel: String, seq: i64, data: serde_json::Value },
+    Error { #[serde(default)] message: String },
+    #[serde(other)]
+    Other,
+}
+
+pub fn subscribe(channel: &str) -> String {
+    serde_json::json!({"op": "subscribe", "channel": channel}).to_string()
+}

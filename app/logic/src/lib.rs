@@ -1,0 +1,13 @@
+//! The app's pure core, free of the browser: transactions built from the programs' own
+//! instruction builders, units shown to people, and the live book kept from the indexer's
+//! sequenced WebSocket. Everything here is tested natively (`make test`); the Leptos shell
+//! in `app/web` only wires it to the page.
+pub mod book;
+pub mod indexer;
+pub mod rpc;
+pub mod tx;
+pub mod units;
+
+/// The programs' Pubkey; the same type as the wallet crate's (solana-address 1.x re-exports
+/// 2.x), so keys cross between them without conversion.
+pub use anchor_lang::prelude::Pubkey;

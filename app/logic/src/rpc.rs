@@ -1,0 +1,122 @@
+//! Solana JSON-RPC requests the app makes and the parts of the answers it reads. The
+//! transport (browser `fetch`) lives in the web crate; keeping bodies and parsing here lets
+//! them be tested without a browser.
+use serde_json::{json, Value};
+
+pub fn request(method: &str, params: Value) -> String {
+    json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string()
+}
+
+pub fn latest_blockhash() -> String {
+    request("getLatestBlockhash", json!([{"commitment": "confirmed"}]))
+}
+
+/// Simulation that needs no signature and replaces the blockhash, so it can run before the
+/// wallet is asked (a failing instruction is reported without a signature prompt).
+pub fn simulate(tx_base64: &str) -> String {
+    request(
+        "simulateTransaction",
+        json!([tx_base64, {"encoding": "base64", "sigVerify": false, "replaceRecentBlockhash": true, "commitment": "confirmed"}]),
+    )
+}
+
+pub fn send(tx_base64: &str) -> String {
+    request("sendTransaction", json!([tx_base64, {"encoding": "base64", "preflightCommitment": "confirmed"}]))
+}
+
+pub fn signature_status(signature: &str) -> String {
+    request("getSignatureStatuses", json!([[signature]]))
+}
+
+/// The `result` of an answer, or its error message.
+pub fn result(body: &str) -> Result<Value, String> {
+    let v: Value = serde_json::from_str(body).map_err(|e| format!("not JSON-RPC: {e}"))?;
+    if let Some(err) = v.get("error") {
+        return Err(err.get("message").and_then(Value::as_str).unwrap_or("RPC error").to_string());
+    }
+    v.get("result").cloned().ok_or_else(|| "JSON-RPC answer without result".to_string())
+}
+
+pub fn blockhash(result: &Value) -> Option<String> {
+    result.pointer("/value/blockhash").and_then(Value::as_str).map(str::to_string)
+}
+
+/// Outcome of a simulation: units consumed, or the failure with the program's log lines.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Simulated {
+    Ok { units: u64 },
+    Failed { error: String, logs: Vec<String> },
+}
+
+pub fn simulated(result: &Value) -> Simulated {
+    let v = &result["value"];
+    let logs: Vec<String> =
+        v["logs"].as_array().map(|a| a.iter().filter_map(|l| l.as_str().map(str::to_string)).collect()).unwrap_or_default();
+    if !v["err"].is_null() {
+        return Simulated::Failed { error: explain(&v["err"], &logs), logs };
+    }
+    Simulated::Ok { units: v["unitsConsumed"].as_u64().unwrap_or(0) }
+}
+
+/// The error in words: Anchor logs "Error Message: <the program's #[msg]>" for its errors,
+/// which is the program's own wording; otherwise the runtime's error as JSON.
+pub fn explain(err: &Value, logs: &[String]) -> String {
+    logs.iter()
+        .find_map(|l| l.split_once("Error Message: ").map(|(_, m)| m.trim_end_matches('.').to_string()))
+        .unwrap_or_else(|| err.to_string())
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Confirmed,
+    Failed(String),
+}
+
+pub fn status(result: &Value) -> Status {
+    let s = &result["value"][0];
+    if s.is_null() {
+        return Status::Pending;
+    }
+    if !s["err"].is_null() {
+        return Status::Failed(s["err"].to_string());
+    }
+    match s["confirmationStatus"].as_str() {
+        Some("confirmed") | Some("finalized") => Status::Confirmed,
+        _ => Status::Pending,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_and_results_are_told_apart() {
+        assert_eq!(result(r#"{"jsonrpc":"2.0","id":1,"result":5}"#), Ok(json!(5)));
+        assert_eq!(
+            result(r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32002,"message":"preflight failed"}}"#),
+            Err("preflight failed".into())
+        );
+        assert!(result("<html>").unwrap_err().contains("not JSON-RPC"));
+    }
+
+    #[test]
+    fn a_failed_simulation_shows_the_programs_message() {
+        let r = json!({"value": {"err": {"InstructionError": [0, {"Custom": 6002}]}, "logs": [
+            "Program 6z8b invoke [1]",
+            "Program log: AnchorError occurred. Error Code: Paused. Error Number: 6002. Error Message: trading is paused (by governance or for this market).",
+        ], "unitsConsumed": 3000}});
+        let Simulated::Failed { error, .. } = simulated(&r) else { panic!("failed") };
+        assert_eq!(error, "trading is paused (by governance or for this market)");
+        assert_eq!(simulated(&json!({"value": {"err": null, "logs": [], "unitsConsumed": 4321}})), Simulated::Ok { units: 4321 });
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(status(&json!({"value": [null]})), Status::Pending);
+        assert_eq!(status(&json!({"value": [{"err": null, "confirmationStatus": "processed"}]})), Status::Pending);
+        assert_eq!(status(&json!({"value": [{"err": null, "confirmationStatus": "confirmed"}]})), Status::Confirmed);
+        assert!(matches!(status(&json!({"value": [{"err": {"x": 1}, "confirmationStatus": "confirmed"}]})), Status::Failed(_)));
+    }
+}

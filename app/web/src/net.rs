@@ -1,0 +1,31 @@
+//! HTTP for the indexer's REST and the chain's JSON-RPC. Errors are strings shown to the
+//! user, so they say which endpoint failed.
+use gloo_net::http::Request;
+use gridtokenx_app_logic::rpc;
+
+pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
+    let resp = Request::get(url).send().await.map_err(|e| format!("{url}: {e}"))?;
+    if !resp.ok() {
+        return Err(format!("{url}: HTTP {}", resp.status()));
+    }
+    resp.json().await.map_err(|e| format!("{url}: {e}"))
+}
+
+/// One JSON-RPC call; `Err` carries the node's message or why the node was not reached.
+pub async fn rpc_call(rpc_url: &str, body: String) -> Result<serde_json::Value, String> {
+    let resp = Request::post(rpc_url)
+        .header("content-type", "application/json")
+        .body(body)
+        .map_err(|e| e.to_string())?
+        .send()
+        .await
+        .map_err(|e| format!("JSON-RPC at {rpc_url} not reached ({e}); is the cluster up and does it allow this origin (CORS)?"))?;
+    rpc::result(&resp.text().await.map_err(|e| e.to_string())?)
+}
+
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window().expect("window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

@@ -1,0 +1,260 @@
+//! The trade view: markets, the live book (depth and spread) and recent trades from the
+//! indexer's sequenced channels, and the connected trader's seat with its actions.
+use gridtokenx_app_logic::book::{Applied, Book};
+use gridtokenx_app_logic::indexer::{Fill, Frame, Market, Seat};
+use gridtokenx_app_logic::tx::{self, Action};
+use gridtokenx_app_logic::units::{format_atoms, MarketUnits};
+use leptos::prelude::*;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+
+use crate::config::Config;
+use crate::live;
+use crate::txflow::{self, TxState, TxStatus};
+use crate::wallet::use_wallet;
+
+/// `window.__gtx_first_render`: ms from navigation start to the first book on screen, read
+/// by the browser test for docs/benchmarks.md.
+fn mark_first_render() {
+    let Some(window) = web_sys::window() else { return };
+    let key = JsValue::from_str("__gtx_first_render");
+    if js_sys::Reflect::get(&window, &key).map(|v| v.is_undefined()).unwrap_or(false) {
+        let now = window.performance().map(|p| p.now()).unwrap_or_default();
+        let _ = js_sys::Reflect::set(&window, &key, &JsValue::from_f64(now));
+    }
+}
+
+#[component]
+pub fn TradeView() -> impl IntoView {
+    let config = expect_context::<Config>();
+    let url = format!("{}/api/v1/markets", config.indexer_url);
+    let markets = LocalResource::new(move || {
+        let url = url.clone();
+        async move { crate::net::get_json::<Vec<Market>>(&url).await }
+    });
+    let selected = RwSignal::new(None::<Market>);
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = markets.get() {
+            if selected.with_untracked(Option::is_none) {
+                selected.set(list.first().cloned());
+            }
+        }
+    });
+    view! {
+        <section class="markets" aria-labelledby="markets-h">
+            <h2 id="markets-h">"Markets"</h2>
+            {move || match markets.get() {
+                None => view! { <p>"Loading markets…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{format!("Markets unavailable: {e}")}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p>"No market yet: the council creates them."</p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <ul data-testid="markets">
+                        {list.into_iter().map(|m| {
+                            let label = format!("Energy / {} · fee {} bps{}", short(&m.quote_mint), m.taker_fee_bps, if m.paused { " · paused" } else { "" });
+                            let key = m.pubkey.clone();
+                            let is_selected = move || selected.with(|s| s.as_ref().map(|s| s.pubkey == key).unwrap_or(false));
+                            view! {
+                                <li>
+                                    <button aria-pressed=move || is_selected().to_string() on:click=move |_| selected.set(Some(m.clone()))>{label}</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </section>
+        {move || selected.get().map(|m| view! { <MarketView market=m/> })}
+    }
+}
+
+fn short(key: &str) -> String {
+    if key.len() > 10 { format!("{}…{}", &key[..4], &key[key.len() - 4..]) } else { key.to_string() }
+}
+
+#[derive(Deserialize)]
+struct Fills {
+    #[serde(default)]
+    fills: Vec<Fill>,
+}
+
+#[derive(Deserialize)]
+struct Seats {
+    #[serde(default)]
+    seats: Vec<SeatChange>,
+}
+
+/// Snapshots carry seats as rows; deltas wrap them with whether the seat was released.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SeatChange {
+    Delta { released: bool, seat: Seat },
+    Row(Seat),
+}
+
+#[component]
+fn MarketView(market: Market) -> impl IntoView {
+    let units = market.units();
+    let book = RwSignal::new(Book::default());
+    let trades = RwSignal::new(Vec::<Fill>::new());
+    let book_channel = format!("book:{}", market.pubkey);
+    let trades_channel = format!("trades:{}", market.pubkey);
+    {
+        let channel = book_channel.clone();
+        live::follow(&book_channel, move |frame| match frame {
+            Frame::Snapshot { seq, data, .. } => {
+                if let Ok(b) = Book::from_snapshot(*seq, data) {
+                    book.set(b);
+                    mark_first_render();
+                }
+            }
+            Frame::Delta { seq, data, .. } => {
+                let mut gap = false;
+                book.update(|b| gap = matches!(b.apply_delta(*seq, data), Ok(Applied::Gap { .. })));
+                if gap {
+                    live::resubscribe(&channel);
+                }
+            }
+            _ => {}
+        });
+    }
+    live::follow(&trades_channel, move |frame| match frame {
+        Frame::Snapshot { data, .. } => trades.set(Fills::deserialize(data).map(|f| f.fills).unwrap_or_default()),
+        Frame::Delta { data, .. } => {
+            if let Ok(new) = Fills::deserialize(data) {
+                trades.update(|t| {
+                    for f in new.fills.into_iter() {
+                        t.insert(0, f);
+                    }
+                    t.truncate(100);
+                });
+            }
+        }
+        _ => {}
+    });
+    on_cleanup(move || {
+        live::unfollow(&book_channel);
+        live::unfollow(&trades_channel);
+    });
+    let market_key = market.pubkey.clone();
+    view! {
+        <section class="book" aria-labelledby="book-h">
+            <h2 id="book-h">"Order book"</h2>
+            <p data-testid="spread">
+                {move || book.with(|b| match b.spread_ticks() {
+                    Some(s) => format!("Spread {} per kWh", units.price_per_kwh(s)),
+                    None => "No spread: one side is empty".into(),
+                })}
+            </p>
+            <table data-testid="depth">
+                <caption>"Depth (asks above, bids below)"</caption>
+                <thead><tr><th scope="col">"Price / kWh"</th><th scope="col">"Size"</th><th scope="col">"Orders"</th></tr></thead>
+                <tbody>
+                    {move || levels(units, book.with(|b| b.asks().into_iter().rev().collect()), "ask")}
+                    {move || levels(units, book.with(Book::bids), "bid")}
+                </tbody>
+            </table>
+        </section>
+        <section class="trades" aria-labelledby="trades-h">
+            <h2 id="trades-h">"Recent trades"</h2>
+            <ul data-testid="trades">
+                {move || trades.get().into_iter().map(|f| view! {
+                    <li>{format!("{} {} at {}", f.taker_side, units.size_kwh(f.lots), units.price_per_kwh(f.price_ticks))}</li>
+                }).collect_view()}
+            </ul>
+        </section>
+        <SeatPanel market=market_key units=units/>
+    }
+}
+
+fn levels(units: MarketUnits, rows: Vec<(u64, u64, i64)>, side: &'static str) -> impl IntoView {
+    rows.into_iter()
+        .map(|(price, lots, orders)| {
+            view! {
+                <tr class=side>
+                    <td>{units.price_per_kwh(price)}</td>
+                    <td>{units.size_kwh(lots)}</td>
+                    <td>{orders}</td>
+                </tr>
+            }
+        })
+        .collect_view()
+}
+
+/// The connected trader's seat on this market, live from `trader:<wallet>`.
+#[component]
+fn SeatPanel(market: String, units: MarketUnits) -> impl IntoView {
+    let wallet = use_wallet();
+    let config = expect_context::<Config>();
+    let seat = RwSignal::new(None::<Seat>);
+    let loaded = RwSignal::new(false);
+    let state = RwSignal::new(TxState::Idle);
+    let followed = StoredValue::new(None::<String>);
+    let market_key = market.clone();
+    Effect::new(move |_| {
+        let key = wallet.pubkey().map(|k| k.to_string());
+        if let Some(old) = followed.get_value() {
+            live::unfollow(&old);
+        }
+        seat.set(None);
+        loaded.set(false);
+        let Some(key) = key else {
+            followed.set_value(None);
+            return;
+        };
+        let channel = format!("trader:{key}");
+        followed.set_value(Some(channel.clone()));
+        let market = market_key.clone();
+        live::follow(&channel, move |frame| {
+            let (snapshot, data) = match frame {
+                Frame::Snapshot { data, .. } => (true, data),
+                Frame::Delta { data, .. } => (false, data),
+                _ => return,
+            };
+            let Ok(changes) = Seats::deserialize(data) else { return };
+            if snapshot {
+                seat.set(None);
+            }
+            for c in changes.seats {
+                let (released, s) = match c {
+                    SeatChange::Delta { released, seat } => (released, seat),
+                    SeatChange::Row(seat) => (false, seat),
+                };
+                if s.market == market {
+                    seat.set(if released { None } else { Some(s) });
+                }
+            }
+            loaded.set(true);
+        });
+    });
+    let claim = move |_| {
+        let (Some(payer), Some(w)) = (wallet.pubkey(), wallet.connected.get_untracked()) else { return };
+        let Some(market) = tx::parse_pubkey(&market) else { return };
+        let config = config.clone();
+        leptos::task::spawn_local(txflow::run(config, w, payer, Action::ClaimSeat { market }, state));
+    };
+    view! {
+        <section class="seat" aria-labelledby="seat-h">
+            <h2 id="seat-h">"My seat"</h2>
+            {move || {
+                let claim = claim.clone();
+                if wallet.pubkey().is_none() {
+                    return view! { <p>"Connect a wallet to trade."</p> }.into_any();
+                }
+                match seat.get() {
+                    Some(s) => view! {
+                        <p data-testid="seat">
+                            {format!("Seat #{} · {} free · {} free", s.seat,
+                                units.size_kwh(s.base_free / units.lot_size_base_atoms.max(1)),
+                                format_atoms(s.quote_free as u128, units.quote_decimals))}
+                        </p>
+                    }.into_any(),
+                    None => view! {
+                        <p data-testid="no-seat">{move || if loaded.get() { "No seat on this market yet." } else { "Loading…" }}</p>
+                        <button data-testid="claim-seat" disabled=move || state.with(TxState::busy) on:click=claim>"Claim a seat"</button>
+                    }.into_any(),
+                }
+            }}
+            <TxStatus state=state/>
+        </section>
+    }
+}

@@ -1,0 +1,100 @@
+//! One transaction from click to confirmation, with a state the UI shows at each step.
+//! A rejected signature, a failed simulation or a send error ends in `Failed` with the
+//! reason in words; nothing stays pending.
+use base64::prelude::*;
+use gridtokenx_app_logic::rpc::{self, Simulated, Status};
+use gridtokenx_app_logic::tx::{self, Action};
+use gridtokenx_app_logic::Pubkey;
+use leptos::prelude::*;
+use wallet_standard_browser::prelude::*;
+use wallet_standard_browser::{BrowserWallet, SolanaSignTransactionProps};
+
+use crate::config::Config;
+use crate::net::{rpc_call, sleep_ms};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxState {
+    Idle,
+    Preparing,
+    AwaitingSignature,
+    Sent(String),
+    Confirmed(String),
+    Failed(String),
+}
+
+impl TxState {
+    pub fn busy(&self) -> bool {
+        matches!(self, TxState::Preparing | TxState::AwaitingSignature | TxState::Sent(_))
+    }
+}
+
+pub async fn run(config: Config, wallet: BrowserWallet, payer: Pubkey, action: Action, state: RwSignal<TxState>) {
+    let outcome = steps(&config, &wallet, payer, &action, state).await;
+    match outcome {
+        Ok(signature) => state.set(TxState::Confirmed(signature)),
+        Err(reason) => state.set(TxState::Failed(format!("{}: {reason}", action.label()))),
+    }
+}
+
+async fn steps(
+    config: &Config,
+    wallet: &BrowserWallet,
+    payer: Pubkey,
+    action: &Action,
+    state: RwSignal<TxState>,
+) -> Result<String, String> {
+    state.set(TxState::Preparing);
+    let rpc_url = &config.rpc_url;
+    let latest = rpc_call(rpc_url, rpc::latest_blockhash()).await?;
+    let blockhash = rpc::blockhash(&latest).and_then(|h| tx::parse_hash(&h)).ok_or("no blockhash from the node")?;
+    let ixs = action.instructions(payer);
+    // Simulate first: a refused instruction is reported before the wallet is bothered,
+    // and the units it used set the limit we ask for.
+    let probe = tx::unsigned(payer, &ixs, blockhash, Some(tx::MAX_COMPUTE_UNITS));
+    let simulated = rpc_call(rpc_url, rpc::simulate(&BASE64_STANDARD.encode(tx::wire(&probe)))).await?;
+    let units = match rpc::simulated(&simulated) {
+        Simulated::Ok { units } => units,
+        Simulated::Failed { error, .. } => return Err(error),
+    };
+    let unsigned = tx::unsigned(payer, &ixs, blockhash, Some(tx::compute_unit_limit(units)));
+
+    state.set(TxState::AwaitingSignature);
+    let props = SolanaSignTransactionProps::builder().transaction(unsigned).chain(Some(config.cluster.clone())).build();
+    let signed = wallet
+        .sign_transaction(props)
+        .await
+        .map_err(|e| format!("the wallet did not sign ({e})"))?
+        .signed_transaction_bytes();
+    let signature = tx::from_wire(&signed)
+        .ok()
+        .and_then(|t| tx::signature_of(&t))
+        .ok_or("the wallet returned an unsigned or unreadable transaction")?;
+
+    rpc_call(rpc_url, rpc::send(&BASE64_STANDARD.encode(&signed))).await?;
+    state.set(TxState::Sent(signature.clone()));
+    // A blockhash lives ~60 s; past that the transaction can no longer land.
+    for _ in 0..120 {
+        match rpc::status(&rpc_call(rpc_url, rpc::signature_status(&signature)).await?) {
+            Status::Confirmed => return Ok(signature),
+            Status::Failed(e) => return Err(format!("failed on chain: {e}")),
+            Status::Pending => sleep_ms(500).await,
+        }
+    }
+    Err("not confirmed within 60 s (blockhash expired); try again".into())
+}
+
+#[component]
+pub fn TxStatus(state: RwSignal<TxState>) -> impl IntoView {
+    view! {
+        <p class="tx" data-testid="tx-status" role="status" aria-live="polite">
+            {move || match state.get() {
+                TxState::Idle => String::new(),
+                TxState::Preparing => "Preparing…".into(),
+                TxState::AwaitingSignature => "Awaiting your signature in the wallet…".into(),
+                TxState::Sent(s) => format!("Sent {s}, waiting for confirmation…"),
+                TxState::Confirmed(s) => format!("Confirmed {s}"),
+                TxState::Failed(reason) => format!("Failed: {reason}"),
+            }}
+        </p>
+    }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the browser app into app/dist (served at / by the indexer, INDEXER_APP_DIR):
+# cargo → wasm32, wasm-bindgen (exact crate version) → JS glue, wasm-opt -Oz → size.
+# Prints each step's time; the toolchain is installed on first use (scripts/wasm-toolchain.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+source scripts/wasm-toolchain.sh
+
+timed() { # label, command...
+    local label=$1 start
+    shift
+    start=$(date +%s)
+    "$@"
+    printf '    %s: %ss\n' "$label" $(( $(date +%s) - start ))
+}
+
+ensure_rust
+timed "wasm Rust ($WASM_TARGET)" ensure_wasm_rust
+timed "wasm-bindgen CLI" ensure_wasm_bindgen
+timed "wasm-opt" ensure_wasm_opt
+
+step "building app/ for $WASM_TARGET ($WASM_ROUTE route, cache: $APP_TARGET_DIR)"
+timed "cargo build" env -C app CARGO_TARGET_DIR="$APP_TARGET_DIR" "${WASM_CARGO[@]}" build --locked --release \
+    --target "$WASM_TARGET" ${WASM_BUILD_STD[@]+"${WASM_BUILD_STD[@]}"} -p gridtokenx-app
+wasm="$APP_TARGET_DIR/$WASM_TARGET/release/gridtokenx-app.wasm"
+
+out=app/dist
+rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+step "wasm-bindgen → $out"
+timed "wasm-bindgen" "$WASM_BINDGEN" --target web --no-typescript --out-dir "$out.tmp" --out-name app "$wasm"
+step "wasm-opt -Oz"
+# The features rustc 1.95 enables by default for wasm32 must be allowed here too.
+timed "wasm-opt" "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    --strip-debug --strip-producers "$out.tmp/app_bg.wasm" -o "$out.tmp/app_bg.wasm"
+cp app/web/index.html app/web/style.css "$out.tmp/"
+rm -rf "$out" && mv "$out.tmp" "$out"
+
+raw=$(stat -c %s "$out/app_bg.wasm")
+gz=$(gzip -9 -c "$out/app_bg.wasm" | wc -c)
+printf '\napp built: %s (wasm %s KB raw, %s KB gzipped)\n' "$out" $(( raw / 1024 )) $(( gz / 1024 ))
