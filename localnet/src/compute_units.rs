@@ -4,6 +4,8 @@
 //! and summarizes the file for docs/benchmarks.md.
 use std::io::Write;
 
+use program_logs::Line;
+
 /// (program, instruction, units) for each instruction of our programs in `logs`, at any
 /// depth: council-executed instructions (market creation, fee withdrawal, ...) only run as
 /// CPIs. An instruction's units include those of the CPIs it makes.
@@ -17,24 +19,26 @@ pub fn per_instruction(logs: &[String]) -> Vec<(&'static str, String, u64)> {
     // One entry per invocation in progress: our program and its instruction name, if ours.
     let mut stack: Vec<Option<(&'static str, String)>> = Vec::new();
     for line in logs {
-        let Some(rest) = line.strip_prefix("Program ") else { continue };
-        if let Some(name) = rest.strip_prefix("log: Instruction: ") {
-            if let Some(Some((_, n))) = stack.last_mut() {
-                if n.is_empty() {
-                    *n = name.to_string();
+        match Line::parse(line) {
+            Line::Log(message) => {
+                if let (Some(name), Some(Some((_, n)))) = (message.strip_prefix("Instruction: "), stack.last_mut()) {
+                    if n.is_empty() {
+                        *n = name.to_string();
+                    }
                 }
             }
-        } else if let Some((id, tail)) = rest.split_once(' ') {
-            if tail.starts_with("invoke [") {
-                stack.push(programs.iter().find(|(p, _)| p == id).map(|(_, n)| (*n, String::new())));
-            } else if let Some(consumed) = tail.strip_prefix("consumed ") {
-                let units = consumed.split(' ').next().and_then(|n| n.parse().ok());
-                if let (Some(Some((program, name))), Some(units)) = (stack.last(), units) {
+            Line::Invoke { program, .. } => {
+                stack.push(programs.iter().find(|(p, _)| p == program).map(|(_, n)| (*n, String::new())));
+            }
+            Line::Consumed { units, .. } => {
+                if let Some(Some((program, name))) = stack.last() {
                     out.push((*program, name.clone(), units));
                 }
-            } else if tail == "success" || tail.starts_with("failed") {
+            }
+            Line::Success { .. } | Line::Failed { .. } => {
                 stack.pop();
             }
+            _ => {}
         }
     }
     out

@@ -6,42 +6,40 @@
 //! invocation once, at its true depth, and events as "Program data: …". On the SBF route
 //! the logs are already in that form and pass through unchanged.
 
+use program_logs::Line;
+
 /// The logs with the native shim's extra lines removed.
 pub fn as_validator_logs(logs: Vec<String>) -> Vec<String> {
     let mut stack: Vec<String> = Vec::new();
     let mut out = Vec::with_capacity(logs.len());
     for line in logs {
-        if let Some(rest) = line.strip_prefix("Program log: Program data: ") {
-            out.push(format!("Program data: {rest}"));
-            continue;
-        }
-        let Some(rest) = line.strip_prefix("Program ") else {
-            out.push(line);
-            continue;
-        };
-        if let Some((program, depth)) = invoke(rest) {
+        let keep = match Line::parse(&line) {
+            Line::Log(message) if message.starts_with("Program data: ") => {
+                out.push(message.to_string());
+                continue;
+            }
             // A real invocation is always one deeper than the one running; the shim's
             // copy is at the same depth or the caller's.
-            if depth <= stack.len() {
-                continue;
+            Line::Invoke { program, depth } if depth > stack.len() => {
+                stack.push(program.to_string());
+                true
             }
-            stack.push(program.to_string());
-        } else if let Some(program) = rest.strip_suffix(" success").or_else(|| rest.split_once(" failed: ").map(|(p, _)| p)) {
+            Line::Invoke { .. } => false,
             // A return of anything but the running program is the shim's copy.
-            if stack.last().map(String::as_str) != Some(program) {
-                continue;
+            Line::Success { program } | Line::Failed { program, .. } => {
+                let running = stack.last().map(String::as_str) == Some(program);
+                if running {
+                    stack.pop();
+                }
+                running
             }
-            stack.pop();
+            _ => true,
+        };
+        if keep {
+            out.push(line);
         }
-        out.push(line);
     }
     out
-}
-
-/// "<program> invoke [<depth>]" → (program, depth).
-fn invoke(rest: &str) -> Option<(&str, usize)> {
-    let (program, tail) = rest.split_once(" invoke [")?;
-    Some((program, tail.strip_suffix(']')?.parse().ok()?))
 }
 
 #[cfg(test)]

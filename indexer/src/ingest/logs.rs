@@ -8,6 +8,7 @@
 //! emitted it, and keyed by the top-level instruction it happened under.
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
+use program_logs::Line;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoggedEvent {
@@ -23,31 +24,27 @@ pub struct LoggedEvent {
 /// Every "Program data" payload in `logs`, in order. Lines that do not parse are skipped:
 /// a log is program output, not a format we can trust to be well formed.
 pub fn events(logs: &[String]) -> Vec<LoggedEvent> {
-    let mut stack: Vec<Pubkey> = Vec::new();
+    let mut stack: Vec<Option<Pubkey>> = Vec::new();
     let mut ix_index: Option<u32> = None;
     let mut event_index = 0u32;
     let mut found = Vec::new();
     for line in logs {
-        if let Some(rest) = line.strip_prefix("Program ") {
-            if let Some((program, depth)) = parse_invoke(rest) {
-                if depth == 1 {
-                    ix_index = Some(ix_index.map_or(0, |i| i + 1));
-                    event_index = 0;
-                }
-                // The depth says where this invocation sits, whatever came before it.
-                stack.truncate(depth.saturating_sub(1) as usize);
-                stack.push(program);
-                continue;
+        let line = Line::parse(line);
+        if let Line::Invoke { program, depth } = line {
+            if depth == 1 {
+                ix_index = Some(ix_index.map_or(0, |i| i + 1));
+                event_index = 0;
             }
-            if rest.ends_with(" success") || rest.contains(" failed: ") {
-                stack.pop();
-                continue;
-            }
+            // The depth says where this invocation sits, whatever came before it.
+            stack.truncate(depth.saturating_sub(1));
+            stack.push(program.parse().ok());
+            continue;
         }
-        let payload = line
-            .strip_prefix("Program data: ")
-            .or_else(|| line.strip_prefix("Program log: Program data: "));
-        let (Some(payload), Some(program), Some(ix)) = (payload, stack.last(), ix_index) else { continue };
+        if line.returned().is_some() {
+            stack.pop();
+            continue;
+        }
+        let (Some(payload), Some(Some(program)), Some(ix)) = (line.event_data(), stack.last(), ix_index) else { continue };
         // sol_log_data logs each slice base64-encoded, separated by spaces; Anchor emits one.
         let Some(first) = payload.split(' ').next() else { continue };
         if let Ok(data) = base64::engine::general_purpose::STANDARD.decode(first) {
@@ -56,13 +53,6 @@ pub fn events(logs: &[String]) -> Vec<LoggedEvent> {
         }
     }
     found
-}
-
-/// "<program> invoke [<depth>]" → (program, depth).
-fn parse_invoke(rest: &str) -> Option<(Pubkey, u32)> {
-    let (program, tail) = rest.split_once(" invoke [")?;
-    let depth = tail.strip_suffix(']')?.parse().ok()?;
-    Some((program.parse().ok()?, depth))
 }
 
 #[cfg(test)]
