@@ -118,13 +118,22 @@ impl FeederSpec {
     pub fn from_json(text: &str) -> Result<Self, FeederError> {
         let de = &mut serde_json::Deserializer::from_str(text);
         serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            // serde names a missing field in its message, at the path of its parent.
-            FeederError::Field {
-                field: if path == "." { String::new() } else { path },
-                message: format!("{inner}"),
+            let mut path = e.path().to_string();
+            if path == "." {
+                path.clear();
             }
+            let message = e.into_inner().to_string();
+            // serde reports a missing field at its parent's path, naming it in the message:
+            // put it in the path, where a reader looks.
+            for prefix in ["missing field `", "unknown field `"] {
+                if let Some(rest) = message.strip_prefix(prefix) {
+                    let name = rest.split('`').next().unwrap_or_default();
+                    if !path.ends_with(name) {
+                        path = if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+                    }
+                }
+            }
+            FeederError::Field { field: path, message }
         })
     }
 
