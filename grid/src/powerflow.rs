@@ -247,16 +247,21 @@ impl Feeder {
                 acc[r.parent[p]] += (is + r.y_half[p] * v_inner) / r.tap[p].conj();
             }
             // Forward: voltages from the slack down.
-            residual = 0.0;
+            // Squared magnitudes in the loop (hypot is slow); one square root per sweep.
+            let mut dv2_max: f64 = 0.0;
+            let mut v2_min = f64::INFINITY;
             for p in 1..n {
                 let new = v[r.parent[p]] / r.tap[p] - r.z[p] * i_series[p];
-                let dv = (new - v[p]).norm();
-                if dv > residual || dv.is_nan() {
-                    residual = if dv.is_nan() { f64::INFINITY } else { dv };
+                let dv2 = (new - v[p]).norm_sqr();
+                // A NaN takes the `!(… <= …)` branch, so it is never lost by a comparison.
+                if !(dv2 <= dv2_max) {
+                    dv2_max = if dv2.is_nan() { f64::INFINITY } else { dv2 };
                 }
+                v2_min = v2_min.min(new.norm_sqr());
                 v[p] = new;
             }
-            if !residual.is_finite() || v.iter().any(|x| x.norm() < 0.05) {
+            residual = dv2_max.sqrt();
+            if !residual.is_finite() || !(v2_min >= 0.05 * 0.05) {
                 return Err(fail(iterations, f64::INFINITY, "voltage collapse: the feeder cannot carry this load".into()));
             }
         }
