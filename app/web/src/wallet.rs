@@ -5,7 +5,10 @@
 use gridtokenx_app_logic::Pubkey;
 use leptos::prelude::*;
 use wallet_standard_browser::prelude::*;
-use wallet_standard_browser::{get_wallets, BrowserStandardEventsProperties, BrowserWallet, BrowserWalletInfo};
+use wallet_standard_browser::{
+    get_wallets, BrowserStandardEventsProperties, BrowserWallet, BrowserWalletInfo, ConnectedWalletStandardEvents,
+    StandardEventProperties,
+};
 use wasm_bindgen::prelude::*;
 
 #[derive(Clone, Copy)]
@@ -36,7 +39,9 @@ impl WalletCtx {
         let callback = Closure::<dyn Fn(BrowserStandardEventsProperties)>::new(move |change: BrowserStandardEventsProperties| {
             let Some(accounts) = change.accounts() else { return };
             match accounts.into_iter().next() {
-                None => self.forget(),
+                // Not `forget`: that would drop this very closure while it runs; the
+                // listener goes with the next connect or disconnect.
+                None => self.connected.set(None),
                 Some(account) => self.connected.update(|w| {
                     if let Some(w) = w {
                         w.wallet_account = Some(account);
@@ -54,9 +59,7 @@ impl WalletCtx {
         self.changes.set_value(None);
         self.connected.try_update(|w| w.take()).flatten()
     }
-}
 
-impl WalletCtx {
     pub fn pubkey(&self) -> Option<Pubkey> {
         self.connected.with(|w| w.as_ref().and_then(|w| w.try_solana_pubkey().ok()))
     }
