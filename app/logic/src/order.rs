@@ -160,7 +160,7 @@ mod tests {
     }
 
     fn seat(base_free: u64, quote_free: u64) -> Seat {
-        Seat { market: "m".into(), seat: 0, trader: "t".into(), base_free, quote_free }
+        Seat { market: "m".into(), seat: 0, trader: "t".into(), base_free, quote_free, base_locked: 0, quote_locked: 0 }
     }
 
     fn form(side: Side, order_type: OrderType, size: &str, price: &str) -> OrderForm {

@@ -110,7 +110,7 @@ fn Funds(
     keys: MarketKeys,
     trader: RwSignal<TraderState>,
     busy: Signal<bool>,
-    send: impl Fn(Action) + Copy + 'static,
+    send: impl Fn(Action) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let energy = RwSignal::new(String::new());
     let quote = RwSignal::new(String::new());
@@ -169,7 +169,7 @@ fn OrderEntry(
     price_feed: Option<gridtokenx_app_logic::Pubkey>,
     trader: RwSignal<TraderState>,
     busy: Signal<bool>,
-    send: impl Fn(Action) + Copy + 'static,
+    send: impl Fn(Action) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let side = RwSignal::new("bid".to_string());
     let kind = RwSignal::new("limit".to_string());
@@ -256,7 +256,7 @@ fn OpenOrders(
     market: gridtokenx_app_logic::Pubkey,
     trader: RwSignal<TraderState>,
     busy: Signal<bool>,
-    send: impl Fn(Action) + Copy + 'static,
+    send: impl Fn(Action) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let seat = move || trader.with(|t| t.seat.as_ref().map(|s| s.seat as u32));
     view! {
