@@ -1,5 +1,5 @@
 # The two entry points (see README.md). Everything else is reachable from scripts/.
-.PHONY: demo test clean-cache sbf
+.PHONY: demo test clean-cache sbf app
 
 demo:
 	@scripts/demo.sh
@@ -13,3 +13,7 @@ clean-cache:
 # The SBF route alone (tools/sbf/README.md); `make test` includes it.
 sbf:
 	@tools/sbf/test.sh
+
+# The browser app alone: app/dist (scripts/app-build.sh); `make test` and `make demo` build it.
+app:
+	@scripts/app-build.sh

@@ -2,8 +2,8 @@
 # Runs the whole system on embedded defaults: localnet (the chain with our programs, JSON-RPC,
 # PubSub, Yellowstone gRPC), a Kafka-protocol broker (tansu), and the simulator's meters
 # posting oracle-attested readings on chain and telemetry to Kafka, and the indexer mirroring
-# the chain and the telemetry into PostgreSQL, served over REST and WebSocket. The app joins
-# when it lands. Ctrl-C stops everything; state persists in $GRIDTOKENX_DEMO_DIR
+# the chain and the telemetry into PostgreSQL, served over REST and WebSocket together with
+# the web app (app/dist, built by scripts/app-build.sh). Ctrl-C stops everything; state persists in $GRIDTOKENX_DEMO_DIR
 # (default $GRIDTOKENX_CACHE/demo) — remove that folder to start from a fresh chain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,9 @@ for port in 8899 8900 10000 9092 8090 8080; do
         die "port $port is in use: stop what listens there (another demo?) and re-run"
     fi
 done
+
+# The web app, served by the indexer at /.
+scripts/app-build.sh
 
 step "building localnet, the simulator and the indexer (cache: $CARGO_TARGET_DIR)"
 SQLX_OFFLINE=true cargo build --locked -p gridtokenx-localnet -p gridtokenx-simulator -p gridtokenx-indexer
@@ -71,13 +74,20 @@ wait_for simulator curl -sf http://127.0.0.1:8090/status
 
 step "starting the indexer (REST + WebSocket :8080, database gridtokenx_demo)"
 DATABASE_URL="${DEMO_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gridtokenx_demo}" RUST_LOG=warn \
-    "$bin/gridtokenx-indexer" all >"$DEMO_DIR/indexer.log" 2>&1 &
+    INDEXER_APP_DIR="$PWD/app/dist" "$bin/gridtokenx-indexer" all >"$DEMO_DIR/indexer.log" 2>&1 &
 pids+=($!)
 wait_for indexer curl -sf http://127.0.0.1:8080/health/live
 
 cat <<EOF
 
-GridTokenX is running (logs in $DEMO_DIR):
+GridTokenX is running (logs in $DEMO_DIR). Open the app:
+
+  http://127.0.0.1:8080/
+
+  Wallet: in Phantom or Solflare choose a custom RPC / localnet at http://127.0.0.1:8899 and
+  import a demo trader's key (DEV-ONLY, funded with SOL and 10,000 demo USDC):
+  localnet/dev-keys/alice.json or bob.json (a JSON array of 64 bytes, the private key).
+
   chain        http://127.0.0.1:8899   (solana -u http://127.0.0.1:8899 ..., wallets: custom RPC)
   pubsub       ws://127.0.0.1:8900
   geyser gRPC  http://127.0.0.1:10000  (yellowstone-grpc-client)

@@ -12,6 +12,10 @@ ensure_postgres
 ensure_redis
 # The SMTP server the notification tests deliver to (aiosmtpd, in the cache's venv).
 scripts/python-venv.sh
+# The browser tests (tests/browser) open the release build of the app in Debian's Chromium.
+source scripts/wasm-toolchain.sh
+ensure_chromium
+scripts/app-build.sh
 # The indexer's SQL is checked at compile time against indexer/.sqlx (no database needed
 # to build); a query that no longer matches its offline data fails the build.
 export SQLX_OFFLINE=true
@@ -24,6 +28,10 @@ cargo build --workspace --locked --examples --tests
 step "running the tests"
 log="$GRIDTOKENX_CACHE/last-test-run.log"
 cargo test --workspace --locked --lib --tests "$@" 2>&1 | tee "$log"
+
+# The app's pure core (app/ is its own workspace: it builds for wasm32), natively.
+step "running the app's native tests (app/logic)"
+(cd app && cargo test --locked -p gridtokenx-app-logic 2>&1) | tee -a "$log"
 
 # The SBF route (tools/sbf/README.md): the lowering pass proven against the host.
 tools/sbf/test.sh 2>&1 | tee -a "$log"

@@ -199,3 +199,38 @@ async fn malformed_and_oversized_requests_get_json_rpc_errors() {
     assert_eq!(batch[0]["result"], "ok");
     assert!(batch[1]["result"].is_u64());
 }
+
+/// A web app on another origin (the indexer serves it) calls JSON-RPC from the browser:
+/// the CORS preflight is answered and the reply carries the origin grant, as agave's does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_apps_on_another_origin_may_call_json_rpc() {
+    let (node, _keys, _rpc) = node().await;
+    let http = reqwest::Client::new();
+    let origin = "http://127.0.0.1:8080";
+    let preflight = http
+        .request(reqwest::Method::OPTIONS, node.rpc_url.clone())
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "preflight refused: {}", preflight.status());
+    let allowed = |r: &reqwest::Response, name: &str| {
+        r.headers().get(name).map(|v| v.to_str().unwrap().to_ascii_lowercase()).unwrap_or_default()
+    };
+    assert_eq!(allowed(&preflight, "access-control-allow-origin"), "*");
+    assert!(allowed(&preflight, "access-control-allow-methods").contains("post"));
+    assert!(allowed(&preflight, "access-control-allow-headers").contains("content-type"));
+
+    let call = http
+        .post(node.rpc_url.clone())
+        .header("origin", origin)
+        .header("content-type", "application/json")
+        .body(r#"{"jsonrpc":"2.0","id":1,"method":"getHealth"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed(&call, "access-control-allow-origin"), "*");
+    assert_eq!(call.json::<serde_json::Value>().await.unwrap()["result"], "ok");
+}

@@ -22,6 +22,9 @@ pub struct Market {
     pub pubkey: String,
     pub base_mint: String,
     pub quote_mint: String,
+    /// The Pyth account of the market's price band, when it has one.
+    #[serde(default)]
+    pub price_feed: Option<String>,
     #[serde(deserialize_with = "u64_str")]
     pub tick_size_quote_atoms: u64,
     #[serde(deserialize_with = "u64_str")]
@@ -79,6 +82,52 @@ pub struct Seat {
     pub base_free: u64,
     #[serde(deserialize_with = "u64_str")]
     pub quote_free: u64,
+    #[serde(default, deserialize_with = "u64_str")]
+    pub base_locked: u64,
+    #[serde(default, deserialize_with = "u64_str")]
+    pub quote_locked: u64,
+}
+
+fn opt_u64_str<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    Option::<serde_json::Value>::deserialize(d).and_then(|v| match v {
+        None | Some(serde_json::Value::Null) => Ok(0),
+        Some(v) => u64_str(v).map_err(serde::de::Error::custom),
+    })
+}
+
+/// An order of the trader's with its lifecycle (`order_history`): `status` is `open`,
+/// `partially_filled`, `filled`, `cancelled` or `expired`.
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct OrderRow {
+    pub market: String,
+    #[serde(deserialize_with = "u64_str")]
+    pub order_id: u64,
+    #[serde(default)]
+    pub side: Option<String>,
+    #[serde(default, deserialize_with = "opt_u64_str")]
+    pub price_ticks: u64,
+    #[serde(default, deserialize_with = "opt_u64_str")]
+    pub placed_lots: u64,
+    #[serde(default, deserialize_with = "opt_u64_str")]
+    pub filled_lots: u64,
+    #[serde(default, deserialize_with = "opt_u64_str")]
+    pub canceled_lots: u64,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub cancel_reason: Option<String>,
+    pub last_slot: i64,
+}
+
+impl OrderRow {
+    pub fn is_open(&self) -> bool {
+        matches!(self.status.as_deref(), Some("open" | "partially_filled"))
+    }
+
+    /// Lots still resting.
+    pub fn remaining_lots(&self) -> u64 {
+        self.placed_lots.saturating_sub(self.filled_lots).saturating_sub(self.canceled_lots)
+    }
 }
 
 /// One frame from `/api/v1/ws`.

@@ -4,7 +4,9 @@
 //! in `app/web` only wires it to the page.
 pub mod book;
 pub mod indexer;
+pub mod order;
 pub mod rpc;
+pub mod trader;
 pub mod tx;
 pub mod units;
 

@@ -11,22 +11,64 @@ use solana_transaction::versioned::VersionedTransaction;
 /// The most one transaction may ask for.
 pub const MAX_COMPUTE_UNITS: u32 = 1_400_000;
 
+/// A market as transactions need it: its address and its two mints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketKeys {
+    pub market: Pubkey,
+    pub base_mint: Pubkey,
+    pub quote_mint: Pubkey,
+}
+
+impl MarketKeys {
+    /// The trader's associated token accounts for the market's two mints.
+    pub fn trader_accounts(&self, trader: Pubkey) -> market::client::TraderAccounts {
+        let ata = |mint| anchor_spl::associated_token::get_associated_token_address(&trader, mint);
+        market::client::TraderAccounts { trader, base: ata(&self.base_mint), quote: ata(&self.quote_mint) }
+    }
+}
+
 /// What the user asked for, before any chain state is read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     ClaimSeat { market: Pubkey },
+    /// Moves base (energy) and quote atoms from the trader's token accounts into the seat.
+    Deposit { market: MarketKeys, seat: u32, base_atoms: u64, quote_atoms: u64 },
+    Withdraw { market: MarketKeys, seat: u32, base_atoms: u64, quote_atoms: u64 },
+    /// `price_feed`: the market's Pyth account when it has a price band.
+    Place { market: Pubkey, seat: u32, packet: market::engine::OrderPacket, price_feed: Option<Pubkey> },
+    Cancel { market: Pubkey, seat: u32, side: market::engine::Side, order_id: u64 },
+    CancelAll { market: Pubkey, seat: u32 },
 }
 
 impl Action {
     pub fn label(&self) -> &'static str {
         match self {
             Action::ClaimSeat { .. } => "Claim a seat",
+            Action::Deposit { .. } => "Deposit",
+            Action::Withdraw { .. } => "Withdraw",
+            Action::Place { .. } => "Place the order",
+            Action::Cancel { .. } => "Cancel the order",
+            Action::CancelAll { .. } => "Cancel all orders",
         }
     }
 
     pub fn instructions(&self, trader: Pubkey) -> Vec<Instruction> {
+        use market::client;
         match self {
-            Action::ClaimSeat { market } => vec![market::client::claim_seat(trader, *market)],
+            Action::ClaimSeat { market } => vec![client::claim_seat(trader, *market)],
+            Action::Deposit { market, seat, base_atoms, quote_atoms } => {
+                vec![client::deposit(market.market, market.trader_accounts(trader), *seat, *base_atoms, *quote_atoms)]
+            }
+            Action::Withdraw { market, seat, base_atoms, quote_atoms } => {
+                vec![client::withdraw(market.market, market.trader_accounts(trader), *seat, *base_atoms, *quote_atoms)]
+            }
+            Action::Place { market, seat, packet, price_feed } => {
+                vec![client::place_order(trader, *market, *seat, *packet, *price_feed)]
+            }
+            Action::Cancel { market, seat, side, order_id } => {
+                vec![client::cancel_order(trader, *market, *seat, *side, *order_id)]
+            }
+            Action::CancelAll { market, seat } => vec![client::cancel_all(trader, *market, *seat)],
         }
     }
 }
@@ -94,6 +136,50 @@ mod tests {
         assert_eq!(&ixs[0].data[..8], market::instruction::ClaimSeat::DISCRIMINATOR);
         let signer: Vec<_> = ixs[0].accounts.iter().filter(|a| a.is_signer).map(|a| a.pubkey).collect();
         assert_eq!(signer, vec![trader], "the trader signs, nobody else");
+    }
+
+    #[test]
+    fn funds_move_through_the_traders_associated_token_accounts() {
+        let trader = key(1);
+        let m = MarketKeys { market: key(2), base_mint: key(3), quote_mint: key(4) };
+        let ix = &Action::Deposit { market: m, seat: 7, base_atoms: 5, quote_atoms: 6 }.instructions(trader)[0];
+        assert_eq!(&ix.data[..8], market::instruction::Deposit::DISCRIMINATOR);
+        let accounts = m.trader_accounts(trader);
+        // The ATA program's own derivation: [owner, token program, mint].
+        let ata_program: Pubkey = "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL".parse().unwrap();
+        let token: Pubkey = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA".parse().unwrap();
+        let expected = Pubkey::find_program_address(&[trader.as_ref(), token.as_ref(), key(4).as_ref()], &ata_program).0;
+        assert_eq!(accounts.quote, expected);
+        for a in [accounts.base, accounts.quote] {
+            assert!(ix.accounts.iter().any(|meta| meta.pubkey == a && meta.is_writable), "{a} is written");
+        }
+        let withdraw = &Action::Withdraw { market: m, seat: 7, base_atoms: 5, quote_atoms: 6 }.instructions(trader)[0];
+        assert_eq!(&withdraw.data[..8], market::instruction::Withdraw::DISCRIMINATOR);
+    }
+
+    #[test]
+    fn orders_and_cancels_are_the_programs_own_instructions() {
+        use market::engine::{BaseLots, OrderPacket, OrderType, SelfTradeBehavior, Side, Ticks};
+        let (trader, market) = (key(1), key(2));
+        let packet = OrderPacket {
+            side: Side::Bid,
+            order_type: OrderType::PostOnly,
+            price: Ticks(120),
+            lots: BaseLots(2),
+            client_order_id: 9,
+            expiry_ts: 0,
+            self_trade: SelfTradeBehavior::CancelResting,
+            match_limit: 32,
+        };
+        let place = &Action::Place { market, seat: 3, packet, price_feed: None }.instructions(trader)[0];
+        assert_eq!(&place.data[..8], market::instruction::PlaceOrder::DISCRIMINATOR);
+        // Anchor's encoding of the arguments, from the program's own instruction type.
+        let encoded = anchor_lang::InstructionData::data(&market::instruction::PlaceOrder { seat: 3, packet });
+        assert_eq!(place.data, encoded);
+        let cancel = &Action::Cancel { market, seat: 3, side: Side::Ask, order_id: 77 }.instructions(trader)[0];
+        assert_eq!(&cancel.data[..8], market::instruction::CancelOrder::DISCRIMINATOR);
+        let all = &Action::CancelAll { market, seat: 3 }.instructions(trader)[0];
+        assert_eq!(&all.data[..8], market::instruction::CancelAll::DISCRIMINATOR);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod config;
 mod live;
 mod net;
+mod seat;
 mod trade;
 mod txflow;
 mod wallet;

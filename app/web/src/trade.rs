@@ -1,17 +1,14 @@
 //! The trade view: markets, the live book (depth and spread) and recent trades from the
 //! indexer's sequenced channels, and the connected trader's seat with its actions.
 use gridtokenx_app_logic::book::{Applied, Book};
-use gridtokenx_app_logic::indexer::{Fill, Frame, Market, Seat};
-use gridtokenx_app_logic::tx::{self, Action};
-use gridtokenx_app_logic::units::{format_atoms, MarketUnits};
+use gridtokenx_app_logic::indexer::{Fill, Frame, Market};
+use gridtokenx_app_logic::units::MarketUnits;
 use leptos::prelude::*;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
 use crate::config::Config;
 use crate::live;
-use crate::txflow::{self, TxState, TxStatus};
-use crate::wallet::use_wallet;
 
 /// `window.__gtx_first_render`: ms from navigation start to the first book on screen, read
 /// by the browser test for docs/benchmarks.md.
@@ -77,20 +74,6 @@ struct Fills {
     fills: Vec<Fill>,
 }
 
-#[derive(Deserialize)]
-struct Seats {
-    #[serde(default)]
-    seats: Vec<SeatChange>,
-}
-
-/// Snapshots carry seats as rows; deltas wrap them with whether the seat was released.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum SeatChange {
-    Delta { released: bool, seat: Seat },
-    Row(Seat),
-}
-
 #[component]
 fn MarketView(market: Market) -> impl IntoView {
     let units = market.units();
@@ -135,7 +118,6 @@ fn MarketView(market: Market) -> impl IntoView {
         live::unfollow(&book_channel);
         live::unfollow(&trades_channel);
     });
-    let market_key = market.pubkey.clone();
     view! {
         <section class="book" aria-labelledby="book-h">
             <h2 id="book-h">"Order book"</h2>
@@ -162,7 +144,7 @@ fn MarketView(market: Market) -> impl IntoView {
                 }).collect_view()}
             </ul>
         </section>
-        <SeatPanel market=market_key units=units/>
+        <crate::seat::TraderPanel market=market/>
     }
 }
 
@@ -178,83 +160,4 @@ fn levels(units: MarketUnits, rows: Vec<(u64, u64, i64)>, side: &'static str) ->
             }
         })
         .collect_view()
-}
-
-/// The connected trader's seat on this market, live from `trader:<wallet>`.
-#[component]
-fn SeatPanel(market: String, units: MarketUnits) -> impl IntoView {
-    let wallet = use_wallet();
-    let config = expect_context::<Config>();
-    let seat = RwSignal::new(None::<Seat>);
-    let loaded = RwSignal::new(false);
-    let state = RwSignal::new(TxState::Idle);
-    let followed = StoredValue::new(None::<String>);
-    let market_key = market.clone();
-    Effect::new(move |_| {
-        let key = wallet.pubkey().map(|k| k.to_string());
-        if let Some(old) = followed.get_value() {
-            live::unfollow(&old);
-        }
-        seat.set(None);
-        loaded.set(false);
-        let Some(key) = key else {
-            followed.set_value(None);
-            return;
-        };
-        let channel = format!("trader:{key}");
-        followed.set_value(Some(channel.clone()));
-        let market = market_key.clone();
-        live::follow(&channel, move |frame| {
-            let (snapshot, data) = match frame {
-                Frame::Snapshot { data, .. } => (true, data),
-                Frame::Delta { data, .. } => (false, data),
-                _ => return,
-            };
-            let Ok(changes) = Seats::deserialize(data) else { return };
-            if snapshot {
-                seat.set(None);
-            }
-            for c in changes.seats {
-                let (released, s) = match c {
-                    SeatChange::Delta { released, seat } => (released, seat),
-                    SeatChange::Row(seat) => (false, seat),
-                };
-                if s.market == market {
-                    seat.set(if released { None } else { Some(s) });
-                }
-            }
-            loaded.set(true);
-        });
-    });
-    let claim = move |_| {
-        let (Some(payer), Some(w)) = (wallet.pubkey(), wallet.connected.get_untracked()) else { return };
-        let Some(market) = tx::parse_pubkey(&market) else { return };
-        let config = config.clone();
-        leptos::task::spawn_local(txflow::run(config, w, payer, Action::ClaimSeat { market }, state));
-    };
-    view! {
-        <section class="seat" aria-labelledby="seat-h">
-            <h2 id="seat-h">"My seat"</h2>
-            {move || {
-                let claim = claim.clone();
-                if wallet.pubkey().is_none() {
-                    return view! { <p>"Connect a wallet to trade."</p> }.into_any();
-                }
-                match seat.get() {
-                    Some(s) => view! {
-                        <p data-testid="seat">
-                            {format!("Seat #{} · {} free · {} free", s.seat,
-                                units.size_kwh(s.base_free / units.lot_size_base_atoms.max(1)),
-                                format_atoms(s.quote_free as u128, units.quote_decimals))}
-                        </p>
-                    }.into_any(),
-                    None => view! {
-                        <p data-testid="no-seat">{move || if loaded.get() { "No seat on this market yet." } else { "Loading…" }}</p>
-                        <button data-testid="claim-seat" disabled=move || state.with(TxState::busy) on:click=claim>"Claim a seat"</button>
-                    }.into_any(),
-                }
-            }}
-            <TxStatus state=state/>
-        </section>
-    }
 }

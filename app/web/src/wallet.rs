@@ -5,7 +5,10 @@
 use gridtokenx_app_logic::Pubkey;
 use leptos::prelude::*;
 use wallet_standard_browser::prelude::*;
-use wallet_standard_browser::{get_wallets, BrowserWallet, BrowserWalletInfo};
+use wallet_standard_browser::{
+    get_wallets, BrowserStandardEventsProperties, BrowserWallet, BrowserWalletInfo, ConnectedWalletStandardEvents,
+    StandardEventProperties,
+};
 use wasm_bindgen::prelude::*;
 
 #[derive(Clone, Copy)]
@@ -13,9 +16,50 @@ pub struct WalletCtx {
     pub wallets: RwSignal<Vec<BrowserWalletInfo>, LocalStorage>,
     pub connected: RwSignal<Option<BrowserWallet>, LocalStorage>,
     pub error: RwSignal<Option<String>>,
+    /// The connected wallet's `change` listener, dropped (unsubscribed) on disconnect.
+    changes: StoredValue<Option<ChangeListener>, LocalStorage>,
+}
+
+/// A `standard:events` subscription: the wallet switched accounts or disconnected on its
+/// own (the user did it in the wallet's UI), and the app follows.
+struct ChangeListener {
+    off: Box<dyn Fn()>,
+    _callback: Closure<dyn Fn(BrowserStandardEventsProperties)>,
+}
+
+impl Drop for ChangeListener {
+    fn drop(&mut self) {
+        (self.off)();
+    }
 }
 
 impl WalletCtx {
+    /// Keeps the app's account in step with the wallet's.
+    fn follow_changes(self, wallet: &BrowserWallet) {
+        let callback = Closure::<dyn Fn(BrowserStandardEventsProperties)>::new(move |change: BrowserStandardEventsProperties| {
+            let Some(accounts) = change.accounts() else { return };
+            match accounts.into_iter().next() {
+                // Not `forget`: that would drop this very closure while it runs; the
+                // listener goes with the next connect or disconnect.
+                None => self.connected.set(None),
+                Some(account) => self.connected.update(|w| {
+                    if let Some(w) = w {
+                        w.wallet_account = Some(account);
+                    }
+                }),
+            }
+        });
+        // A wallet without standard:events simply never tells us; nothing to follow.
+        let listener = wallet.on("change", &callback).ok().map(|off| ChangeListener { off, _callback: callback });
+        self.changes.set_value(listener);
+    }
+
+    /// Drops the connection and its listener; returns the wallet that was connected.
+    fn forget(self) -> Option<BrowserWallet> {
+        self.changes.set_value(None);
+        self.connected.try_update(|w| w.take()).flatten()
+    }
+
     pub fn pubkey(&self) -> Option<Pubkey> {
         self.connected.with(|w| w.as_ref().and_then(|w| w.try_solana_pubkey().ok()))
     }
@@ -30,6 +74,7 @@ pub fn provide() {
         wallets: RwSignal::new_local(Vec::new()),
         connected: RwSignal::new_local(None),
         error: RwSignal::new(None),
+        changes: StoredValue::new_local(None),
     };
     let registry = get_wallets();
     ctx.wallets.set(registry.get().into_iter().filter(is_solana).collect());
@@ -67,14 +112,16 @@ pub fn WalletBar() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let mut wallet = BrowserWallet::from(info);
             match wallet.connect().await {
-                Ok(_) => ctx.connected.set(Some(wallet)),
+                Ok(_) => {
+                    ctx.follow_changes(&wallet);
+                    ctx.connected.set(Some(wallet));
+                }
                 Err(e) => ctx.error.set(Some(format!("the wallet did not connect: {e}"))),
             }
         });
     };
     let disconnect = move |_| {
-        let wallet = ctx.connected.try_update(|w| w.take()).flatten();
-        if let Some(mut wallet) = wallet {
+        if let Some(mut wallet) = ctx.forget() {
             leptos::task::spawn_local(async move {
                 // A wallet without standard:disconnect is simply forgotten.
                 let _ = wallet.disconnect().await;

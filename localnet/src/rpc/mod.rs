@@ -59,8 +59,15 @@ impl From<crate::chain::ChainError> for RpcError {
     }
 }
 
+/// JSON-RPC at `/`. Like agave's RPC, any origin may call it (a browser app on its own
+/// origin and its wallet), with the preflight answered for `content-type: application/json`.
 pub fn router(chain: SharedChain) -> Router {
-    Router::new().route("/", post(handle)).with_state(chain)
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([axum::http::Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::HeaderName::from_static("solana-client")])
+        .max_age(std::time::Duration::from_secs(86_400));
+    Router::new().route("/", post(handle)).with_state(chain).layer(cors)
 }
 
 /// Serves JSON-RPC on `addr` until the future is dropped.
