@@ -25,6 +25,30 @@ impl MarketKeys {
         let ata = |mint| anchor_spl::associated_token::get_associated_token_address(&trader, mint);
         market::client::TraderAccounts { trader, base: ata(&self.base_mint), quote: ata(&self.quote_mint) }
     }
+
+    /// Idempotent creation of the trader's two associated token accounts.
+    ///
+    /// Built from the ATA program's published layout (instruction 1, `CreateIdempotent`)
+    /// with this crate's own `Instruction` type: the interface crate's builder returns the
+    /// type of another `solana-instruction` release than the one our programs use.
+    pub fn create_trader_accounts(&self, trader: Pubkey) -> Vec<Instruction> {
+        use anchor_lang::solana_program::instruction::AccountMeta;
+        [self.base_mint, self.quote_mint]
+            .iter()
+            .map(|mint| Instruction {
+                program_id: anchor_spl::associated_token::ID,
+                accounts: vec![
+                    AccountMeta::new(trader, true),
+                    AccountMeta::new(anchor_spl::associated_token::get_associated_token_address(&trader, mint), false),
+                    AccountMeta::new_readonly(trader, false),
+                    AccountMeta::new_readonly(*mint, false),
+                    AccountMeta::new_readonly(anchor_lang::system_program::ID, false),
+                    AccountMeta::new_readonly(anchor_spl::token::ID, false),
+                ],
+                data: vec![1],
+            })
+            .collect()
+    }
 }
 
 /// What the user asked for, before any chain state is read.
@@ -57,7 +81,12 @@ impl Action {
         match self {
             Action::ClaimSeat { market } => vec![client::claim_seat(trader, *market)],
             Action::Deposit { market, seat, base_atoms, quote_atoms } => {
-                vec![client::deposit(market.market, market.trader_accounts(trader), *seat, *base_atoms, *quote_atoms)]
+                // The program moves both mints' accounts, and a trader who never held energy
+                // has no energy account yet: create both when missing (idempotent, paid by
+                // the trader), as a wallet does before a first transfer.
+                let mut ixs = market.create_trader_accounts(trader);
+                ixs.push(client::deposit(market.market, market.trader_accounts(trader), *seat, *base_atoms, *quote_atoms));
+                ixs
             }
             Action::Withdraw { market, seat, base_atoms, quote_atoms } => {
                 vec![client::withdraw(market.market, market.trader_accounts(trader), *seat, *base_atoms, *quote_atoms)]
@@ -142,7 +171,12 @@ mod tests {
     fn funds_move_through_the_traders_associated_token_accounts() {
         let trader = key(1);
         let m = MarketKeys { market: key(2), base_mint: key(3), quote_mint: key(4) };
-        let ix = &Action::Deposit { market: m, seat: 7, base_atoms: 5, quote_atoms: 6 }.instructions(trader)[0];
+        let ixs = Action::Deposit { market: m, seat: 7, base_atoms: 5, quote_atoms: 6 }.instructions(trader);
+        // Both token accounts are created first when missing, then the deposit.
+        assert_eq!(ixs.len(), 3);
+        let ata_id: Pubkey = "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL".parse().unwrap();
+        assert!(ixs[..2].iter().all(|ix| ix.program_id == ata_id && ix.data == [1]), "create idempotent");
+        let ix = &ixs[2];
         assert_eq!(&ix.data[..8], market::instruction::Deposit::DISCRIMINATOR);
         let accounts = m.trader_accounts(trader);
         // The ATA program's own derivation: [owner, token program, mint].
