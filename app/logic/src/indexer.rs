@@ -141,6 +141,21 @@ pub enum Frame {
     Other,
 }
 
+/// Where a frame stands against the last sequence number applied: a snapshot always
+/// applies; a delta applies only as the very next number, is stale at or below it, and
+/// reveals a gap above it (or before any snapshot): resubscribe.
+pub fn sequence(last: Option<i64>, frame: &Frame) -> crate::trader::Applied {
+    use crate::trader::Applied;
+    match (frame, last) {
+        (Frame::Snapshot { .. }, _) => Applied::Applied,
+        (Frame::Delta { .. }, None) => Applied::Gap,
+        (Frame::Delta { seq, .. }, Some(last)) if *seq <= last => Applied::Stale,
+        (Frame::Delta { seq, .. }, Some(last)) if *seq > last + 1 => Applied::Gap,
+        (Frame::Delta { .. }, Some(_)) => Applied::Applied,
+        _ => Applied::Stale,
+    }
+}
+
 pub fn subscribe(channel: &str) -> String {
     serde_json::json!({"op": "subscribe", "channel": channel}).to_string()
 }

@@ -2,6 +2,7 @@
 //! instruction builders, units shown to people, and the live book kept from the indexer's
 //! sequenced WebSocket. Everything here is tested natively (`make test`); the Leptos shell
 //! in `app/web` only wires it to the page.
+pub mod admin;
 pub mod book;
 pub mod indexer;
 pub mod order;

@@ -28,6 +28,37 @@ pub fn signature_status(signature: &str) -> String {
     request("getSignatureStatuses", json!([[signature]]))
 }
 
+pub fn transaction(signature: &str) -> String {
+    request(
+        "getTransaction",
+        json!([signature, {"encoding": "json", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}]),
+    )
+}
+
+/// The log lines of a `getTransaction` answer (empty when it has none).
+pub fn transaction_logs(result: &Value) -> Vec<String> {
+    result
+        .pointer("/meta/logMessages")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|l| l.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+pub fn account_info(address: &str) -> String {
+    request("getAccountInfo", json!([address, {"encoding": "base64", "commitment": "confirmed"}]))
+}
+
+/// An account's data from a `getAccountInfo` answer; `None` when there is no account.
+pub fn account_data(result: &Value) -> Result<Option<Vec<u8>>, String> {
+    use base64::prelude::*;
+    let value = &result["value"];
+    if value.is_null() {
+        return Ok(None);
+    }
+    let encoded = value["data"][0].as_str().ok_or("account data is not base64")?;
+    BASE64_STANDARD.decode(encoded).map(Some).map_err(|e| format!("account data: {e}"))
+}
+
 /// The `result` of an answer, or its error message.
 pub fn result(body: &str) -> Result<Value, String> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!("not JSON-RPC: {e}"))?;
@@ -110,6 +141,24 @@ mod tests {
         let Simulated::Failed { error, .. } = simulated(&r) else { panic!("failed") };
         assert_eq!(error, "trading is paused (by governance or for this market)");
         assert_eq!(simulated(&json!({"value": {"err": null, "logs": [], "unitsConsumed": 4321}})), Simulated::Ok { units: 4321 });
+    }
+
+    #[test]
+    fn a_landed_failure_is_explained_from_its_logs() {
+        let r = json!({"slot": 9, "meta": {"err": {"InstructionError": [1, {"Custom": 6011}]}, "logMessages": [
+            "Program log: AnchorError occurred. Error Code: PostOnlyWouldCross. Error Number: 6011. Error Message: post-only order would cross the book.",
+        ]}});
+        let err = &r["meta"]["err"];
+        assert_eq!(explain(err, &transaction_logs(&r)), "post-only order would cross the book");
+        assert_eq!(explain(err, &transaction_logs(&json!(null))), err.to_string(), "no logs: the runtime's error");
+    }
+
+    #[test]
+    fn account_data_is_decoded_or_absent() {
+        let r = json!({"context": {"slot": 1}, "value": {"data": ["AQID", "base64"], "owner": "x", "lamports": 1}});
+        assert_eq!(account_data(&r), Ok(Some(vec![1, 2, 3])));
+        assert_eq!(account_data(&json!({"context": {"slot": 1}, "value": null})), Ok(None));
+        assert!(account_data(&json!({"value": {"data": ["**", "base64"]}})).is_err());
     }
 
     #[test]

@@ -55,24 +55,15 @@ impl TraderState {
     /// Applies one frame of the `trader:<wallet>` channel, checking its sequence number.
     pub fn apply_frame(&mut self, market: &str, frame: &crate::indexer::Frame) -> Result<Applied, serde_json::Error> {
         use crate::indexer::Frame;
-        match frame {
-            Frame::Snapshot { seq, data, .. } => {
-                self.apply(market, true, data)?;
-                self.seq = Some(*seq);
-                Ok(Applied::Applied)
-            }
-            Frame::Delta { seq, data, .. } => match self.seq {
-                None => Ok(Applied::Gap),
-                Some(last) if *seq <= last => Ok(Applied::Stale),
-                Some(last) if *seq > last + 1 => Ok(Applied::Gap),
-                Some(_) => {
-                    self.apply(market, false, data)?;
-                    self.seq = Some(*seq);
-                    Ok(Applied::Applied)
-                }
-            },
-            _ => Ok(Applied::Stale),
-        }
+        let (snapshot, seq, data) = match (crate::indexer::sequence(self.seq, frame), frame) {
+            (Applied::Applied, Frame::Snapshot { seq, data, .. }) => (true, *seq, data),
+            (Applied::Applied, Frame::Delta { seq, data, .. }) => (false, *seq, data),
+            (Applied::Applied, _) => return Ok(Applied::Stale),
+            (other, _) => return Ok(other),
+        };
+        self.apply(market, snapshot, data)?;
+        self.seq = Some(seq);
+        Ok(Applied::Applied)
     }
 
     /// Applies a frame's `data`; `snapshot` replaces, otherwise it is a delta.

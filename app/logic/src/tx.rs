@@ -62,6 +62,15 @@ pub enum Action {
     Place { market: Pubkey, seat: u32, packet: market::engine::OrderPacket, price_feed: Option<Pubkey> },
     Cancel { market: Pubkey, seat: u32, side: market::engine::Side, order_id: u64 },
     CancelAll { market: Pubkey, seat: u32 },
+    /// A council member proposes `change` as proposal `index` (the council's next one);
+    /// proposing counts as the proposer's approval.
+    Propose { index: u64, change: crate::admin::Change, expires_in_secs: u32 },
+    Approve { index: u64 },
+    /// `instruction`: the proposal's own, rebuilt from the mirror (the program checks it
+    /// byte for byte).
+    Execute { index: u64, instruction: Instruction },
+    /// A guardian stops every new allocation at once; only the council resumes.
+    Pause,
 }
 
 impl Action {
@@ -73,6 +82,10 @@ impl Action {
             Action::Place { .. } => "Place the order",
             Action::Cancel { .. } => "Cancel the order",
             Action::CancelAll { .. } => "Cancel all orders",
+            Action::Propose { .. } => "Propose",
+            Action::Approve { .. } => "Approve",
+            Action::Execute { .. } => "Execute",
+            Action::Pause => "Pause",
         }
     }
 
@@ -98,6 +111,12 @@ impl Action {
                 vec![client::cancel_order(trader, *market, *seat, *side, *order_id)]
             }
             Action::CancelAll { market, seat } => vec![client::cancel_all(trader, *market, *seat)],
+            Action::Propose { index, change, expires_in_secs } => {
+                vec![governance::client::propose(trader, *index, &change.instruction(), *expires_in_secs)]
+            }
+            Action::Approve { index } => vec![governance::client::approve(trader, *index)],
+            Action::Execute { index, instruction } => vec![governance::client::execute(trader, *index, instruction)],
+            Action::Pause => vec![governance::client::pause(trader)],
         }
     }
 }

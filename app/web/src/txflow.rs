@@ -76,7 +76,12 @@ async fn steps(
     for _ in 0..120 {
         match rpc::status(&rpc_call(rpc_url, rpc::signature_status(&signature)).await?) {
             Status::Confirmed => return Ok(signature),
-            Status::Failed(e) => return Err(format!("failed on chain: {e}")),
+            Status::Failed(e) => {
+                // The program's reason is in the transaction's logs, as in a simulation.
+                let logs = rpc_call(rpc_url, rpc::transaction(&signature)).await.map(|t| rpc::transaction_logs(&t));
+                let err: serde_json::Value = serde_json::from_str(&e).unwrap_or(serde_json::Value::String(e));
+                return Err(format!("failed on chain: {}", rpc::explain(&err, &logs.unwrap_or_default())));
+            }
             Status::Pending => sleep_ms(500).await,
         }
     }

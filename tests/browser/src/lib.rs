@@ -100,17 +100,74 @@ impl Stack {
         self.node.deployment.as_ref().expect("localnet bootstrapped the world").market
     }
 
+    /// `wh` of energy minted to `owner` the way production reaches the chain: a meter the
+    /// owner registers, then two readings (the baseline, then the production) attested by
+    /// the deployment's oracle and posted by the simulator's own poster. At most one
+    /// interval's worth (the bootstrapped rules allow 50 kWh per 15 minutes).
+    pub async fn produce_energy(&self, owner: &Keypair, wh: u64) {
+        use gridtokenx_simulator::oracle::Oracle;
+        use gridtokenx_simulator::post::{ChainMeter, Poster};
+        let d = self.node.deployment.as_ref().expect("localnet bootstrapped the world");
+        let rpc = self.rpc();
+        let meter_id: [u8; 32] = rand::random();
+        let register = energy::client::register_meter(owner.pubkey(), meter_id);
+        let account = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+            &owner.pubkey(),
+            &owner.pubkey(),
+            &d.energy_mint,
+            &spl_token_interface::ID,
+        );
+        let blockhash = rpc.get_latest_blockhash().await.expect("a blockhash");
+        let tx = solana_transaction::Transaction::new_signed_with_payer(
+            &[account, register],
+            Some(&owner.pubkey()),
+            &[owner],
+            blockhash,
+        );
+        rpc.send_and_confirm_transaction(&tx).await.expect("the owner registers a meter");
+        let poster = Poster {
+            rpc: Arc::new(rpc),
+            oracle: Oracle::new(self.keys.oracle.insecure_clone(), energy::ID, d.cluster_tag),
+            payer: owner.insecure_clone(),
+            concurrency: 1,
+        };
+        let meter = ChainMeter {
+            meter_id,
+            address: energy::client::meter_address(&meter_id),
+            owner: owner.insecure_clone(),
+        };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs() as i64;
+        let start = now - now % 900 - 1800;
+        for (k, produced_wh) in [(0, 0), (1, wh)] {
+            let reading = gridtokenx_simulator::Reading { interval_start_ts: start + k * 900, produced_wh, consumed_wh: 0 };
+            let report = poster.post(std::slice::from_ref(&meter), &[(0, reading)]).await;
+            assert_eq!(report.landed, 1, "the attested reading lands: {report:?}");
+        }
+    }
+
     /// The trader's seat on `market` as the chain holds it: (index, quote free, quote
     /// locked), decoded with the program's own types through the indexer's decoder.
     pub async fn seat_on_chain(&self, market: &Pubkey, trader: &Pubkey) -> Option<(usize, u64, u64)> {
+        let (index, seat) = self.seat(market, trader).await?;
+        Some((index, seat.quote_free, seat.quote_locked))
+    }
+
+    /// The trader's whole seat (index and balances) as the chain holds it.
+    pub async fn seat(&self, market: &Pubkey, trader: &Pubkey) -> Option<(usize, market::engine::Seat)> {
+        let m = self.market_on_chain(market).await;
+        let index = m.book.seats.iter().position(|s| s.trader == trader.to_bytes())?;
+        Some((index, m.book.seats[index]))
+    }
+
+    /// The market account, decoded with the program's own types through the indexer's
+    /// decoder.
+    pub async fn market_on_chain(&self, market: &Pubkey) -> Box<market::state::Market> {
         let account = self.rpc().get_account(market).await.expect("the market account");
         let decoded = gridtokenx_indexer::ingest::decode::account(&account.owner, &account.data).expect("decodes");
         let Some(gridtokenx_indexer::ingest::decode::ProgramAccount::Market(m)) = decoded else {
             panic!("{market} is not a market")
         };
-        let index = m.book.seats.iter().position(|s| s.trader == trader.to_bytes())?;
-        let seat = &m.book.seats[index];
-        Some((index, seat.quote_free, seat.quote_locked))
+        m
     }
 }
 
@@ -120,6 +177,23 @@ async fn fresh_database() -> sqlx::PgPool {
     gridtokenx_indexer::db::connect(&DatabaseArgs { database_url: format!("{server}/{name}"), db_pool: 4 })
         .await
         .expect("PostgreSQL on 127.0.0.1:5432 (scripts/test.sh starts one: source scripts/env.sh; ensure_postgres)")
+}
+
+/// A browser of its own with `person`'s wallet installed before the app, the app loaded
+/// and the wallet connected.
+pub async fn connected_page(stack: &Stack, person: &Keypair) -> Browser {
+    let browser = Browser::start().await;
+    Wallet::new(person.insecure_clone(), &stack.node.rpc_url).install_before_pages(&browser).await;
+    browser.client.goto(&stack.app_url).await.expect("the app loads");
+    browser.text_until("[data-testid=connect]", "the wallet is offered", |t| t.contains("GridTokenX Test Wallet")).await;
+    browser.click("[data-testid=connect]").await;
+    browser.text("[data-testid=wallet-address]").await;
+    browser
+}
+
+/// Asserts a settled transaction status is a confirmation.
+pub fn confirmed(what: &str, status: String) {
+    assert!(status.starts_with("Confirmed"), "{what}: {status}");
 }
 
 /// Headless Chromium behind its own chromedriver; both end with this value.
@@ -155,6 +229,8 @@ impl Browser {
                          "--window-size=1280,900", "--no-first-run", "--no-default-browser-check"],
             }),
         );
+        // The page's console, for `console_problems`.
+        caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + WAIT;
         let client = loop {
@@ -220,19 +296,19 @@ impl Browser {
         self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
     }
 
-    /// Clicks and waits for the transaction status to settle; returns it ("Confirmed …").
+    /// Clicks and waits for the transaction status of the view on screen to settle;
+    /// returns it ("Confirmed …" or "Failed: …").
     pub async fn transact(&self, css: &str, what: &str) -> String {
+        // Both views stay mounted, each with its own status line: read the one shown.
+        const STATUS: &str = ".view:not([hidden]) [data-testid=tx-status]";
         // Each confirmation names its own signature, so the settled text differs from the
         // previous one.
-        let before = match self.client.find(Locator::Css("[data-testid=tx-status]")).await {
+        let before = match self.client.find(Locator::Css(STATUS)).await {
             Ok(e) => e.text().await.unwrap_or_default(),
             Err(_) => String::new(),
         };
         self.click(css).await;
-        self.text_until("[data-testid=tx-status]", what, |t| {
-            t != before && (t.starts_with("Confirmed") || t.starts_with("Failed"))
-        })
-        .await
+        self.text_until(STATUS, what, |t| t != before && (t.starts_with("Confirmed") || t.starts_with("Failed"))).await
     }
 
     pub async fn eval(&self, script: &str) -> Value {
@@ -242,23 +318,90 @@ impl Browser {
     /// Runs `source` in every document this browser opens from now on, before the page's
     /// own scripts (Chrome DevTools' addScriptToEvaluateOnNewDocument through chromedriver).
     pub async fn on_every_page(&self, source: String) {
-        self.client.issue_cmd(CdpScriptOnNewDocument(source)).await.expect("chromedriver runs CDP commands");
+        self.cdp("Page.addScriptToEvaluateOnNewDocument", json!({ "source": source })).await;
+    }
+
+    /// The page as a phone shows it (390 × 844 CSS pixels, mobile viewport), or back to
+    /// the desktop window.
+    pub async fn phone_width(&self, on: bool) {
+        if on {
+            let metrics = json!({"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true});
+            self.cdp("Emulation.setDeviceMetricsOverride", metrics).await;
+        } else {
+            self.cdp("Emulation.clearDeviceMetricsOverride", json!({})).await;
+        }
+    }
+
+    /// Saves a PNG of the page as a test artifact, `<artifacts>/screenshots/<name>.png`
+    /// (`GRIDTOKENX_ARTIFACTS`, else `~/.cache/gridtokenx/artifacts`), and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = std::env::var_os("GRIDTOKENX_ARTIFACTS")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/gridtokenx/artifacts")))
+            .expect("GRIDTOKENX_ARTIFACTS or HOME")
+            .join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        let png = self.client.screenshot().await.expect("chromedriver takes a screenshot");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        path
+    }
+
+    /// The console's warnings and errors since the last call (chromedriver's log of the
+    /// page): normal use must log none.
+    pub async fn console_problems(&self) -> Vec<String> {
+        let entries = self.client.issue_cmd(BrowserLog).await.expect("chromedriver returns the browser log");
+        entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| matches!(e["level"].as_str(), Some("WARNING" | "SEVERE")))
+            .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// One Chrome DevTools command through chromedriver.
+    async fn cdp(&self, cmd: &'static str, params: Value) {
+        self.client.issue_cmd(Cdp { cmd, params }).await.unwrap_or_else(|e| panic!("CDP {cmd}: {e}"));
     }
 }
 
 /// `POST /session/{id}/goog/cdp/execute`: chromedriver's door to the DevTools protocol.
 #[derive(Debug)]
-struct CdpScriptOnNewDocument(String);
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
 
-impl WebDriverCompatibleCommand for CdpScriptOnNewDocument {
+impl WebDriverCompatibleCommand for Cdp {
     fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
         base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({"cmd": "Page.addScriptToEvaluateOnNewDocument", "params": {"source": self.0}});
+        let body = json!({"cmd": self.cmd, "params": self.params});
         (http::Method::POST, Some(body.to_string()))
     }
+}
+
+/// `POST /session/{id}/se/log`: chromedriver's log of the page's console.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({"type": "browser"}).to_string()))
+    }
+}
+
+/// Quote atoms (6 decimals) as the app shows them: no trailing zeros.
+pub fn quote_text(atoms: u64) -> String {
+    let text = format!("{}.{:06}", atoms / 1_000_000, atoms % 1_000_000);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// The Wallet Standard wallet of the tests, holding `keypair` in the page.
