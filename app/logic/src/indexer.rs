@@ -4,7 +4,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::units::MarketUnits;
 
-fn u64_str<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+pub(crate) fn u64_str<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum N {

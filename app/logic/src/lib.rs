@@ -6,6 +6,7 @@ pub mod admin;
 pub mod book;
 pub mod indexer;
 pub mod order;
+pub mod prosumer;
 pub mod rpc;
 pub mod trader;
 pub mod tx;

@@ -27,27 +27,28 @@ impl MarketKeys {
     }
 
     /// Idempotent creation of the trader's two associated token accounts.
-    ///
-    /// Built from the ATA program's published layout (instruction 1, `CreateIdempotent`)
-    /// with this crate's own `Instruction` type: the interface crate's builder returns the
-    /// type of another `solana-instruction` release than the one our programs use.
     pub fn create_trader_accounts(&self, trader: Pubkey) -> Vec<Instruction> {
-        use anchor_lang::solana_program::instruction::AccountMeta;
-        [self.base_mint, self.quote_mint]
-            .iter()
-            .map(|mint| Instruction {
-                program_id: anchor_spl::associated_token::ID,
-                accounts: vec![
-                    AccountMeta::new(trader, true),
-                    AccountMeta::new(anchor_spl::associated_token::get_associated_token_address(&trader, mint), false),
-                    AccountMeta::new_readonly(trader, false),
-                    AccountMeta::new_readonly(*mint, false),
-                    AccountMeta::new_readonly(anchor_lang::system_program::ID, false),
-                    AccountMeta::new_readonly(anchor_spl::token::ID, false),
-                ],
-                data: vec![1],
-            })
-            .collect()
+        [self.base_mint, self.quote_mint].iter().map(|mint| create_associated_account(trader, mint)).collect()
+    }
+}
+
+/// The ATA program's `CreateIdempotent` (instruction 1) of `owner`'s account for `mint`,
+/// paid by the owner: a no-op when it exists. Built from the program's published layout
+/// with this crate's own `Instruction` type (the interface crate's builder returns another
+/// `solana-instruction` release's type).
+pub fn create_associated_account(owner: Pubkey, mint: &Pubkey) -> Instruction {
+    use anchor_lang::solana_program::instruction::AccountMeta;
+    Instruction {
+        program_id: anchor_spl::associated_token::ID,
+        accounts: vec![
+            AccountMeta::new(owner, true),
+            AccountMeta::new(anchor_spl::associated_token::get_associated_token_address(&owner, mint), false),
+            AccountMeta::new_readonly(owner, false),
+            AccountMeta::new_readonly(*mint, false),
+            AccountMeta::new_readonly(anchor_lang::system_program::ID, false),
+            AccountMeta::new_readonly(anchor_spl::token::ID, false),
+        ],
+        data: vec![1],
     }
 }
 
@@ -71,6 +72,15 @@ pub enum Action {
     Execute { index: u64, instruction: Instruction },
     /// A guardian stops every new allocation at once; only the council resumes.
     Pause,
+    /// The owner registers a meter by its 32-byte id, and gets an energy token account
+    /// (idempotent) for what its readings will mint.
+    RegisterMeter { meter_id: [u8; 32] },
+    /// Certifies `mwh` whole MWh of the meter's minted energy as the meter's certificate
+    /// number `rec_count` (the meter's count so far).
+    IssueRec { meter: Pubkey, rec_count: u64, mwh: u32 },
+    TransferRec { certificate: Pubkey, new_owner: Pubkey },
+    /// Retired for `beneficiary`: the claim is theirs and the certificate can move no more.
+    RetireRec { certificate: Pubkey, beneficiary: Pubkey },
 }
 
 impl Action {
@@ -86,6 +96,10 @@ impl Action {
             Action::Approve { .. } => "Approve",
             Action::Execute { .. } => "Execute",
             Action::Pause => "Pause",
+            Action::RegisterMeter { .. } => "Register the meter",
+            Action::IssueRec { .. } => "Issue a certificate",
+            Action::TransferRec { .. } => "Transfer the certificate",
+            Action::RetireRec { .. } => "Retire the certificate",
         }
     }
 
@@ -117,6 +131,17 @@ impl Action {
             Action::Approve { index } => vec![governance::client::approve(trader, *index)],
             Action::Execute { index, instruction } => vec![governance::client::execute(trader, *index, instruction)],
             Action::Pause => vec![governance::client::pause(trader)],
+            Action::RegisterMeter { meter_id } => {
+                let energy_account = create_associated_account(trader, &energy::client::energy_mint_address());
+                vec![energy::client::register_meter(trader, *meter_id), energy_account]
+            }
+            Action::IssueRec { meter, rec_count, mwh } => vec![energy::client::issue_rec(trader, *meter, *rec_count, *mwh)],
+            Action::TransferRec { certificate, new_owner } => {
+                vec![energy::client::transfer_rec(trader, *certificate, *new_owner)]
+            }
+            Action::RetireRec { certificate, beneficiary } => {
+                vec![energy::client::retire_rec(trader, *certificate, *beneficiary)]
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ mod admin;
 mod config;
 mod live;
 mod net;
+mod prosumer;
 mod seat;
 mod trade;
 mod txflow;
@@ -16,10 +17,12 @@ fn main() {
     leptos::mount::mount_to_body(App);
 }
 
-/// The views of the app; the council's is offered only to members and guardians.
+/// The views of the app: trade, produce (meters, readings, certificates), and the council's,
+/// offered only to members and guardians.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum View {
     Trade,
+    Produce,
     Council,
 }
 
@@ -50,6 +53,7 @@ fn App() -> impl IntoView {
             <h1>"GridTokenX"</h1>
             <nav aria-label="Views">
                 {tab(View::Trade, "Trade", "nav-trade")}
+                {tab(View::Produce, "Produce", "nav-produce")}
                 <Show when=move || role.get().any()>{tab(View::Council, "Council", "nav-council")}</Show>
             </nav>
             <p class="cluster" data-testid="cluster">
@@ -60,6 +64,7 @@ fn App() -> impl IntoView {
         <main>
             // Both views stay mounted (their live channels and inputs survive a switch).
             <div class="view" hidden=move || shown.get() != View::Trade><trade::TradeView/></div>
+            <div class="view" hidden=move || shown.get() != View::Produce><prosumer::ProsumerView/></div>
             <div class="view" hidden=move || shown.get() != View::Council><admin::AdminView/></div>
         </main>
     }

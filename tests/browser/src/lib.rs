@@ -105,11 +105,15 @@ impl Stack {
     /// the deployment's oracle and posted by the simulator's own poster. At most one
     /// interval's worth (the bootstrapped rules allow 50 kWh per 15 minutes).
     pub async fn produce_energy(&self, owner: &Keypair, wh: u64) {
-        use gridtokenx_simulator::oracle::Oracle;
-        use gridtokenx_simulator::post::{ChainMeter, Poster};
+        let meter_id: [u8; 32] = rand::random();
+        self.register_meter(owner, meter_id).await;
+        self.attest_production(owner, meter_id, &[0, wh]).await;
+    }
+
+    /// The owner registers a meter (and an energy token account for its mints).
+    pub async fn register_meter(&self, owner: &Keypair, meter_id: [u8; 32]) {
         let d = self.node.deployment.as_ref().expect("localnet bootstrapped the world");
         let rpc = self.rpc();
-        let meter_id: [u8; 32] = rand::random();
         let register = energy::client::register_meter(owner.pubkey(), meter_id);
         let account = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
             &owner.pubkey(),
@@ -125,8 +129,18 @@ impl Stack {
             blockhash,
         );
         rpc.send_and_confirm_transaction(&tx).await.expect("the owner registers a meter");
+    }
+
+    /// Readings of the meter's cumulative production, one per 15-minute interval, ending
+    /// with the last complete interval: each attested by the deployment's oracle and posted
+    /// by the simulator's own poster, as the running system does. The first only sets the
+    /// baseline; each later one mints its increase (at most 50 kWh per interval).
+    pub async fn attest_production(&self, owner: &Keypair, meter_id: [u8; 32], cumulative_wh: &[u64]) {
+        use gridtokenx_simulator::oracle::Oracle;
+        use gridtokenx_simulator::post::{ChainMeter, Poster};
+        let d = self.node.deployment.as_ref().expect("localnet bootstrapped the world");
         let poster = Poster {
-            rpc: Arc::new(rpc),
+            rpc: Arc::new(self.rpc()),
             oracle: Oracle::new(self.keys.oracle.insecure_clone(), energy::ID, d.cluster_tag),
             payer: owner.insecure_clone(),
             concurrency: 1,
@@ -137,9 +151,11 @@ impl Stack {
             owner: owner.insecure_clone(),
         };
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs() as i64;
-        let start = now - now % 900 - 1800;
-        for (k, produced_wh) in [(0, 0), (1, wh)] {
-            let reading = gridtokenx_simulator::Reading { interval_start_ts: start + k * 900, produced_wh, consumed_wh: 0 };
+        let last = now - now % 900 - 900;
+        let n = cumulative_wh.len() as i64;
+        for (k, produced_wh) in cumulative_wh.iter().enumerate() {
+            let start = last - (n - 1 - k as i64) * 900;
+            let reading = gridtokenx_simulator::Reading { interval_start_ts: start, produced_wh: *produced_wh, consumed_wh: 0 };
             let report = poster.post(std::slice::from_ref(&meter), &[(0, reading)]).await;
             assert_eq!(report.landed, 1, "the attested reading lands: {report:?}");
         }
