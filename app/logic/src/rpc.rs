@@ -79,22 +79,15 @@ pub enum Simulated {
     Failed { error: String, logs: Vec<String> },
 }
 
-pub fn simulated(result: &Value) -> Simulated {
+/// `programs`: the program of each instruction of the simulated transaction, in order.
+pub fn simulated(result: &Value, programs: &[crate::Pubkey]) -> Simulated {
     let v = &result["value"];
     let logs: Vec<String> =
         v["logs"].as_array().map(|a| a.iter().filter_map(|l| l.as_str().map(str::to_string)).collect()).unwrap_or_default();
     if !v["err"].is_null() {
-        return Simulated::Failed { error: explain(&v["err"], &logs), logs };
+        return Simulated::Failed { error: crate::errors::explain(&v["err"], &logs, programs), logs };
     }
     Simulated::Ok { units: v["unitsConsumed"].as_u64().unwrap_or(0) }
-}
-
-/// The error in words: Anchor logs "Error Message: <the program's #[msg]>" for its errors,
-/// which is the program's own wording; otherwise the runtime's error as JSON.
-pub fn explain(err: &Value, logs: &[String]) -> String {
-    logs.iter()
-        .find_map(|l| l.split_once("Error Message: ").map(|(_, m)| m.trim_end_matches('.').to_string()))
-        .unwrap_or_else(|| err.to_string())
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -138,9 +131,9 @@ mod tests {
             "Program 6z8b invoke [1]",
             "Program log: AnchorError occurred. Error Code: Paused. Error Number: 6002. Error Message: trading is paused (by governance or for this market).",
         ], "unitsConsumed": 3000}});
-        let Simulated::Failed { error, .. } = simulated(&r) else { panic!("failed") };
+        let Simulated::Failed { error, .. } = simulated(&r, &[]) else { panic!("failed") };
         assert_eq!(error, "trading is paused (by governance or for this market)");
-        assert_eq!(simulated(&json!({"value": {"err": null, "logs": [], "unitsConsumed": 4321}})), Simulated::Ok { units: 4321 });
+        assert_eq!(simulated(&json!({"value": {"err": null, "logs": [], "unitsConsumed": 4321}}), &[]), Simulated::Ok { units: 4321 });
     }
 
     #[test]
@@ -149,8 +142,9 @@ mod tests {
             "Program log: AnchorError occurred. Error Code: PostOnlyWouldCross. Error Number: 6011. Error Message: post-only order would cross the book.",
         ]}});
         let err = &r["meta"]["err"];
-        assert_eq!(explain(err, &transaction_logs(&r)), "post-only order would cross the book");
-        assert_eq!(explain(err, &transaction_logs(&json!(null))), err.to_string(), "no logs: the runtime's error");
+        let explain = |logs: Vec<String>| crate::errors::explain(err, &logs, &[]);
+        assert_eq!(explain(transaction_logs(&r)), "post-only order would cross the book");
+        assert_eq!(explain(transaction_logs(&json!(null))), err.to_string(), "no logs: the runtime's error");
     }
 
     #[test]

@@ -146,6 +146,13 @@ impl Action {
     }
 }
 
+/// The program of each of the transaction's instructions, in order: what an
+/// `InstructionError`'s index refers to.
+pub fn program_ids(tx: &VersionedTransaction) -> Vec<Pubkey> {
+    let keys = tx.message.static_account_keys();
+    tx.message.instructions().iter().map(|ix| keys.get(usize::from(ix.program_id_index)).copied().unwrap_or_default()).collect()
+}
+
 /// An unsigned legacy transaction (one empty signature slot per required signer): what
 /// `solana:signTransaction` takes. `compute_units` prepends the compute-budget limit.
 pub fn unsigned(payer: Pubkey, ixs: &[Instruction], blockhash: Hash, compute_units: Option<u32>) -> VersionedTransaction {

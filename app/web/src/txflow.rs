@@ -52,11 +52,12 @@ async fn steps(
     // and the units it used set the limit we ask for.
     let probe = tx::unsigned(payer, &ixs, blockhash, Some(tx::MAX_COMPUTE_UNITS));
     let simulated = rpc_call(rpc_url, rpc::simulate(&BASE64_STANDARD.encode(tx::wire(&probe)))).await?;
-    let units = match rpc::simulated(&simulated) {
+    let units = match rpc::simulated(&simulated, &tx::program_ids(&probe)) {
         Simulated::Ok { units } => units,
         Simulated::Failed { error, .. } => return Err(error),
     };
     let unsigned = tx::unsigned(payer, &ixs, blockhash, Some(tx::compute_unit_limit(units)));
+    let programs = tx::program_ids(&unsigned);
 
     state.set(TxState::AwaitingSignature);
     let props = SolanaSignTransactionProps::builder().transaction(unsigned).chain(Some(config.cluster.clone())).build();
@@ -80,7 +81,7 @@ async fn steps(
                 // The program's reason is in the transaction's logs, as in a simulation.
                 let logs = rpc_call(rpc_url, rpc::transaction(&signature)).await.map(|t| rpc::transaction_logs(&t));
                 let err: serde_json::Value = serde_json::from_str(&e).unwrap_or(serde_json::Value::String(e));
-                return Err(format!("failed on chain: {}", rpc::explain(&err, &logs.unwrap_or_default())));
+                return Err(format!("failed on chain: {}", gridtokenx_app_logic::errors::explain(&err, &logs.unwrap_or_default(), &programs)));
             }
             Status::Pending => sleep_ms(500).await,
         }

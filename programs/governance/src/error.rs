@@ -1,7 +1,8 @@
 use anchor_lang::prelude::*;
 
+// `from_repr`: clients turn a custom error code back into the variant, and its words.
 #[error_code]
-#[derive(PartialEq, Eq)]
+#[derive(PartialEq, Eq, strum_macros::FromRepr)]
 pub enum GovernanceError {
     #[msg("signer is not the program's upgrade authority")]
     NotUpgradeAuthority,

@@ -2,8 +2,9 @@ use anchor_lang::prelude::*;
 
 use crate::engine::EngineError;
 
+// `from_repr`: clients turn a custom error code back into the variant, and its words.
 #[error_code]
-#[derive(PartialEq, Eq)]
+#[derive(PartialEq, Eq, strum_macros::FromRepr)]
 pub enum MarketError {
     #[msg("signer is not the market's authority (the governance council)")]
     Unauthorized,
