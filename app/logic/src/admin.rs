@@ -98,35 +98,62 @@ impl ProposalRow {
 /// own instruction types.
 pub fn describe(ix: &Instruction) -> String {
     let (disc, args) = ix.data.split_at(ix.data.len().min(8));
-    let target = |i: usize| ix.accounts.get(i).map(|a| short(&a.pubkey.to_string())).unwrap_or_default();
-    if ix.program_id == market::ID {
-        if disc == market::instruction::UpdateMarket::DISCRIMINATOR {
-            if let Ok(u) = market::instruction::UpdateMarket::try_from_slice(args) {
-                let p = u.params;
-                let band = match p.price_band {
-                    Some(b) => format!("price band ±{} bps", b.max_deviation_bps),
-                    None => "no price band".into(),
-                };
-                let trading = if p.paused { "paused" } else { "open" };
-                return format!("Market {}: taker fee {} bps, trading {trading}, {band}", target(1), p.taker_fee_bps);
-            }
+    let account = |i: usize| ix.accounts.get(i).map(|a| short(&a.pubkey.to_string())).unwrap_or_default();
+    fn decode<T: AnchorDeserialize + Discriminator>(disc: &[u8], args: &[u8]) -> Option<T> {
+        (disc == T::DISCRIMINATOR).then(|| T::try_from_slice(args).ok()).flatten()
+    }
+    let band = |b: Option<market::state::PriceBand>| match b {
+        Some(b) => format!("price band ±{} bps", b.max_deviation_bps),
+        None => "no price band".into(),
+    };
+    use {energy::instruction as e, governance::instruction as g, market::instruction as m};
+    let words = if ix.program_id == market::ID {
+        if let Some(u) = decode::<m::UpdateMarket>(disc, args) {
+            let p = u.params;
+            let trading = if p.paused { "paused" } else { "open" };
+            Some(format!("Market {}: taker fee {} bps, trading {trading}, {}", account(1), p.taker_fee_bps, band(p.price_band)))
+        } else if let Some(c) = decode::<m::CreateMarket>(disc, args) {
+            let p = c.params;
+            Some(format!(
+                "Create a market: tick {} quote atoms, lot {} base atoms, taker fee {} bps, {}{}",
+                p.tick_size_quote_atoms,
+                p.lot_size_base_atoms,
+                p.taker_fee_bps,
+                band(p.price_band),
+                if p.allow_freeze_authority { ", freezable mints allowed" } else { "" }
+            ))
+        } else if let Some(w) = decode::<m::WithdrawFees>(disc, args) {
+            Some(format!("Market {}: withdraw {} quote atoms of fees", account(1), w.quote_atoms))
+        } else {
+            decode::<m::SetAuthority>(disc, args).map(|a| format!("Market {}: hand it to {}", account(1), short(&a.new_authority.to_string())))
+        }
+    } else if ix.program_id == energy::ID {
+        if let Some(r) = decode::<e::RegisterOracle>(disc, args) {
+            Some(format!("Register oracle {}", short(&r.oracle.to_string())))
+        } else if let Some(a) = decode::<e::SetOracleActive>(disc, args) {
+            Some(if a.active { "Reactivate an oracle".into() } else { "Revoke an oracle".into() })
+        } else if let Some(m) = decode::<e::SetMeterStatus>(disc, args) {
+            Some(format!("Meter {}: {}", account(2), format!("{:?}", m.status).to_lowercase()))
+        } else {
+            decode::<e::UpdateRules>(disc, args).map(|_| "Change the rules readings are checked against".into())
         }
     } else if ix.program_id == governance::ID {
-        if disc == governance::instruction::Unpause::DISCRIMINATOR {
-            return "Resume the whole system (unpause)".into();
-        }
-        if disc == governance::instruction::SetCouncil::DISCRIMINATOR {
-            if let Ok(s) = governance::instruction::SetCouncil::try_from_slice(args) {
-                return format!(
+        if decode::<g::Unpause>(disc, args).is_some() {
+            Some("Resume the whole system (unpause)".into())
+        } else {
+            decode::<g::SetCouncil>(disc, args).map(|s| {
+                format!(
                     "Change the council: {} members, threshold {}, {} guardians",
                     s.config.members.len(),
                     s.config.threshold,
                     s.config.guardians.len()
-                );
-            }
+                )
+            })
         }
-    }
-    format!("Instruction {} of program {}", hex(disc), short(&ix.program_id.to_string()))
+    } else {
+        None
+    };
+    words.unwrap_or_else(|| format!("Instruction {} of program {}", hex(disc), short(&ix.program_id.to_string())))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -282,6 +309,11 @@ mod tests {
         assert!(words.contains("taker fee 25 bps") && words.contains("trading open") && words.contains("no price band"), "{words}");
         assert_eq!(describe(&Change::Unpause.instruction()), "Resume the whole system (unpause)");
         assert!(describe(&Instruction { program_id: key(7), accounts: vec![], data: vec![1, 2] }).starts_with("Instruction 0102 of program"));
+        let council = governance::client::council_address();
+        let register = energy::client::register_oracle(council, key(1), key(5));
+        assert_eq!(describe(&register), format!("Register oracle {}", short(&key(5).to_string())));
+        let revoke = energy::client::set_oracle_active(council, key(5), false);
+        assert_eq!(describe(&revoke), "Revoke an oracle");
     }
 
     #[test]

@@ -122,6 +122,17 @@ impl TraderState {
     }
 }
 
+/// Whether `me` bought or sold in a fill: the taker did what its side says, the maker the
+/// opposite.
+pub fn my_side_of(fill: &Fill, me: &str) -> &'static str {
+    let taker_bought = fill.taker_side == "bid";
+    if (fill.taker == me) == taker_bought {
+        "bought"
+    } else {
+        "sold"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,5 +224,13 @@ mod tests {
         let mut t = TraderState::default();
         assert!(t.apply("M", false, &json!({"seats": "nope"})).is_err());
         assert!(t.apply("M", false, &json!({"orders": [{"market": "M"}]})).is_err());
+    }
+
+    #[test]
+    fn a_fill_reads_from_my_side() {
+        let fill: Fill = serde_json::from_value(json!({"signature": "S", "slot": 1, "taker_side": "ask", "price_ticks": "120",
+            "lots": "2", "maker": "ALICE", "taker": "BOB"})).unwrap();
+        assert_eq!(my_side_of(&fill, "BOB"), "sold", "the taker sold into a bid");
+        assert_eq!(my_side_of(&fill, "ALICE"), "bought", "the maker's bid was taken");
     }
 }

@@ -259,6 +259,8 @@ fn OpenOrders(
     send: impl Fn(Action) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let seat = move || trader.with(|t| t.seat.as_ref().map(|s| s.seat as u32));
+    let wallet = use_wallet();
+    let me = move || wallet.pubkey().map(|k| k.to_string()).unwrap_or_default();
     view! {
         <section class="orders" aria-labelledby="orders-h">
             <h2 id="orders-h">"Open orders"</h2>
@@ -285,7 +287,7 @@ fn OpenOrders(
             <h2>"My fills"</h2>
             <ul data-testid="my-fills">
                 {move || trader.with(|t| t.fills.iter().take(20).map(|f| format!("{} {} at {} per kWh",
-                    f.taker_side, units.size_kwh(f.lots), units.price_per_kwh(f.price_ticks))).collect::<Vec<_>>())
+                    gridtokenx_app_logic::trader::my_side_of(f, &me()), units.size_kwh(f.lots), units.price_per_kwh(f.price_ticks))).collect::<Vec<_>>())
                     .into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
             </ul>
         </section>

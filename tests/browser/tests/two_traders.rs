@@ -43,10 +43,11 @@ async fn a_second_wallet_takes_a_resting_bid_and_both_pages_follow() {
 
     // Bob sells 2 kWh into the bid, immediate-or-cancel.
     confirmed("Bob's sale", place(&bob_page, "ask", "ioc", "2", "0.12").await);
-    for (who, page) in [("Alice", &alice_page), ("Bob", &bob_page)] {
+    for (who, page, verb) in [("Alice", &alice_page, "bought"), ("Bob", &bob_page, "sold")] {
         page.text_until("[data-testid=trades]", &format!("{who}'s page lists the trade"), |t| t.contains("2 kWh at 0.12")).await;
         page.text_until("[data-testid=depth]", &format!("the bid left {who}'s book"), |t| !t.contains("0.12")).await;
-        page.text_until("[data-testid=my-fills]", &format!("{who}'s fills list it"), |t| t.contains("2 kWh at 0.12")).await;
+        let fill = format!("{verb} 2 kWh at 0.12");
+        page.text_until("[data-testid=my-fills]", &format!("{who}'s fills show it from their side"), |t| t.contains(&fill)).await;
     }
     alice_page.text_until("[data-testid=open-orders]", "Alice's filled bid is no longer open", |t| !t.contains("buy 2 kWh")).await;
     alice_page.text_until("[data-testid=seat]", "Alice received the energy", |t| t.contains("energy 2 kWh free")).await;
