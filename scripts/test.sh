@@ -31,7 +31,10 @@ cargo test --workspace --locked --lib --tests "$@" 2>&1 | tee "$log"
 
 # The app's pure core (app/ is its own workspace: it builds for wasm32), natively.
 step "running the app's native tests (app/logic)"
-(cd app && cargo test --locked -p gridtokenx-app-logic 2>&1) | tee -a "$log"
+# Its own target dir: the two workspaces build the same crates (anchor-lang, the programs)
+# with different features, and a shared dir lets one's build of a path crate stand in for
+# the other's ("multiple different versions of crate anchor_lang").
+(cd app && CARGO_TARGET_DIR="$GRIDTOKENX_CACHE/target-logic" cargo test --locked -p gridtokenx-app-logic 2>&1) | tee -a "$log"
 
 # The SBF route (tools/sbf/README.md): the lowering pass proven against the host.
 tools/sbf/test.sh 2>&1 | tee -a "$log"
