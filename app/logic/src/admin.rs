@@ -11,6 +11,7 @@ use solana_message::{AccountMeta, Instruction};
 
 use crate::indexer::{Frame, Market};
 use crate::trader::Applied;
+use crate::units::short;
 use crate::Pubkey;
 
 /// The council as the indexer mirrors it.
@@ -160,13 +161,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn short(key: &str) -> String {
-    if key.len() > 10 {
-        format!("{}…{}", &key[..4], &key[key.len() - 4..])
-    } else {
-        key.to_string()
-    }
-}
 
 /// The changes the admin view offers to propose, each one instruction the council signs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -344,16 +338,16 @@ mod tests {
         assert_eq!(s.council.as_ref().unwrap().proposal_count, 4);
         let mut approved = row(3, &ix, "approved");
         approved["approval_count"] = json!(2);
-        let delta = Frame::Delta { channel: "proposals".into(), seq: 6, data: json!({"proposals": [approved]}) };
+        let delta = Frame::Delta { channel: "proposals".into(), seq: 6, at_ms: None, data: json!({"proposals": [approved]}) };
         assert_eq!(s.apply_frame(&delta).unwrap(), Applied::Applied);
         assert_eq!(s.proposals[&3].status, "approved");
         let mut council2 = council.clone();
         council2["paused"] = json!(false);
-        let delta = Frame::Delta { channel: "proposals".into(), seq: 7, data: json!({"council": [council2]}) };
+        let delta = Frame::Delta { channel: "proposals".into(), seq: 7, at_ms: None, data: json!({"council": [council2]}) };
         s.apply_frame(&delta).unwrap();
         assert!(!s.council.as_ref().unwrap().paused, "a delta's council (a list of one) replaces it");
         assert_eq!(s.apply_frame(&delta).unwrap(), Applied::Stale);
-        let late = Frame::Delta { channel: "proposals".into(), seq: 9, data: json!({}) };
+        let late = Frame::Delta { channel: "proposals".into(), seq: 9, at_ms: None, data: json!({}) };
         assert_eq!(s.apply_frame(&late).unwrap(), Applied::Gap);
     }
 }

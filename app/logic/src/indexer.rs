@@ -135,7 +135,8 @@ impl OrderRow {
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Frame {
     Snapshot { channel: String, seq: i64, data: serde_json::Value },
-    Delta { channel: String, seq: i64, data: serde_json::Value },
+    /// `at_ms`: when the indexer published it (ms since the epoch).
+    Delta { channel: String, seq: i64, #[serde(default)] at_ms: Option<i64>, data: serde_json::Value },
     Error { #[serde(default)] message: String },
     #[serde(other)]
     Other,

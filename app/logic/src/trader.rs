@@ -206,7 +206,7 @@ mod tests {
             if snapshot {
                 Frame::Snapshot { channel: "trader:T".into(), seq, data: json!({"seats": [seat("M", quote)]}) }
             } else {
-                Frame::Delta { channel: "trader:T".into(), seq, data }
+                Frame::Delta { channel: "trader:T".into(), seq, at_ms: None, data }
             }
         };
         let mut t = TraderState::default();

@@ -12,6 +12,14 @@ pub fn format_atoms(atoms: u128, decimals: u32) -> String {
     format!("{whole}.{}", frac.trim_end_matches('0'))
 }
 
+/// A long address as people scan it: its first and last four characters.
+pub fn short(key: &str) -> String {
+    match (key.get(..4), key.get(key.len().saturating_sub(4)..)) {
+        (Some(head), Some(tail)) if key.len() > 10 => format!("{head}…{tail}"),
+        _ => key.to_string(),
+    }
+}
+
 /// Energy atoms (Wh) as kWh.
 pub fn kwh(energy_atoms: u128, energy_decimals: u32) -> String {
     format!("{} kWh", format_atoms(energy_atoms, energy_decimals))

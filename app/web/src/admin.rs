@@ -177,7 +177,7 @@ fn ProposeForm(
                 <select data-testid="propose-market" on:change=move |ev| market.set(event_target_value(&ev))>
                     {move || markets.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|m| {
                         let key = m.pubkey.clone();
-                        view! { <option value=key.clone() selected=move || market.get() == key>{admin::short(&m.pubkey)}</option> }
+                        view! { <option value=key.clone() selected=move || market.get() == key>{gridtokenx_app_logic::units::short(&m.pubkey)}</option> }
                     }).collect_view()}
                 </select>
             </label>

@@ -2,9 +2,10 @@
 //! indexer's sequenced channels, and the connected trader's seat with its actions.
 use gridtokenx_app_logic::book::{Applied, Book};
 use gridtokenx_app_logic::indexer::{Fill, Frame, Market};
-use gridtokenx_app_logic::units::MarketUnits;
+use gridtokenx_app_logic::units::{short, MarketUnits};
 use leptos::prelude::*;
 use serde::Deserialize;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsValue;
 
 use crate::config::Config;
@@ -19,6 +20,24 @@ fn mark_first_render() {
         let now = window.performance().map(|p| p.now()).unwrap_or_default();
         let _ = js_sys::Reflect::set(&window, &key, &JsValue::from_f64(now));
     }
+}
+
+/// `window.__gtx_book_paint_ms`: for each book delta, ms from the indexer publishing it to
+/// the next frame the browser paints with it applied (same machine, same clock), read by
+/// the browser test for docs/benchmarks.md.
+fn record_paint_latency(at_ms: i64) {
+    let Some(window) = web_sys::window() else { return };
+    let record = Closure::once_into_js(move || {
+        let Some(window) = web_sys::window() else { return };
+        let key = JsValue::from_str("__gtx_book_paint_ms");
+        let list = js_sys::Reflect::get(&window, &key).ok().filter(|v| v.is_object()).unwrap_or_else(|| {
+            let list = js_sys::Array::new().into();
+            let _ = js_sys::Reflect::set(&window, &key, &list);
+            list
+        });
+        list.unchecked_into::<js_sys::Array>().push(&JsValue::from_f64(js_sys::Date::now() - at_ms as f64));
+    });
+    let _ = window.request_animation_frame(record.unchecked_ref());
 }
 
 #[component]
@@ -64,9 +83,6 @@ pub fn TradeView() -> impl IntoView {
     }
 }
 
-fn short(key: &str) -> String {
-    if key.len() > 10 { format!("{}…{}", &key[..4], &key[key.len() - 4..]) } else { key.to_string() }
-}
 
 #[derive(Deserialize)]
 struct Fills {
@@ -90,11 +106,13 @@ fn MarketView(market: Market) -> impl IntoView {
                     mark_first_render();
                 }
             }
-            Frame::Delta { seq, data, .. } => {
+            Frame::Delta { seq, data, at_ms, .. } => {
                 let mut gap = false;
                 book.update(|b| gap = matches!(b.apply_delta(*seq, data), Ok(Applied::Gap { .. })));
                 if gap {
                     live::resubscribe(&channel);
+                } else if let Some(at_ms) = at_ms {
+                    record_paint_latency(*at_ms);
                 }
             }
             _ => {}

@@ -65,6 +65,21 @@ async fn a_second_wallet_takes_a_resting_bid_and_both_pages_follow() {
     let shown_quote = format!("{} free", gridtokenx_browser_tests::quote_text(240_000 - fee));
     bob_page.text_until("[data-testid=seat]", "Bob's proceeds are shown", |t| t.contains(&shown_quote)).await;
 
+    // For docs/benchmarks.md: book delta published → next frame painted with it, per page.
+    let mut paints: Vec<f64> = Vec::new();
+    for page in [&alice_page, &bob_page] {
+        let v = page.eval("return window.__gtx_book_paint_ms ?? []").await;
+        paints.extend(v.as_array().into_iter().flatten().filter_map(serde_json::Value::as_f64));
+    }
+    assert!(!paints.is_empty(), "the pages recorded their book repaints");
+    paints.sort_by(f64::total_cmp);
+    println!(
+        "book delta to repaint: {} samples, median {:.0} ms, max {:.0} ms",
+        paints.len(),
+        paints[paints.len() / 2],
+        paints[paints.len() - 1]
+    );
+
     for (who, page) in [("alice", &alice_page), ("bob", &bob_page)] {
         page.screenshot(&format!("trade-desktop-{who}-after-trade")).await;
         page.phone_width(true).await;
