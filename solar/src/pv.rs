@@ -139,11 +139,24 @@ impl Sky {
 
     /// With SPA's time part already computed (one per simulation step for every site).
     pub fn from_sun(sun: &Sun, unix_s: i64, site: &Site, conditions: &Conditions) -> Sky {
-        let sun = sun.seen_from(site, conditions.temp_air_c);
+        Sky::clear(sun, unix_s, site, conditions.temp_air_c).with_clearness(conditions.clearness)
+    }
+
+    /// The cloudless sky (`irradiance == clear`): computed once per step and site, then
+    /// [`Sky::with_clearness`] for each array's own clouds.
+    pub fn clear(sun: &Sun, unix_s: i64, site: &Site, temp_air_c: f64) -> Sky {
+        let sun = sun.seen_from(site, temp_air_c);
         let dni_extra = extra_radiation_w_m2(day_of_year(unix_s));
         let clear = ineichen(sun.apparent_zenith_deg, site, site.linke_turbidity_at(unix_s), dni_extra);
-        let irradiance = under_weather(clear, conditions.clearness, sun.apparent_zenith_deg, dni_extra);
-        Sky { sun, dni_extra, clear, irradiance }
+        Sky { sun, dni_extra, clear, irradiance: clear }
+    }
+
+    /// The same sky with `clearness` × the clear-sky GHI getting through.
+    pub fn with_clearness(&self, clearness: f64) -> Sky {
+        Sky {
+            irradiance: under_weather(self.clear, clearness, self.sun.apparent_zenith_deg, self.dni_extra),
+            ..*self
+        }
     }
 }
 
