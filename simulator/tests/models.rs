@@ -4,7 +4,8 @@ use gridtokenx_simulator::fleet::{Fleet, FleetConfig, Mix};
 use gridtokenx_simulator::meter::MeterKind;
 use gridtokenx_simulator::model::battery::Battery;
 use gridtokenx_simulator::model::pv::PvArray;
-use gridtokenx_simulator::model::{sun, Instant};
+use gridtokenx_simulator::model::sun::Outdoor;
+use gridtokenx_simulator::model::Instant;
 use proptest::prelude::*;
 
 /// 2027-01-15 00:00 UTC.
@@ -23,12 +24,13 @@ fn calendar_and_solar_time() {
 
 #[test]
 fn pv_is_dark_at_night_and_peaks_near_solar_noon() {
-    let pv = PvArray { peak_w: 5_000.0, derate: 0.85 };
+    // A 15° roof facing south (the equator at 13.75° N).
+    let pv = PvArray::new(5_000.0, 15.0, 180.0);
     // Greenwich longitude: solar noon is ~12:00 UTC.
     let day: Vec<(i64, f64)> = (0..24 * 4)
         .map(|q| {
             let t = JAN_15 + q * 900;
-            (t, pv.output_w(sun::clear_sky_irradiance_w_m2(&at(t, 13.75, 0.0)), 1.0))
+            (t, pv.output_w(&Outdoor::clear(&at(t, 13.75, 0.0))))
         })
         .collect();
     for &(t, w) in &day {
