@@ -8,8 +8,8 @@ use crate::model::battery::Battery;
 use crate::model::ev::EvCharger;
 use crate::model::load::Household;
 use crate::model::pv::PvArray;
-use crate::model::weather::{Weather, WeatherModel};
 use crate::model::sun::Outdoor;
+use crate::model::weather::{Weather, WeatherModel};
 use crate::model::Instant;
 use crate::Reading;
 

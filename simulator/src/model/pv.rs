@@ -47,7 +47,8 @@ impl PvArray {
     /// AC output under `outdoor` (the sky with this array's clouds), W.
     pub fn output_w(&self, outdoor: &Outdoor) -> f64 {
         // The clouds are already in `outdoor.sky`; the array needs only air and wind.
-        let conditions = solar::Conditions { clearness: 1.0, temp_air_c: outdoor.temp_air_c, wind_m_s: outdoor.wind_m_s };
+        let conditions =
+            solar::Conditions { clearness: 1.0, temp_air_c: outdoor.temp_air_c, wind_m_s: outdoor.wind_m_s };
         self.model().output(&outdoor.sky, &conditions).ac_w
     }
 }
