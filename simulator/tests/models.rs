@@ -46,6 +46,28 @@ fn pv_is_dark_at_night_and_peaks_near_solar_noon() {
 }
 
 #[test]
+fn arrays_have_an_orientation_and_east_roofs_peak_in_the_morning() {
+    let fleet = Fleet::new(FleetConfig { meters: 50, ..FleetConfig::default() });
+    let arrays: Vec<PvArray> = fleet.meters.iter().filter_map(|m| m.pv).collect();
+    assert!(!arrays.is_empty());
+    for a in &arrays {
+        assert!((5.0..35.0).contains(&a.tilt_deg), "tilt {}", a.tilt_deg);
+        // Bangkok is north of the equator: roofs face east through south to west.
+        assert!((90.0..=270.0).contains(&a.azimuth_deg), "azimuth {}", a.azimuth_deg);
+    }
+    let peak_hour = |pv: PvArray| {
+        let day = (0..24 * 4)
+            .map(|q| JAN_15 + q * 900)
+            .map(|t| (t, pv.output_w(&Outdoor::clear(&at(t, 13.75, 0.0)))));
+        let (t, _) = day.fold((0, 0.0), |best, x| if x.1 > best.1 { x } else { best });
+        (t - JAN_15) as f64 / 3_600.0
+    };
+    let (east, west) =
+        (peak_hour(PvArray::new(5_000.0, 35.0, 90.0)), peak_hour(PvArray::new(5_000.0, 35.0, 270.0)));
+    assert!(east < 12.0 && west > 12.5, "east roof peaks at {east} h, west at {west} h");
+}
+
+#[test]
 fn energy_balances_over_a_day() {
     let config = FleetConfig { meters: 30, start_unix_s: JAN_15, ..FleetConfig::default() };
     let mut fleet = Fleet::new(config);
