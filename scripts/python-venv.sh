@@ -2,13 +2,14 @@
 # Python tools the tests start as real processes, in one venv in the project cache:
 # aiosmtpd, the SMTP server indexer/tests/users.rs delivers notification e-mails to;
 # pandapower, the reference power flow grid/tests/pandapower.rs checks our feeder against
-# (a test tool only: it never runs in the product).
+# (a test tool only: it never runs in the product); pvlib, the PV reference
+# solar/tests/pvlib.rs checks our sun position and PV chain against (a test tool too).
 # Idempotent: does nothing when the venv already has every package.
 # Usage: scripts/python-venv.sh (scripts/test.sh runs it before the tests).
 set -euo pipefail
 GRIDTOKENX_CACHE="${GRIDTOKENX_CACHE:-$HOME/.cache/gridtokenx}"
 venv="$GRIDTOKENX_CACHE/venv"
-packages=(aiosmtpd==1.4.6 pandapower==3.5.6)
+packages=(aiosmtpd==1.4.6 pandapower==3.5.6 pvlib==0.16.1)
 
 # Every pinned package present at its version: nothing to do.
 have_all() {

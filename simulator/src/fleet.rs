@@ -8,6 +8,7 @@ use crate::model::battery::Battery;
 use crate::model::ev::EvCharger;
 use crate::model::load::Household;
 use crate::model::pv::PvArray;
+use crate::model::sun::Outdoor;
 use crate::model::weather::{Weather, WeatherModel};
 use crate::model::Instant;
 use crate::Reading;
@@ -120,10 +121,13 @@ impl Fleet {
                 latitude_deg: self.config.latitude_deg,
                 longitude_deg: self.config.longitude_deg,
             };
-            // Each meter's clouds vary a little around the regional weather.
+            // One sun and clear sky for the whole fleet (one location); each meter's clouds
+            // vary a little around the regional weather.
+            let clear = Outdoor::clear(&at);
             for (meter, rng) in self.meters.iter_mut().zip(&mut self.meter_rngs) {
                 let clearness = (self.weather.clearness() * (0.9 + 0.2 * rng.random::<f64>())).min(1.0);
-                meter.step(&at, dt as f64, clearness, rng);
+                let outdoor = if meter.pv.is_some() { clear.for_clearness(clearness) } else { clear };
+                meter.step(&at, dt as f64, &outdoor, rng);
             }
             t += dt;
         }
@@ -152,6 +156,18 @@ pub fn meter_id(seed: u64, index: usize) -> [u8; 32] {
     id
 }
 
+/// A rooftop array: 3–10 kW on a roof of 5–35° facing anywhere from east through the
+/// equator to west (the equator-facing side is the one people cover), DC/AC 1.1–1.3.
+fn pv_array(config: &FleetConfig, rng: &mut ChaCha8Rng) -> PvArray {
+    let equator = if config.latitude_deg >= 0.0 { 180.0 } else { 0.0 };
+    PvArray {
+        peak_w: rng.random_range(3_000.0..10_000.0),
+        tilt_deg: rng.random_range(5.0..35.0),
+        azimuth_deg: (equator + rng.random_range(-90.0..90.0_f64)).rem_euclid(360.0),
+        dc_ac_ratio: rng.random_range(1.1..1.3),
+    }
+}
+
 fn make_meter(config: &FleetConfig, index: usize, rng: &mut ChaCha8Rng) -> SimMeter {
     let Mix { prosumer, consumer, hybrid } = config.mix;
     let total = (prosumer + consumer + hybrid).max(f64::MIN_POSITIVE);
@@ -164,8 +180,7 @@ fn make_meter(config: &FleetConfig, index: usize, rng: &mut ChaCha8Rng) -> SimMe
         MeterKind::Hybrid
     };
     let household = Household { daily_wh: rng.random_range(6_000.0..14_000.0), noise: 0.15 };
-    let pv = (kind != MeterKind::Consumer)
-        .then(|| PvArray { peak_w: rng.random_range(3_000.0..10_000.0), derate: rng.random_range(0.8..0.9) });
+    let pv = (kind != MeterKind::Consumer).then(|| pv_array(config, rng));
     let battery = (kind == MeterKind::Hybrid).then(|| {
         let capacity_wh = rng.random_range(5_000.0..13_500.0);
         Battery {

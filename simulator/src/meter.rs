@@ -8,7 +8,8 @@ use crate::model::battery::Battery;
 use crate::model::ev::EvCharger;
 use crate::model::load::Household;
 use crate::model::pv::PvArray;
-use crate::model::{sun, Instant};
+use crate::model::sun::Outdoor;
+use crate::model::Instant;
 use crate::Reading;
 
 /// Defined with the telemetry schema (one source of truth for its wire names).
@@ -33,11 +34,12 @@ pub struct SimMeter {
 }
 
 impl SimMeter {
-    /// Runs the household for `dt_s` seconds from `at` under weather `clearness`.
-    pub fn step(&mut self, at: &Instant, dt_s: f64, clearness: f64, rng: &mut impl Rng) {
+    /// Runs the household for `dt_s` seconds from `at` under `outdoor` (the sky with this
+    /// meter's clouds, the air temperature and wind).
+    pub fn step(&mut self, at: &Instant, dt_s: f64, outdoor: &Outdoor, rng: &mut impl Rng) {
         let hours = dt_s / 3_600.0;
         let solar_hour = at.solar_hour();
-        let pv_w = self.pv.map_or(0.0, |pv| pv.output_w(sun::clear_sky_irradiance_w_m2(at), clearness));
+        let pv_w = self.pv.map_or(0.0, |pv| pv.output_w(outdoor));
         let ev_w = self.ev.as_mut().map_or(0.0, |ev| ev.draw_w(at.unix_s, solar_hour, dt_s));
         let load_w = self.household.demand_w(solar_hour, rng) + ev_w;
         let mut net_w = pv_w - load_w;

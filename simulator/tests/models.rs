@@ -4,7 +4,8 @@ use gridtokenx_simulator::fleet::{Fleet, FleetConfig, Mix};
 use gridtokenx_simulator::meter::MeterKind;
 use gridtokenx_simulator::model::battery::Battery;
 use gridtokenx_simulator::model::pv::PvArray;
-use gridtokenx_simulator::model::{sun, Instant};
+use gridtokenx_simulator::model::sun::Outdoor;
+use gridtokenx_simulator::model::Instant;
 use proptest::prelude::*;
 
 /// 2027-01-15 00:00 UTC.
@@ -23,12 +24,13 @@ fn calendar_and_solar_time() {
 
 #[test]
 fn pv_is_dark_at_night_and_peaks_near_solar_noon() {
-    let pv = PvArray { peak_w: 5_000.0, derate: 0.85 };
+    // A 15° roof facing south (the equator at 13.75° N).
+    let pv = PvArray::new(5_000.0, 15.0, 180.0);
     // Greenwich longitude: solar noon is ~12:00 UTC.
     let day: Vec<(i64, f64)> = (0..24 * 4)
         .map(|q| {
             let t = JAN_15 + q * 900;
-            (t, pv.output_w(sun::clear_sky_irradiance_w_m2(&at(t, 13.75, 0.0)), 1.0))
+            (t, pv.output_w(&Outdoor::clear(&at(t, 13.75, 0.0))))
         })
         .collect();
     for &(t, w) in &day {
@@ -41,6 +43,28 @@ fn pv_is_dark_at_night_and_peaks_near_solar_noon() {
     let peak_hour = (peak_t - JAN_15) as f64 / 3_600.0;
     assert!((11.0..=13.0).contains(&peak_hour), "peak at {peak_hour} h");
     assert!(peak_w > 0.6 * 5_000.0 * 0.85 && peak_w <= 5_000.0, "peak {peak_w} W");
+}
+
+#[test]
+fn arrays_have_an_orientation_and_east_roofs_peak_in_the_morning() {
+    let fleet = Fleet::new(FleetConfig { meters: 50, ..FleetConfig::default() });
+    let arrays: Vec<PvArray> = fleet.meters.iter().filter_map(|m| m.pv).collect();
+    assert!(!arrays.is_empty());
+    for a in &arrays {
+        assert!((5.0..35.0).contains(&a.tilt_deg), "tilt {}", a.tilt_deg);
+        // Bangkok is north of the equator: roofs face east through south to west.
+        assert!((90.0..=270.0).contains(&a.azimuth_deg), "azimuth {}", a.azimuth_deg);
+    }
+    let peak_hour = |pv: PvArray| {
+        let day = (0..24 * 4)
+            .map(|q| JAN_15 + q * 900)
+            .map(|t| (t, pv.output_w(&Outdoor::clear(&at(t, 13.75, 0.0)))));
+        let (t, _) = day.fold((0, 0.0), |best, x| if x.1 > best.1 { x } else { best });
+        (t - JAN_15) as f64 / 3_600.0
+    };
+    let (east, west) =
+        (peak_hour(PvArray::new(5_000.0, 35.0, 90.0)), peak_hour(PvArray::new(5_000.0, 35.0, 270.0)));
+    assert!(east < 12.0 && west > 12.5, "east roof peaks at {east} h, west at {west} h");
 }
 
 #[test]
