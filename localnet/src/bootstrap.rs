@@ -136,6 +136,7 @@ pub async fn create_market(
             taker_fee_bps: TAKER_FEE_BPS,
             price_band,
             allow_freeze_authority: false,
+            min_order_lots: 1,
         },
     );
     council_exec(ctx, keys, proposal, &ix).await

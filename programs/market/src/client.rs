@@ -146,6 +146,14 @@ pub fn update_market(authority: Pubkey, market: Pubkey, params: UpdateMarketPara
     build(crate::accounts::AdminMarket { authority, market }, crate::instruction::UpdateMarket { params })
 }
 
+/// `authority` is the council PDA: propose this instruction.
+pub fn set_min_order_size(authority: Pubkey, market: Pubkey, min_order_lots: u32) -> Instruction {
+    build(
+        crate::accounts::AdminMarket { authority, market },
+        crate::instruction::SetMinOrderSize { min_order_lots },
+    )
+}
+
 pub fn set_authority(authority: Pubkey, market: Pubkey, new_authority: Pubkey) -> Instruction {
     build(
         crate::accounts::AdminMarket { authority, market },

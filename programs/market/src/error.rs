@@ -56,6 +56,8 @@ pub enum MarketError {
     // Appended: codes above stay stable.
     #[msg("a mint has a freeze authority (it could freeze a vault); the council must allow it explicitly")]
     MintHasFreezeAuthority,
+    #[msg("order is smaller than the market's minimum order size")]
+    OrderTooSmall,
 }
 
 impl From<EngineError> for MarketError {

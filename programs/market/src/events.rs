@@ -23,6 +23,13 @@ pub struct MarketUpdated {
     pub price_feed: Pubkey,
 }
 
+/// The council changed the market's minimum order size (`set_min_order_size`).
+#[event]
+pub struct MinOrderSizeSet {
+    pub market: Pubkey,
+    pub min_order_lots: u32,
+}
+
 #[event]
 pub struct SeatClaimed {
     pub market: Pubkey,
@@ -89,7 +96,8 @@ pub struct OrderCanceled {
     pub side: u8,
     pub price_ticks: u64,
     pub lots: u64,
-    /// 0 user, 1 expired, 2 self-trade, 3 IOC remainder, 4 match-limit remainder.
+    /// 0 user, 1 expired, 2 self-trade, 3 IOC remainder, 4 match-limit remainder,
+    /// 5 evicted (the worst order of a full side, pushed out by a better-priced one).
     pub reason: u8,
 }
 

@@ -36,6 +36,11 @@ pub mod market {
         instructions::admin::update_market(ctx, params)
     }
 
+    /// Council-only: the smallest order the market accepts, in lots (0: none).
+    pub fn set_min_order_size(ctx: Context<AdminMarket>, min_order_lots: u32) -> Result<()> {
+        instructions::admin::set_min_order_size(ctx, min_order_lots)
+    }
+
     pub fn set_authority(ctx: Context<AdminMarket>, new_authority: Pubkey) -> Result<()> {
         instructions::admin::set_authority(ctx, new_authority)
     }

@@ -42,7 +42,11 @@ pub struct MarketHeader {
     pub quote_decimals: u8,
     pub paused: u8,
     pub vault_authority_bump: u8,
-    pub _padding: [u8; 4],
+    /// Smallest order accepted, in lots (0 or 1: no minimum). Together with eviction of a
+    /// full side's worst order, it makes blocking the book cost far more than it blocks.
+    /// Takes the place of former padding, so the layout is unchanged and markets created
+    /// before it have no minimum.
+    pub min_order_lots: u32,
 }
 
 impl MarketHeader {

@@ -141,6 +141,7 @@ async fn only_the_council_creates_one_market_per_pair() {
             taker_fee_bps: 0,
             price_band: None,
             allow_freeze_authority: false,
+            min_order_lots: 0,
         },
     );
     assert_error(world.send(&[ix], &[&member]).await, MarketError::Unauthorized);
@@ -575,6 +576,7 @@ async fn council_create_market(
             taker_fee_bps: TAKER_FEE_BPS,
             price_band: None,
             allow_freeze_authority: allow_freeze,
+            min_order_lots: 0,
         },
     );
     world.council_exec(ix).await
@@ -730,5 +732,104 @@ async fn cancel_all_of_a_full_side() {
     assert_eq!(decode_events::<OrderCanceled>(&outcome.logs).len() as u64, full);
     let m = world.market_state().await;
     assert_eq!((m.book.bids.len, m.book.seats[trader.seat as usize].quote_locked), (0, 0));
+    assert_conserved(&mut world).await;
+}
+
+/// Fills the bid side with one-lot bids at 1..=7 ticks, the attack: 256 one-lot
+/// bids cost 0.256 quote tokens at 1 tick.
+async fn fill_bids(world: &mut World, squatter: &Trader) {
+    for i in 0..market::engine::MAX_ORDERS_PER_SIDE as u64 {
+        let mut p = bid(1 + i % 7, 1);
+        p.client_order_id = i;
+        world.place(squatter, p).await.result.expect("resting bid");
+    }
+}
+
+/// Book filling: a full side no longer refuses everyone. A strictly better-priced order
+/// evicts the worst one (its collateral goes back to its seat, an `OrderCanceled` with
+/// reason 5 says so); an order no better than the worst is still refused.
+#[tokio::test]
+async fn a_better_priced_order_evicts_the_worst_of_a_full_side() {
+    let mut world = trading_world().await;
+    let squatter = world.trader(0, 10_000_000).await;
+    fill_bids(&mut world, &squatter).await;
+    let newcomer = world.trader(0, 1_000_000).await;
+    assert_error(world.place(&newcomer, bid(1, 1)).await.result, MarketError::BookFull);
+
+    let locked_before = world.market_state().await.book.seats[squatter.seat as usize].quote_locked;
+    let outcome = world.place(&newcomer, bid(2, 1)).await;
+    outcome.result.expect("a better bid evicts the worst");
+    let canceled = decode_events::<OrderCanceled>(&outcome.logs);
+    assert_eq!(canceled.len(), 1);
+    let c = &canceled[0];
+    assert_eq!((c.trader, c.reason, c.price_ticks, c.lots), (squatter.pubkey(), 5, 1, 1));
+    // The newest of the worst-priced bids goes: it was last in time priority.
+    assert_eq!(c.client_order_id, 252);
+    let m = world.market_state().await;
+    assert_eq!(m.book.bids.len, market::engine::MAX_ORDERS_PER_SIDE as u64);
+    assert!(m.book.bids.live().iter().any(|o| o.seat == newcomer.seat && o.price_ticks == 2));
+    assert_eq!(m.book.seats[squatter.seat as usize].quote_locked, locked_before - TICK_SIZE);
+    assert_conserved(&mut world).await;
+}
+
+/// The market's minimum order size, set by the council: smaller orders are refused, for
+/// taking and resting alike; nobody else can change it.
+#[tokio::test]
+async fn orders_below_the_minimum_size_are_refused() {
+    let mut world = trading_world().await;
+    let trader = world.trader(100 * LOT_SIZE, 10_000_000).await;
+    let council = governance::client::council_address();
+    let set = market::client::set_min_order_size(council, world.market, 10);
+    world.council_exec(set).await.expect("the council sets the minimum");
+    assert_eq!(world.market_state().await.header.min_order_lots, 10);
+
+    assert_error(world.place(&trader, bid(1, 9)).await.result, MarketError::OrderTooSmall);
+    let ioc = order(Side::Ask, OrderType::ImmediateOrCancel, 1, 9);
+    assert_error(world.place(&trader, ioc).await.result, MarketError::OrderTooSmall);
+    world.place(&trader, bid(1, 10)).await.result.expect("an order at the minimum");
+
+    let outsider = trader.key.insecure_clone();
+    let grab = market::client::set_min_order_size(outsider.pubkey(), world.market, 1);
+    assert_error(world.send(&[grab], &[&outsider]).await, MarketError::Unauthorized);
+}
+
+/// The most events one `place_order` emits, on a full side: 64 fills (the match limit,
+/// reached by running out of crossing asks, so the remainder rests), one eviction and
+/// the placed remainder — `MAX_PLACE_EVENTS`, the event buffer's capacity. On SBF a
+/// buffer outgrowing its capacity exhausts the bump heap, so this is its extreme.
+#[tokio::test]
+async fn the_most_events_one_order_emits() {
+    let mut world = trading_world().await;
+    let squatter = world.trader(0, 10_000_000).await;
+    fill_bids(&mut world, &squatter).await;
+    let maker = world.trader(100 * LOT_SIZE, 0).await;
+    let limit = u64::from(market::engine::MAX_MATCH_LIMIT);
+    for i in 0..limit {
+        let mut p = ask(100, 1);
+        p.client_order_id = i;
+        world.place(&maker, p).await.result.expect("resting ask");
+    }
+    let taker = world.trader(0, 1_000_000_000).await;
+    let mut p = bid(100, limit + 1);
+    p.match_limit = u16::MAX;
+    let ix = market::client::place_order(taker.pubkey(), world.market, taker.seat, p, None);
+    // ComputeBudget SetComputeUnitLimit(1,400,000): a taker this large asks for it.
+    let budget = solana_instruction::Instruction {
+        program_id: Pubkey::from_str_const("ComputeBudget111111111111111111111111111111"),
+        accounts: vec![],
+        data: [&[2u8][..], &1_400_000u32.to_le_bytes()].concat(),
+    };
+    let outcome = world.process(&[budget, ix], &[&taker.key]).await;
+    eprintln!("64 fills, an eviction and a placement: {} CU", outcome.compute_units);
+    outcome.result.unwrap_or_else(|e| panic!("{e:?}\n{:#?}", outcome.logs));
+    let filled = decode_events::<OrderFilled>(&outcome.logs).len();
+    let canceled = decode_events::<OrderCanceled>(&outcome.logs);
+    let placed = decode_events::<market::events::OrderPlaced>(&outcome.logs);
+    assert_eq!((filled as u64, canceled.len(), placed.len()), (limit, 1, 1));
+    assert_eq!(filled + canceled.len() + placed.len(), market::engine::MAX_PLACE_EVENTS);
+    assert_eq!((canceled[0].trader, canceled[0].reason), (squatter.pubkey(), 5));
+    let m = world.market_state().await;
+    assert_eq!((m.book.asks.len, m.book.bids.len), (0, market::engine::MAX_ORDERS_PER_SIDE as u64));
+    assert!(!m.book.is_crossed());
     assert_conserved(&mut world).await;
 }

@@ -7,8 +7,9 @@ use super::{Book, EngineError};
 /// Hard cap on resting orders one taking order may touch, whatever it asks for.
 pub const MAX_MATCH_LIMIT: u16 = 64;
 
-/// Most events one `place_order` emits: one per resting order it touches, one for an
-/// expired order it evicts to make room, and one for its remainder (placed or canceled).
+/// Most events one `place_order` emits: one per resting order it touches, one for the
+/// order it evicts to make room (expired or worst-priced), and one for its remainder
+/// (placed or canceled).
 pub const MAX_PLACE_EVENTS: usize = MAX_MATCH_LIMIT as usize + 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +19,8 @@ pub enum CancelReason {
     SelfTrade,
     IocRemainder,
     MatchLimitRemainder,
+    /// The worst-priced order of a full side, pushed out by a better-priced one.
+    Evicted,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,9 +87,9 @@ struct Plan {
     quote_traded: u64,
     /// Matching stopped at the match limit with the next resting order still crossing.
     limit_hit: bool,
-    /// Index of an expired order on the taker's own side to evict so that a full side has
-    /// room for the remainder.
-    evict: Option<usize>,
+    /// The order on the taker's own side to evict so that a full side has room for the
+    /// remainder, and why (`Expired` or `Evicted`).
+    evict: Option<(usize, CancelReason)>,
 }
 
 impl Plan {
@@ -214,9 +217,7 @@ pub fn place_order(
         OrderType::Limit | OrderType::PostOnly => (plan.remaining_lots, CancelReason::IocRemainder),
     };
     if rest_lots > 0 && book.side(side).is_full() {
-        // Expired orders hold no capacity: the first one found (worst price) is evicted.
-        let expired = book.side(side).live().iter().position(|o| o.is_expired(now_ts));
-        plan.evict = Some(expired.ok_or(EngineError::BookFull)?);
+        plan.evict = Some(eviction(book.side(side).live(), side, packet.price.0, now_ts)?);
     }
     let fee = taker_fee(params, QuoteAtoms(plan.quote_traded))?;
     let filled_base = base_for(params, BaseLots(plan.filled_lots))?;
@@ -337,10 +338,11 @@ pub fn place_order(
                 t.base_locked = t.base_locked.checked_add(rest_base.0).ok_or(EngineError::Overflow)?;
             }
         }
-        if let Some(index) = plan.evict {
-            let expired = book.side_mut(side).remove(index).ok_or(EngineError::OrderNotFound)?;
-            unlock(book, params, side, &expired, expired.lots)?;
-            on_event(canceled(&expired, side, expired.lots, CancelReason::Expired));
+        if let Some((index, reason)) = plan.evict {
+            // Only the opposite side changed since the plan, so `index` still points at it.
+            let evicted = book.side_mut(side).remove(index).ok_or(EngineError::OrderNotFound)?;
+            unlock(book, params, side, &evicted, evicted.lots)?;
+            on_event(canceled(&evicted, side, evicted.lots, reason));
         }
         book.side_mut(side).insert(side, order)?;
         on_event(EngineEvent::Placed {
@@ -366,6 +368,30 @@ pub fn place_order(
         quote_atoms_traded: QuoteAtoms(plan.quote_traded),
         taker_fee_quote_atoms: fee,
     })
+}
+
+/// Which order of a full side (`live`, worst first) gives way to a new order at `price`:
+/// - an expired order, the worst-priced first: it can no longer fill, so it holds no
+///   capacity;
+/// - else the worst-priced order, if the new order is strictly better priced (as in
+///   Phoenix). Filling a side with orders nobody trades against then only lasts until
+///   someone quotes better, and keeping a side full costs a whole side of competitive,
+///   fully collateralized orders. Strictly: an order at the same price never pushes out
+///   an older one (time priority). Among orders at the worst price the newest goes, since
+///   it is last in time priority (index 0).
+fn eviction(
+    live: &[Order],
+    side: Side,
+    price: u64,
+    now_ts: i64,
+) -> Result<(usize, CancelReason), EngineError> {
+    if let Some(index) = live.iter().position(|o| o.is_expired(now_ts)) {
+        return Ok((index, CancelReason::Expired));
+    }
+    match live.first() {
+        Some(worst) if side.better(price, worst.price_ticks) => Ok((0, CancelReason::Evicted)),
+        _ => Err(EngineError::BookFull),
+    }
 }
 
 /// Reduces the best order of `side` by `lots`, removing it when nothing is left.

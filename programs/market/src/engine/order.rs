@@ -48,6 +48,15 @@ impl Side {
             Side::Ask => limit <= resting,
         }
     }
+
+    /// Whether `price` is strictly better than `other` for an order on this side (a higher
+    /// bid, a lower ask).
+    pub fn better(self, price: u64, other: u64) -> bool {
+        match self {
+            Side::Bid => price > other,
+            Side::Ask => price < other,
+        }
+    }
 }
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]

@@ -119,6 +119,38 @@ fn book_full_and_seats_full() {
 }
 
 #[test]
+fn a_full_side_evicts_its_worst_order_for_a_better_one() {
+    let mut book = book_with(2);
+    for i in 0..MAX_ORDERS_PER_SIDE as u64 {
+        let mut p = packet(Side::Ask, OrderType::Limit, 10 + i % 7, 1);
+        p.client_order_id = i;
+        place(&mut book, 0, p).unwrap();
+    }
+    // No better than the worst ask (16): refused, nothing changes.
+    let before = book.clone();
+    assert_eq!(
+        place(&mut book, 1, packet(Side::Ask, OrderType::Limit, 16, 1)).unwrap_err(),
+        EngineError::BookFull
+    );
+    assert!(bytemuck::bytes_of(before.as_ref()) == bytemuck::bytes_of(book.as_ref()));
+    // Strictly better: the newest ask at the worst price goes, its collateral unlocked.
+    let (out, events) = place(&mut book, 1, packet(Side::Ask, OrderType::Limit, 15, 1)).unwrap();
+    assert_eq!(out.posted_lots, BaseLots(1));
+    let evicted: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Canceled { reason: CancelReason::Evicted, seat, price, client_order_id, .. } => {
+                Some((*seat, *price, *client_order_id))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(evicted, vec![(0, Ticks(16), 251)]);
+    assert_eq!(book.seats[0].base_locked, (MAX_ORDERS_PER_SIDE as u64 - 1) * 100);
+    assert_eq!(book.asks.live().len(), MAX_ORDERS_PER_SIDE);
+}
+
+#[test]
 fn expired_makers_are_removed_and_unlocked() {
     let mut book = book_with(2);
     let mut p = packet(Side::Ask, OrderType::Limit, 100, 5);

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Token, TokenAccount, Transfer};
 
 use crate::error::MarketError;
-use crate::events::{FeesWithdrawn, MarketUpdated};
+use crate::events::{FeesWithdrawn, MarketUpdated, MinOrderSizeSet};
 use crate::instructions::create_market::MAX_TAKER_FEE_BPS;
 use crate::state::{Market, PriceBand};
 
@@ -32,6 +32,14 @@ pub fn update_market(ctx: Context<AdminMarket>, params: UpdateMarketParams) -> R
         paused: params.paused,
         price_feed: market.header.price_feed,
     });
+    Ok(())
+}
+
+/// A separate instruction rather than a field of `UpdateMarketParams`, so that encoding
+/// (and every proposal built with it) stays as it is.
+pub fn set_min_order_size(ctx: Context<AdminMarket>, min_order_lots: u32) -> Result<()> {
+    ctx.accounts.market.load_mut()?.header.min_order_lots = min_order_lots;
+    crate::events::emit(MinOrderSizeSet { market: ctx.accounts.market.key(), min_order_lots });
     Ok(())
 }
 

@@ -18,6 +18,8 @@ pub struct CreateMarketParams {
     /// A mint with a freeze authority is refused unless the council sets this: that
     /// authority could freeze a vault and trap every trader's funds (real USDC has one).
     pub allow_freeze_authority: bool,
+    /// Smallest order in lots (0: none); see `MarketHeader::min_order_lots`.
+    pub min_order_lots: u32,
 }
 
 pub const MAX_TAKER_FEE_BPS: u16 = 1_000;
@@ -100,6 +102,7 @@ pub fn handler(ctx: Context<CreateMarket>, params: CreateMarketParams) -> Result
     header.base_decimals = ctx.accounts.base_mint.decimals;
     header.quote_decimals = ctx.accounts.quote_mint.decimals;
     header.vault_authority_bump = ctx.bumps.vault_authority;
+    header.min_order_lots = params.min_order_lots;
     header.set_price_band(params.price_band);
     market.book.next_order_id = 1;
 

@@ -53,6 +53,7 @@ fn reason_code(reason: CancelReason) -> u8 {
         CancelReason::SelfTrade => 2,
         CancelReason::IocRemainder => 3,
         CancelReason::MatchLimitRemainder => 4,
+        CancelReason::Evicted => 5,
     }
 }
 

@@ -23,6 +23,13 @@ pub fn handler(ctx: Context<PlaceOrder>, seat: u32, packet: OrderPacket) -> Resu
     super::ensure_trading(&market.header, &ctx.accounts.council)?;
     let clock = Clock::get()?;
     let header = market.header;
+    // Every order, taking or resting: a resting order is what fills a side, and one rule
+    // for all orders is what traders expect. A partly filled order may rest below it.
+    // Zero lots is left to the engine, which refuses it as `InvalidOrder`.
+    require!(
+        packet.lots.0 == 0 || packet.lots.0 >= u64::from(header.min_order_lots),
+        MarketError::OrderTooSmall
+    );
     if let Some(band) = header.price_band() {
         let feed = ctx.accounts.price_feed.as_ref().ok_or(MarketError::MissingPriceFeed)?;
         require_keys_eq!(feed.key(), band.price_feed, MarketError::InvalidPriceFeed);
