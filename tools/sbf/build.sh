@@ -125,7 +125,9 @@ for program in governance energy market; do
         -Zbuild-std=std,panic_abort -Zbuild-std-features=compiler-builtins-mem -Zjson-target-spec \
         --target tools/sbf/targets/sbf-solana.json --manifest-path tools/sbf/programs/Cargo.toml -p "sbf-$program"
     so="$CARGO_TARGET_DIR/sbf-solana/release/libsbf_$program.so"
-    /usr/lib/llvm-22/bin/llvm-readelf --dyn-syms "$so" | grep -qw entrypoint ||
+    # Not `grep -q`: it exits at the first match, readelf gets SIGPIPE, and pipefail
+    # turns a found entrypoint into a failure.
+    /usr/lib/llvm-22/bin/llvm-readelf --dyn-syms "$so" | grep -w entrypoint >/dev/null ||
         die "$so exports no entrypoint (was $program built with no-entrypoint?)"
     cp "$so" "$SBF_CACHE/deploy/$program.so"
 done

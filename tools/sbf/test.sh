@@ -18,8 +18,13 @@ CARGO_TARGET_DIR="$sbf/host-target" \
 
 step "the program test suite against the SBF builds (SBF_OUT_DIR=$sbf/deploy)"
 rm -f "$sbf/compute-units.log"
+# The suite's test targets selected by name across the workspace, not with `-p`: cargo
+# resolves features for the packages selected, so `-p` would rebuild the whole dependency
+# graph with other features (~15 min cold) instead of reusing `make test`'s build.
+suite=()
+for t in tests/programs/tests/*.rs; do suite+=(--test "$(basename "$t" .rs)"); done
 SBF_OUT_DIR="$sbf/deploy" GRIDTOKENX_CU_LOG="$sbf/compute-units.log" \
-    cargo test --locked -p gridtokenx-program-tests --tests 2>&1 | grep -E "^test |^test result|panicked|FAILED" || exit 1
+    cargo test --locked --workspace "${suite[@]}" 2>&1 | grep -E "^test |^test result|panicked|FAILED" || exit 1
 
 # Compute units per instruction over every successful call the suite made.
 python3 - "$sbf/compute-units.log" <<'PY' | tee "$sbf/compute-units.txt"
