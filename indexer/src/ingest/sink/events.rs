@@ -49,6 +49,8 @@ fn cancel_reason(r: u8) -> &'static str {
         2 => "self_trade",
         3 => "ioc_remainder",
         4 => "match_limit_remainder",
+        // The worst order of a full side, pushed out by a better-priced one (issue #9).
+        5 => "evicted",
         _ => "other",
     }
 }
@@ -331,4 +333,20 @@ async fn proposal_event(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod cancel_reason_tests {
+    use market::engine::CancelReason;
+
+    #[test]
+    fn every_cancel_reason_of_the_engine_has_a_name() {
+        use CancelReason::*;
+        // Through the program's own encoding; a new variant must get a name here.
+        for (reason, name) in [(User, "user"), (Expired, "expired"), (SelfTrade, "self_trade"),
+            (IocRemainder, "ioc_remainder"), (MatchLimitRemainder, "match_limit_remainder"), (Evicted, "evicted")]
+        {
+            assert_eq!(super::cancel_reason(market::instructions::reason_code(reason)), name);
+        }
+    }
 }

@@ -46,7 +46,8 @@ fn side_code(side: Side) -> u8 {
     }
 }
 
-fn reason_code(reason: CancelReason) -> u8 {
+/// The byte `OrderCanceled.reason` carries for each reason (decoders map it back).
+pub fn reason_code(reason: CancelReason) -> u8 {
     match reason {
         CancelReason::User => 0,
         CancelReason::Expired => 1,
