@@ -227,11 +227,9 @@ struct Changes {
 
 impl AdminState {
     pub fn apply_frame(&mut self, frame: &Frame) -> Result<Applied, serde_json::Error> {
-        let (snapshot, seq, data) = match (crate::indexer::sequence(self.seq, frame), frame) {
-            (Applied::Applied, Frame::Snapshot { seq, data, .. }) => (true, *seq, data),
-            (Applied::Applied, Frame::Delta { seq, data, .. }) => (false, *seq, data),
-            (Applied::Applied, _) => return Ok(Applied::Stale),
-            (other, _) => return Ok(other),
+        let (snapshot, seq, data) = match crate::indexer::frame_to_apply(self.seq, frame) {
+            Ok(apply) => apply,
+            Err(not) => return Ok(not),
         };
         self.apply(snapshot, data)?;
         self.seq = Some(seq);
@@ -247,11 +245,7 @@ impl AdminState {
         for p in changes.proposals {
             self.proposals.insert(p.index, p);
         }
-        let council = match changes.council {
-            Some(serde_json::Value::Array(mut list)) => list.pop(),
-            other => other,
-        };
-        if let Some(c) = council.filter(|c| !c.is_null()) {
+        if let Some(c) = crate::indexer::one_row(changes.council) {
             self.council = Some(Council::deserialize(c)?);
         }
         self.loaded = true;

@@ -157,6 +157,28 @@ pub fn sequence(last: Option<i64>, frame: &Frame) -> crate::trader::Applied {
     }
 }
 
+/// The frame to apply as (snapshot?, its number, its data), or why not (`Stale`, `Gap`):
+/// the sequence check every channel's state runs first.
+pub fn frame_to_apply(last: Option<i64>, frame: &Frame) -> Result<(bool, i64, &serde_json::Value), crate::trader::Applied> {
+    use crate::trader::Applied;
+    match (sequence(last, frame), frame) {
+        (Applied::Applied, Frame::Snapshot { seq, data, .. }) => Ok((true, *seq, data)),
+        (Applied::Applied, Frame::Delta { seq, data, .. }) => Ok((false, *seq, data)),
+        (Applied::Applied, _) => Err(Applied::Stale),
+        (other, _) => Err(other),
+    }
+}
+
+/// A row the indexer sends as an object (or null) in a snapshot and as a list in a delta:
+/// the newest, if any.
+pub fn one_row(value: Option<serde_json::Value>) -> Option<serde_json::Value> {
+    match value {
+        Some(serde_json::Value::Array(mut list)) => list.pop(),
+        other => other,
+    }
+    .filter(|v| !v.is_null())
+}
+
 pub fn subscribe(channel: &str) -> String {
     serde_json::json!({"op": "subscribe", "channel": channel}).to_string()
 }

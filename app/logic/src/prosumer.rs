@@ -151,11 +151,9 @@ const READINGS_KEPT: usize = 192;
 
 impl MeterState {
     pub fn apply_frame(&mut self, frame: &Frame) -> Result<Applied, serde_json::Error> {
-        let (snapshot, seq, data) = match (crate::indexer::sequence(self.seq, frame), frame) {
-            (Applied::Applied, Frame::Snapshot { seq, data, .. }) => (true, *seq, data),
-            (Applied::Applied, Frame::Delta { seq, data, .. }) => (false, *seq, data),
-            (Applied::Applied, _) => return Ok(Applied::Stale),
-            (other, _) => return Ok(other),
+        let (snapshot, seq, data) = match crate::indexer::frame_to_apply(self.seq, frame) {
+            Ok(apply) => apply,
+            Err(not) => return Ok(not),
         };
         let changes = Changes::deserialize(data)?;
         if snapshot {
@@ -167,11 +165,7 @@ impl MeterState {
         while self.readings.len() > READINGS_KEPT {
             self.readings.pop_first();
         }
-        let meter = match changes.meter {
-            Some(serde_json::Value::Array(mut list)) => list.pop(),
-            other => other,
-        };
-        if let Some(m) = meter.filter(|m| !m.is_null()) {
+        if let Some(m) = crate::indexer::one_row(changes.meter) {
             self.meter = Some(MeterRow::deserialize(m)?);
         }
         self.loaded = true;

@@ -54,12 +54,9 @@ const FILLS_KEPT: usize = 100;
 impl TraderState {
     /// Applies one frame of the `trader:<wallet>` channel, checking its sequence number.
     pub fn apply_frame(&mut self, market: &str, frame: &crate::indexer::Frame) -> Result<Applied, serde_json::Error> {
-        use crate::indexer::Frame;
-        let (snapshot, seq, data) = match (crate::indexer::sequence(self.seq, frame), frame) {
-            (Applied::Applied, Frame::Snapshot { seq, data, .. }) => (true, *seq, data),
-            (Applied::Applied, Frame::Delta { seq, data, .. }) => (false, *seq, data),
-            (Applied::Applied, _) => return Ok(Applied::Stale),
-            (other, _) => return Ok(other),
+        let (snapshot, seq, data) = match crate::indexer::frame_to_apply(self.seq, frame) {
+            Ok(apply) => apply,
+            Err(not) => return Ok(not),
         };
         self.apply(market, snapshot, data)?;
         self.seq = Some(seq);

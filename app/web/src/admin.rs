@@ -3,9 +3,8 @@
 //! paused or open) or the end of a system pause, approve and execute; guardians pause. The
 //! chain enforces every role; the view only offers what the wallet may do.
 use gridtokenx_app_logic::admin::{self, AdminState, Change};
-use gridtokenx_app_logic::indexer::{Frame, Market};
+use gridtokenx_app_logic::indexer::Market;
 use gridtokenx_app_logic::rpc;
-use gridtokenx_app_logic::trader::Applied;
 use gridtokenx_app_logic::tx::Action;
 use leptos::prelude::*;
 
@@ -21,13 +20,7 @@ const PROPOSAL_LIFETIME_SECS: u32 = 3 * 86_400;
 /// whether to offer the admin view).
 pub fn provide() {
     let state = RwSignal::new(AdminState::default());
-    live::follow("proposals", move |frame: &Frame| {
-        let mut applied = Ok(Applied::Stale);
-        state.update(|s| applied = s.apply_frame(frame));
-        if matches!(applied, Ok(Applied::Gap) | Err(_)) {
-            live::resubscribe("proposals");
-        }
-    });
+    live::follow_into("proposals", state, AdminState::apply_frame);
     provide_context(state);
 }
 

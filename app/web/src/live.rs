@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use gridtokenx_app_logic::indexer::{self, Frame};
+use gridtokenx_app_logic::trader::Applied;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, WebSocket};
@@ -107,6 +108,23 @@ pub fn unfollow(channel: &str) {
 }
 
 /// Asks for a fresh snapshot (after a sequence gap).
+/// Follows `channel` into a state: `apply` updates `state` with each frame, and a gap or a
+/// frame that does not parse resubscribes for a fresh snapshot.
+pub fn follow_into<S: Send + Sync + 'static>(
+    channel: &str,
+    state: RwSignal<S>,
+    apply: impl Fn(&mut S, &Frame) -> Result<Applied, serde_json::Error> + 'static,
+) {
+    let name = channel.to_string();
+    follow(channel, move |frame: &Frame| {
+        let mut applied = Ok(Applied::Stale);
+        state.update(|s| applied = apply(s, frame));
+        if matches!(applied, Ok(Applied::Gap) | Err(_)) {
+            resubscribe(&name);
+        }
+    });
+}
+
 pub fn resubscribe(channel: &str) {
     send(&serde_json::json!({"op": "unsubscribe", "channel": channel}).to_string());
     send(&indexer::subscribe(channel));

@@ -3,9 +3,7 @@
 //! my renewable energy certificates — issue from minted energy, transfer, retire for a named
 //! beneficiary — each with its history. Lists refresh after every confirmed transaction
 //! and every few seconds (the indexer has no per-owner channel).
-use gridtokenx_app_logic::indexer::Frame;
 use gridtokenx_app_logic::prosumer::{self, CertificateRow, MeterRow, MeterState};
-use gridtokenx_app_logic::trader::Applied;
 use gridtokenx_app_logic::tx::{self, Action};
 use gridtokenx_app_logic::units::kwh;
 use leptos::prelude::*;
@@ -49,28 +47,9 @@ pub fn ProsumerView() -> impl IntoView {
         }
     });
     let owner = move || wallet.pubkey().map(|k| k.to_string());
-    let indexer = config.get_value().indexer_url;
-    let meters_url = indexer.clone();
-    let meters = LocalResource::new(move || {
-        let (owner, _) = (owner(), refresh.get());
-        let base = meters_url.clone();
-        async move {
-            match owner {
-                Some(o) => crate::net::get_json::<Vec<MeterRow>>(&format!("{base}/api/v1/meters?owner={o}")).await,
-                None => Ok(vec![]),
-            }
-        }
-    });
-    let certs = LocalResource::new(move || {
-        let (owner, _) = (owner(), refresh.get());
-        let base = indexer.clone();
-        async move {
-            match owner {
-                Some(o) => crate::net::get_json::<Vec<CertificateRow>>(&format!("{base}/api/v1/certificates?owner={o}")).await,
-                None => Ok(vec![]),
-            }
-        }
-    });
+    let base = config.get_value().indexer_url;
+    let meters = owned_list::<MeterRow>(base.clone(), "meters", owner, refresh);
+    let certs = owned_list::<CertificateRow>(base, "certificates", owner, refresh);
     // Polling returns equal lists most of the time: only a change re-renders.
     let meter_list = Memo::new(move |_| meters.get());
     let selected = RwSignal::new(None::<String>);
@@ -117,6 +96,26 @@ pub fn ProsumerView() -> impl IntoView {
     }
 }
 
+/// The connected wallet's rows of an indexer list (`/api/v1/<path>?owner=`), refetched
+/// whenever `refresh` moves; empty without a wallet.
+fn owned_list<T: serde::de::DeserializeOwned + 'static>(
+    base: String,
+    path: &'static str,
+    owner: impl Fn() -> Option<String> + Copy + 'static,
+    refresh: RwSignal<u32>,
+) -> LocalResource<Result<Vec<T>, String>> {
+    LocalResource::new(move || {
+        let (owner, _) = (owner(), refresh.get());
+        let url = format!("{base}/api/v1/{path}?owner={}", owner.clone().unwrap_or_default());
+        async move {
+            match owner {
+                Some(_) => crate::net::get_json(&url).await,
+                None => Ok(vec![]),
+            }
+        }
+    })
+}
+
 #[component]
 fn RegisterMeter(busy: Signal<bool>, send: impl Fn(Action) + Copy + Send + Sync + 'static) -> impl IntoView {
     let id = RwSignal::new(String::new());
@@ -142,14 +141,7 @@ fn RegisterMeter(busy: Signal<bool>, send: impl Fn(Action) + Copy + Send + Sync 
 fn MeterDetail(meter: String, busy: Signal<bool>, send: impl Fn(Action) + Copy + Send + Sync + 'static) -> impl IntoView {
     let state = RwSignal::new(MeterState::default());
     let channel = format!("meter:{meter}");
-    let follow_channel = channel.clone();
-    live::follow(&channel, move |frame: &Frame| {
-        let mut applied = Ok(Applied::Stale);
-        state.update(|s| applied = s.apply_frame(frame));
-        if matches!(applied, Ok(Applied::Gap) | Err(_)) {
-            live::resubscribe(&follow_channel);
-        }
-    });
+    live::follow_into(&channel, state, MeterState::apply_frame);
     on_cleanup(move || live::unfollow(&channel));
     let mwh = RwSignal::new("1".to_string());
     let issue = move |_| {

@@ -2,9 +2,9 @@
 //! the seat and its balances, deposit and withdraw, order entry checked against tick, lot
 //! and balances before the wallet is asked, open orders with cancel and cancel-all, and
 //! fills. Every action goes through `txflow` (simulate, sign in the wallet, send, confirm).
-use gridtokenx_app_logic::indexer::{Frame, Market};
+use gridtokenx_app_logic::indexer::Market;
 use gridtokenx_app_logic::order::{parse_atoms, OrderForm, OrderType, Side};
-use gridtokenx_app_logic::trader::{Applied, TraderState};
+use gridtokenx_app_logic::trader::TraderState;
 use gridtokenx_app_logic::tx::{self, Action, MarketKeys};
 use gridtokenx_app_logic::units::{format_atoms, kwh, MarketUnits};
 use leptos::prelude::*;
@@ -46,13 +46,7 @@ pub fn TraderPanel(market: Market) -> impl IntoView {
         let channel = format!("trader:{key}");
         followed.set_value(Some(channel.clone()));
         let market = market_key.clone();
-        live::follow(&channel.clone(), move |frame: &Frame| {
-            let mut applied = Ok(Applied::Stale);
-            trader.update(|t| applied = t.apply_frame(&market, frame));
-            if matches!(applied, Ok(Applied::Gap) | Err(_)) {
-                live::resubscribe(&channel);
-            }
-        });
+        live::follow_into(&channel, trader, move |t, frame| t.apply_frame(&market, frame));
     });
     on_cleanup(move || {
         if let Some(channel) = followed.get_value() {

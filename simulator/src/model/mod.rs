@@ -16,14 +16,9 @@ pub struct Instant {
 }
 
 impl Instant {
-    /// Day of year, 1..=366.
+    /// Day of year, 1..=366 (UTC), the same calendar the PV model uses.
     pub fn day_of_year(&self) -> u32 {
-        // Days since 1970-01-01 → civil date (Howard Hinnant's algorithm), then ordinal day.
-        let days = self.unix_s.div_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        const CUM: [u32; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-        CUM[(m - 1) as usize] + d + u32::from(leap && m > 2)
+        solar::day_of_year(self.unix_s)
     }
 
     /// Local mean solar time in hours, 0..24 (longitude-corrected UTC).
@@ -33,15 +28,3 @@ impl Instant {
     }
 }
 
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
