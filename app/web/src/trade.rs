@@ -22,6 +22,9 @@ fn mark_first_render() {
     }
 }
 
+/// Paint-latency samples a page keeps.
+const PAINT_SAMPLES_KEPT: u32 = 1_000;
+
 /// `window.__gtx_book_paint_ms`: for each book delta, ms from the indexer publishing it to
 /// the next frame the browser paints with it applied (same machine, same clock), read by
 /// the browser test for docs/benchmarks.md.
@@ -35,7 +38,12 @@ fn record_paint_latency(at_ms: i64) {
             let _ = js_sys::Reflect::set(&window, &key, &list);
             list
         });
-        list.unchecked_into::<js_sys::Array>().push(&JsValue::from_f64(js_sys::Date::now() - at_ms as f64));
+        let list = list.unchecked_into::<js_sys::Array>();
+        list.push(&JsValue::from_f64(js_sys::Date::now() - at_ms as f64));
+        // The latest samples only: a page left open for days must not grow without bound.
+        if list.length() > PAINT_SAMPLES_KEPT {
+            list.shift();
+        }
     });
     let _ = window.request_animation_frame(record.unchecked_ref());
 }
