@@ -18,7 +18,9 @@ rm -rf indexer/.sqlx && mkdir -p indexer/.sqlx
 # The macros write each query's data to SQLX_OFFLINE_DIR as they expand; touching the
 # sources makes them expand again.
 find indexer/src indexer/tests indexer/examples -name '*.rs' -exec touch {} +
+# The same build as scripts/test.sh's, so that every dependency it compiled is reused (a
+# `-p` or `cargo check` build resolves or compiles the dependency graph anew: ~10 min).
 SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$PWD/indexer/.sqlx" DATABASE_URL="$server/$db" \
-    cargo check -p gridtokenx-indexer --all-targets
+    cargo build --workspace --locked --examples --tests
 psql -q "$server/postgres" -c "drop database $db"
 echo "indexer/.sqlx: $(ls indexer/.sqlx | wc -l) queries"

@@ -15,13 +15,73 @@ use crate::config::backoff;
 use crate::metrics as m;
 
 /// One channel's change in one committed batch.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Delta {
     pub channel: String,
+    /// The number of the batch that committed it (one counter for every channel).
     pub seq: i64,
+    /// The batch of this channel's previous delta, or a later batch in which the channel did
+    /// not change: a client holding the channel as of `prev` (or newer) may apply this delta.
+    pub prev: i64,
     pub data: serde_json::Value,
     /// When its batch committed (unix milliseconds): how fresh the delta is.
     pub at_ms: i64,
+    /// The frame every WebSocket session sends, rendered once for all of them.
+    #[serde(skip)]
+    frame: std::sync::OnceLock<axum::extract::ws::Utf8Bytes>,
+}
+
+impl PartialEq for Delta {
+    /// Equal in what they say; whether the frame was rendered yet does not matter.
+    fn eq(&self, other: &Delta) -> bool {
+        (&self.channel, self.seq, self.prev, &self.data, self.at_ms) == (&other.channel, other.seq, other.prev, &other.data, other.at_ms)
+    }
+}
+
+/// What a subscriber holding a channel as of `have` does with a delta.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Follows {
+    /// It continues the state held: apply it.
+    Apply,
+    /// Already held (a duplicate, or older than the snapshot): skip it.
+    Stale,
+    /// A delta in between was lost: take a fresh snapshot.
+    Gap,
+}
+
+impl Delta {
+    pub fn new(channel: String, seq: i64, prev: i64, data: serde_json::Value, at_ms: i64) -> Delta {
+        Delta { channel, seq, prev, data, at_ms, frame: std::sync::OnceLock::new() }
+    }
+
+    pub fn follows(&self, have: i64) -> Follows {
+        if self.seq <= have {
+            Follows::Stale
+        } else if self.prev <= have {
+            Follows::Apply
+        } else {
+            Follows::Gap
+        }
+    }
+
+    /// `{"type":"delta","channel","seq","prev","at_ms","data"}`, serialized on first use.
+    pub fn frame(&self) -> axum::extract::ws::Utf8Bytes {
+        #[derive(Serialize)]
+        struct Frame<'a> {
+            r#type: &'static str,
+            channel: &'a str,
+            seq: i64,
+            prev: i64,
+            at_ms: i64,
+            data: &'a serde_json::Value,
+        }
+        self.frame
+            .get_or_init(|| {
+                let frame = Frame { r#type: "delta", channel: &self.channel, seq: self.seq, prev: self.prev, at_ms: self.at_ms, data: &self.data };
+                serde_json::to_string(&frame).unwrap_or_default().into()
+            })
+            .clone()
+    }
 }
 
 const REDIS_DELTA_PREFIX: &str = "gtx:delta:";
@@ -34,7 +94,7 @@ const LOCAL_BUFFER: usize = 65_536;
 #[derive(Clone)]
 pub struct Fanout {
     local: broadcast::Sender<Arc<Delta>>,
-    to_redis: Option<mpsc::Sender<Vec<Delta>>>,
+    to_redis: Option<mpsc::Sender<Vec<Arc<Delta>>>>,
 }
 
 impl Fanout {
@@ -61,8 +121,9 @@ impl Fanout {
         if deltas.is_empty() {
             return;
         }
+        let deltas: Vec<Arc<Delta>> = deltas.into_iter().map(Arc::new).collect();
         for d in &deltas {
-            let _ = self.local.send(Arc::new(d.clone()));
+            let _ = self.local.send(d.clone());
         }
         if let Some(tx) = &self.to_redis {
             if tx.try_send(deltas).is_err() {
@@ -79,9 +140,9 @@ impl Fanout {
     }
 }
 
-async fn publisher(client: redis::Client, pool: PgPool, mut rx: mpsc::Receiver<Vec<Delta>>) {
+async fn publisher(client: redis::Client, pool: PgPool, mut rx: mpsc::Receiver<Vec<Arc<Delta>>>) {
     let mut attempt = 0;
-    let mut pending: Option<Vec<Delta>> = None;
+    let mut pending: Option<Vec<Arc<Delta>>> = None;
     loop {
         let mut conn = match client.get_multiplexed_async_connection().await {
             Ok(c) => {
@@ -117,11 +178,11 @@ async fn publisher(client: redis::Client, pool: PgPool, mut rx: mpsc::Receiver<V
 async fn publish_batch(
     conn: &mut redis::aio::MultiplexedConnection,
     pool: &PgPool,
-    deltas: &[Delta],
+    deltas: &[Arc<Delta>],
 ) -> anyhow::Result<()> {
     let mut pipe = redis::pipe();
     for d in deltas {
-        pipe.publish(format!("{REDIS_DELTA_PREFIX}{}", d.channel), serde_json::to_string(d)?).ignore();
+        pipe.publish(format!("{REDIS_DELTA_PREFIX}{}", d.channel), serde_json::to_string(&**d)?).ignore();
         if let Some(market) = d.channel.strip_prefix("book:") {
             // Depth and sequence read together, so the cache is exact at its sequence.
             let depth = crate::api::snapshot::depth(pool, market, 1_000).await?;

@@ -29,12 +29,10 @@ pub async fn market<'e>(db: impl PgExecutor<'e>, pubkey: &str) -> sqlx::Result<O
     .await
 }
 
-/// The channel's last sequence number (0 before its first delta).
-pub async fn channel_seq<'e>(db: impl PgExecutor<'e>, channel: &str) -> sqlx::Result<i64> {
-    Ok(sqlx::query_scalar!("select seq from channel_seq where channel = $1", channel)
-        .fetch_optional(db)
-        .await?
-        .unwrap_or(0))
+/// The number of the last batch that produced deltas (0 before the first): a snapshot read
+/// in the same transaction is exact as of it, for every channel.
+pub async fn delta_seq<'e>(db: impl PgExecutor<'e>) -> sqlx::Result<i64> {
+    Ok(sqlx::query_scalar!("select seq from delta_seq").fetch_optional(db).await?.unwrap_or(0))
 }
 
 /// Aggregated levels of both sides, best first, at most `depth` per side.

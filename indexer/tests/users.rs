@@ -324,7 +324,7 @@ fn fill_deltas(fill: &Value, seq: i64) -> Vec<Delta> {
     let channels = [format!("trader:{}", fill["maker"].as_str().unwrap()), format!("trader:{}", fill["taker"].as_str().unwrap()), format!("trades:{market}")];
     channels
         .into_iter()
-        .map(|channel| Delta { channel, seq, data: json!({"fills": [fill]}), at_ms: 1_700_000_000_000 })
+        .map(|channel| Delta::new(channel, seq, seq - 1, json!({"fills": [fill]}), 1_700_000_000_000))
         .collect()
 }
 

@@ -332,16 +332,16 @@ mod tests {
         assert_eq!(s.council.as_ref().unwrap().proposal_count, 4);
         let mut approved = row(3, &ix, "approved");
         approved["approval_count"] = json!(2);
-        let delta = Frame::Delta { channel: "proposals".into(), seq: 6, at_ms: None, data: json!({"proposals": [approved]}) };
+        let delta = Frame::Delta { channel: "proposals".into(), seq: 6, prev: None, at_ms: None, data: json!({"proposals": [approved]}) };
         assert_eq!(s.apply_frame(&delta).unwrap(), Applied::Applied);
         assert_eq!(s.proposals[&3].status, "approved");
         let mut council2 = council.clone();
         council2["paused"] = json!(false);
-        let delta = Frame::Delta { channel: "proposals".into(), seq: 7, at_ms: None, data: json!({"council": [council2]}) };
+        let delta = Frame::Delta { channel: "proposals".into(), seq: 7, prev: None, at_ms: None, data: json!({"council": [council2]}) };
         s.apply_frame(&delta).unwrap();
         assert!(!s.council.as_ref().unwrap().paused, "a delta's council (a list of one) replaces it");
         assert_eq!(s.apply_frame(&delta).unwrap(), Applied::Stale);
-        let late = Frame::Delta { channel: "proposals".into(), seq: 9, at_ms: None, data: json!({}) };
+        let late = Frame::Delta { channel: "proposals".into(), seq: 9, prev: None, at_ms: None, data: json!({}) };
         assert_eq!(s.apply_frame(&late).unwrap(), Applied::Gap);
     }
 }

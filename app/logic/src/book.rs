@@ -1,5 +1,6 @@
 //! The live book of one market from the `book:<market>` channel: a snapshot, then deltas
-//! numbered one apart. A delta that does not follow the last number means frames were lost
+//! that each name the batch they follow. A delta that does not follow what the book holds
+//! means frames were lost
 //! (a reconnect, a dropped Redis message), so the book is stale and must be resubscribed;
 //! applying it anyway would show levels that no longer exist.
 use std::collections::BTreeMap;
@@ -22,8 +23,9 @@ pub enum Applied {
     Ok,
     /// Older than what the book holds (a duplicate): ignored.
     Stale,
-    /// A number was skipped: resubscribe for a fresh snapshot.
-    Gap { expected: i64, got: i64 },
+    /// A delta was lost (this one follows batch `prev`, the book holds `held`): resubscribe
+    /// for a fresh snapshot.
+    Gap { held: Option<i64>, prev: i64 },
 }
 
 #[derive(Deserialize)]
@@ -57,13 +59,13 @@ impl Book {
         }
     }
 
-    pub fn apply_delta(&mut self, seq: i64, data: &serde_json::Value) -> Result<Applied, serde_json::Error> {
-        let Some(last) = self.seq else { return Ok(Applied::Gap { expected: 0, got: seq }) };
-        if seq <= last {
-            return Ok(Applied::Stale);
-        }
-        if seq != last + 1 {
-            return Ok(Applied::Gap { expected: last + 1, got: seq });
+    /// Applies delta `seq` whose channel last changed in batch `prev` (see
+    /// [`crate::indexer::follows`]).
+    pub fn apply_delta(&mut self, seq: i64, prev: Option<i64>, data: &serde_json::Value) -> Result<Applied, serde_json::Error> {
+        match crate::indexer::follows(self.seq, seq, prev) {
+            crate::trader::Applied::Stale => return Ok(Applied::Stale),
+            crate::trader::Applied::Gap => return Ok(Applied::Gap { held: self.seq, prev: prev.unwrap_or(seq - 1) }),
+            crate::trader::Applied::Applied => {}
         }
         for l in DeltaData::deserialize(data)?.levels {
             self.set(&l);
@@ -115,7 +117,7 @@ mod tests {
     fn deltas_change_and_remove_levels_in_sequence() {
         let mut b = demo();
         let d = json!({"levels": [level("bid", 100, 0), level("ask", 104, 1)]});
-        assert_eq!(b.apply_delta(8, &d).unwrap(), Applied::Ok);
+        assert_eq!(b.apply_delta(8, None, &d).unwrap(), Applied::Ok);
         assert_eq!(b.bids(), vec![(99, 2, 1)]);
         assert_eq!(b.asks(), vec![(104, 1, 1), (105, 3, 1)]);
         assert_eq!(b.seq, Some(8));
@@ -125,16 +127,28 @@ mod tests {
     fn a_duplicate_is_ignored_and_a_gap_is_reported_without_applying() {
         let mut b = demo();
         let d = json!({"levels": [level("bid", 100, 0)]});
-        assert_eq!(b.apply_delta(7, &d).unwrap(), Applied::Stale);
-        assert_eq!(b.apply_delta(9, &d).unwrap(), Applied::Gap { expected: 8, got: 9 });
+        assert_eq!(b.apply_delta(7, Some(3), &d).unwrap(), Applied::Stale);
+        assert_eq!(b.apply_delta(9, None, &d).unwrap(), Applied::Gap { held: Some(7), prev: 8 });
+        assert_eq!(b.apply_delta(12, Some(8), &d).unwrap(), Applied::Gap { held: Some(7), prev: 8 });
         assert_eq!(b, demo(), "neither changed the book");
-        assert!(matches!(Book::default().apply_delta(1, &d).unwrap(), Applied::Gap { .. }));
+        assert!(matches!(Book::default().apply_delta(1, Some(0), &d).unwrap(), Applied::Gap { .. }));
+    }
+
+    #[test]
+    fn numbers_skipped_by_other_channels_batches_are_no_gap() {
+        // The book as of batch 7; batches 8..=11 changed other channels only.
+        let mut b = demo();
+        let d = json!({"levels": [level("bid", 100, 0)]});
+        assert_eq!(b.apply_delta(12, Some(5), &d).unwrap(), Applied::Ok);
+        assert_eq!(b.seq, Some(12));
+        assert_eq!(b.apply_delta(15, Some(12), &json!({})).unwrap(), Applied::Ok);
+        assert_eq!(b.bids(), vec![(99, 2, 1)]);
     }
 
     #[test]
     fn a_delta_with_other_fields_only_moves_the_sequence() {
         let mut b = demo();
-        assert_eq!(b.apply_delta(8, &json!({})).unwrap(), Applied::Ok);
+        assert_eq!(b.apply_delta(8, Some(7), &json!({})).unwrap(), Applied::Ok);
         assert_eq!(b.bids().len(), 2);
     }
 }

@@ -135,25 +135,44 @@ impl OrderRow {
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Frame {
     Snapshot { channel: String, seq: i64, data: serde_json::Value },
+    /// `seq`: the batch that committed it; `prev`: the batch of the channel's previous delta
+    /// (absent from older indexers, whose numbers were consecutive: `seq - 1`);
     /// `at_ms`: when the indexer published it (ms since the epoch).
-    Delta { channel: String, seq: i64, #[serde(default)] at_ms: Option<i64>, data: serde_json::Value },
+    Delta {
+        channel: String,
+        seq: i64,
+        #[serde(default)]
+        prev: Option<i64>,
+        #[serde(default)]
+        at_ms: Option<i64>,
+        data: serde_json::Value,
+    },
     Error { #[serde(default)] message: String },
     #[serde(other)]
     Other,
 }
 
-/// Where a frame stands against the last sequence number applied: a snapshot always
-/// applies; a delta applies only as the very next number, is stale at or below it, and
-/// reveals a gap above it (or before any snapshot): resubscribe.
-pub fn sequence(last: Option<i64>, frame: &Frame) -> crate::trader::Applied {
+/// Where a delta numbered `seq`, whose channel last changed in batch `prev`, stands against
+/// a state held as of `held`: it applies when it continues that state (`prev` ≤ held <
+/// `seq`), is stale at or below it (a duplicate), and reveals a lost delta when `prev` is
+/// above it (or before any snapshot): resubscribe.
+pub fn follows(held: Option<i64>, seq: i64, prev: Option<i64>) -> crate::trader::Applied {
     use crate::trader::Applied;
-    match (frame, last) {
-        (Frame::Snapshot { .. }, _) => Applied::Applied,
-        (Frame::Delta { .. }, None) => Applied::Gap,
-        (Frame::Delta { seq, .. }, Some(last)) if *seq <= last => Applied::Stale,
-        (Frame::Delta { seq, .. }, Some(last)) if *seq > last + 1 => Applied::Gap,
-        (Frame::Delta { .. }, Some(_)) => Applied::Applied,
-        _ => Applied::Stale,
+    match held {
+        None => Applied::Gap,
+        Some(held) if seq <= held => Applied::Stale,
+        Some(held) if prev.unwrap_or(seq - 1) > held => Applied::Gap,
+        Some(_) => Applied::Applied,
+    }
+}
+
+/// Where a frame stands against the state held: a snapshot always applies; a delta as
+/// [`follows`] says.
+pub fn sequence(held: Option<i64>, frame: &Frame) -> crate::trader::Applied {
+    match frame {
+        Frame::Snapshot { .. } => crate::trader::Applied::Applied,
+        Frame::Delta { seq, prev, .. } => follows(held, *seq, *prev),
+        _ => crate::trader::Applied::Stale,
     }
 }
 
@@ -181,4 +200,22 @@ pub fn one_row(value: Option<serde_json::Value>) -> Option<serde_json::Value> {
 
 pub fn subscribe(channel: &str) -> String {
     serde_json::json!({"op": "subscribe", "channel": channel}).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::follows;
+    use crate::trader::Applied;
+
+    #[test]
+    fn a_delta_applies_when_it_continues_the_state_held() {
+        assert_eq!(follows(None, 5, Some(1)), Applied::Gap, "nothing held yet");
+        assert_eq!(follows(Some(10), 10, Some(9)), Applied::Stale);
+        assert_eq!(follows(Some(10), 14, Some(10)), Applied::Applied);
+        assert_eq!(follows(Some(10), 14, Some(3)), Applied::Applied, "batches 11..=13 did not touch the channel");
+        assert_eq!(follows(Some(10), 14, Some(12)), Applied::Gap, "the delta of batch 12 was lost");
+        // An indexer that numbers each channel one apart sends no `prev`.
+        assert_eq!(follows(Some(10), 11, None), Applied::Applied);
+        assert_eq!(follows(Some(10), 12, None), Applied::Gap);
+    }
 }

@@ -250,11 +250,11 @@ mod tests {
         let snap = Frame::Snapshot { channel: "meter:M".into(), seq: 3, data: json!({"meter": meter(0, 0), "readings": [reading(1800, 10, 30), reading(900, 20, 20)]}) };
         assert_eq!(s.apply_frame(&snap).unwrap(), Applied::Applied);
         assert_eq!(s.readings.keys().copied().collect::<Vec<_>>(), [900, 1800]);
-        let delta = Frame::Delta { channel: "meter:M".into(), seq: 4, at_ms: None, data: json!({"readings": [reading(2700, 5, 35)], "meter": [meter(35, 0)]}) };
+        let delta = Frame::Delta { channel: "meter:M".into(), seq: 4, prev: None, at_ms: None, data: json!({"readings": [reading(2700, 5, 35)], "meter": [meter(35, 0)]}) };
         assert_eq!(s.apply_frame(&delta).unwrap(), Applied::Applied);
         assert_eq!(s.meter.as_ref().unwrap().minted_wh, 35);
         assert_eq!(s.apply_frame(&delta).unwrap(), Applied::Stale);
-        let gap = Frame::Delta { channel: "meter:M".into(), seq: 6, at_ms: None, data: json!({}) };
+        let gap = Frame::Delta { channel: "meter:M".into(), seq: 6, prev: None, at_ms: None, data: json!({}) };
         assert_eq!(s.apply_frame(&gap).unwrap(), Applied::Gap);
         let empty = Frame::Snapshot { channel: "meter:M".into(), seq: 9, data: json!({"meter": null, "readings": []}) };
         s.apply_frame(&empty).unwrap();

@@ -203,7 +203,7 @@ mod tests {
             if snapshot {
                 Frame::Snapshot { channel: "trader:T".into(), seq, data: json!({"seats": [seat("M", quote)]}) }
             } else {
-                Frame::Delta { channel: "trader:T".into(), seq, at_ms: None, data }
+                Frame::Delta { channel: "trader:T".into(), seq, prev: None, at_ms: None, data }
             }
         };
         let mut t = TraderState::default();

@@ -114,9 +114,9 @@ fn MarketView(market: Market) -> impl IntoView {
                     mark_first_render();
                 }
             }
-            Frame::Delta { seq, data, at_ms, .. } => {
+            Frame::Delta { seq, prev, data, at_ms, .. } => {
                 let mut gap = false;
-                book.update(|b| gap = matches!(b.apply_delta(*seq, data), Ok(Applied::Gap { .. })));
+                book.update(|b| gap = matches!(b.apply_delta(*seq, *prev, data), Ok(Applied::Gap { .. })));
                 if gap {
                     live::resubscribe(&channel);
                 } else if let Some(at_ms) = at_ms {

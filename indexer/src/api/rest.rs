@@ -71,7 +71,7 @@ pub struct DepthQuery {
     pub levels: Option<i64>,
 }
 
-/// Aggregated levels with the `book:<market>` sequence number they are exact at (from
+/// Aggregated levels with the delta number they are exact at (the `book:<market>` channel's; from
 /// the Redis cache when it has the market, else from Postgres).
 #[utoipa::path(get, path = "/markets/{market}/depth", params(("market" = String, Path), DepthQuery),
     responses((status = 200, body = Depth), (status = 400, body = ApiError)))]

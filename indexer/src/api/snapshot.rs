@@ -1,6 +1,7 @@
 //! WebSocket channels and their snapshots. A snapshot is read in one REPEATABLE READ
-//! transaction together with its channel's sequence number, so "snapshot at N, then deltas
-//! N+1, N+2, …" is exact: no delta is missed or applied twice.
+//! transaction together with the last delta batch's number N, so "snapshot as of N, then
+//! the deltas numbered above N whose `prev` is at most what the client holds" is exact: no
+//! delta is missed or applied twice.
 use std::str::FromStr;
 
 use anchor_lang::prelude::Pubkey;
@@ -61,7 +62,7 @@ async fn repeatable_read(pool: &PgPool) -> sqlx::Result<sqlx::Transaction<'stati
 /// Depth at most `levels` per side, with the sequence it is exact at.
 pub async fn depth(pool: &PgPool, market: &str, levels: i64) -> sqlx::Result<Depth> {
     let mut tx = repeatable_read(pool).await?;
-    let seq = store::channel_seq(&mut *tx, &format!("book:{market}")).await?;
+    let seq = store::delta_seq(&mut *tx).await?;
     let (bids, asks) = store::levels(&mut *tx, market, levels).await?;
     tx.commit().await?;
     Ok(Depth { market: market.to_string(), bids, asks, seq })
@@ -70,7 +71,7 @@ pub async fn depth(pool: &PgPool, market: &str, levels: i64) -> sqlx::Result<Dep
 /// The channel's current state and sequence number.
 pub async fn snapshot(pool: &PgPool, channel: &Channel) -> sqlx::Result<(i64, Value)> {
     let mut tx = repeatable_read(pool).await?;
-    let seq = store::channel_seq(&mut *tx, &channel.name()).await?;
+    let seq = store::delta_seq(&mut *tx).await?;
     let data = match channel {
         Channel::Book(m) => {
             let (bids, asks) = store::levels(&mut *tx, m, 10_000).await?;

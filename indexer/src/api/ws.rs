@@ -1,13 +1,14 @@
-//! `/api/v1/ws`: subscribe to channels, get a snapshot and then deltas numbered per
-//! channel. The server forwards a delta only when it is the next number; a duplicate (it
-//! came both locally and through Redis) is dropped, and a gap (a delta lost while Redis was
-//! down, or this session lagged) is healed by a fresh snapshot. Each client has a bounded
+//! `/api/v1/ws`: subscribe to channels, get a snapshot and then deltas. Each delta carries
+//! its batch's number (`seq`) and the batch of its channel's previous delta (`prev`); the
+//! server forwards it only when it continues what the client holds (`prev` ≤ held < `seq`).
+//! A duplicate (it came both locally and through Redis) is dropped, and a gap (a delta lost
+//! while Redis was down, or this session lagged) is healed by a fresh snapshot. Each client has a bounded
 //! queue: when it fills the client is disconnected with a close reason, so a client that
 //! does not read never slows ingest or anyone else.
 //!
 //! Client → server: `{"op":"subscribe","channel":"book:<market>"}`, `{"op":"unsubscribe",…}`,
 //! `{"op":"ping"}`. Server → client: `{"type":"snapshot","channel","seq","data"}`,
-//! `{"type":"delta","channel","seq","data"}`, `{"type":"error","message"}`, `{"type":"pong"}`.
+//! `{"type":"delta","channel","seq","prev","at_ms","data"}`, `{"type":"error","message"}`, `{"type":"pong"}`.
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, oneshot};
 
 use super::snapshot::{self, Channel};
+use crate::fanout::{Delta, Follows};
 use super::AppState;
 use crate::metrics as m;
 
@@ -93,20 +95,21 @@ impl Session {
         }
     }
 
-    async fn delta(&mut self, s: &AppState, delta: &crate::fanout::Delta) -> Result<(), Overflow> {
-        let Some((channel, last)) = self.subs.get(&delta.channel).cloned() else { return Ok(()) };
-        if delta.seq <= last {
-            return Ok(());
-        }
-        if delta.seq == last + 1 {
-            self.send(json!({"type": "delta", "channel": delta.channel, "seq": delta.seq, "at_ms": delta.at_ms, "data": delta.data}))?;
-            if let Some(entry) = self.subs.get_mut(&delta.channel) {
-                entry.1 = delta.seq;
+    async fn delta(&mut self, s: &AppState, delta: &Delta) -> Result<(), Overflow> {
+        let Some((channel, held)) = self.subs.get_mut(&delta.channel) else { return Ok(()) };
+        match delta.follows(*held) {
+            Follows::Stale => Ok(()),
+            Follows::Apply => {
+                *held = delta.seq;
+                // The frame is shared by every session: sending it copies no bytes.
+                self.out.try_send(Message::Text(delta.frame())).map_err(|_| Overflow::Full)
             }
-            return Ok(());
+            Follows::Gap => {
+                let channel = channel.clone();
+                metrics::counter!(m::WS_RESYNCS).increment(1);
+                self.subscribe(s, channel).await
+            }
         }
-        metrics::counter!(m::WS_RESYNCS).increment(1);
-        self.subscribe(s, channel).await
     }
 
     async fn resync_all(&mut self, s: &AppState) -> Result<(), Overflow> {

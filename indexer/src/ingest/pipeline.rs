@@ -73,6 +73,7 @@ async fn feed(args: &IngestArgs, pool: &PgPool, tx: &mpsc::Sender<Update>) -> an
 /// database error (the batch in hand is dropped uncommitted, to be replayed).
 pub async fn writer(pool: PgPool, fanout: Fanout, mut rx: mpsc::Receiver<Update>, max_batch: usize) -> sqlx::Result<u64> {
     let mut committed = 0;
+    let mut sequencer = sink::Sequencer::default();
     while let Some(first) = rx.recv().await {
         let mut batch = Batch::default();
         add(&mut batch, first);
@@ -85,7 +86,7 @@ pub async fn writer(pool: PgPool, fanout: Fanout, mut rx: mpsc::Receiver<Update>
         metrics::gauge!(m::QUEUE_DEPTH).set(rx.len() as f64);
         let received = batch.received;
         let started = Instant::now();
-        let (written, deltas) = sink::write(&pool, batch).await?;
+        let (written, deltas) = sink::write(&pool, &mut sequencer, batch).await?;
         metrics::histogram!(m::BATCH_SECONDS).record(started.elapsed().as_secs_f64());
         metrics::histogram!(m::BATCH_SIZE).record(received as f64);
         metrics::counter!(m::ACCOUNT_UPDATES, "stage" => "written").increment(written.accounts as u64);

@@ -1,5 +1,5 @@
 //! The writer: one database transaction per batch, holding the batch's accounts, its
-//! events, the channel sequence numbers of the deltas it produces and — when the batch
+//! events, the number of the deltas it produces (see [`Sequencer`]) and — when the batch
 //! ends on a completed slot — the checkpoint. So the checkpoint never covers a slot whose
 //! data is not committed, and a crash anywhere replays into idempotent writes.
 mod accounts;
@@ -75,7 +75,7 @@ pub struct Written {
 }
 
 /// Writes `batch` in one transaction and returns the deltas to publish once it committed.
-pub async fn write(pool: &PgPool, batch: Batch) -> sqlx::Result<(Written, Vec<Delta>)> {
+pub async fn write(pool: &PgPool, seqr: &mut Sequencer, batch: Batch) -> sqlx::Result<(Written, Vec<Delta>)> {
     let mut written = Written { checkpoint: batch.done_slot, ..Written::default() };
     let mut decoded = Vec::with_capacity(batch.accounts.len());
     for (_, update) in batch.accounts {
@@ -119,7 +119,7 @@ pub async fn write(pool: &PgPool, batch: Batch) -> sqlx::Result<(Written, Vec<De
     let account_changes = accounts::write(&mut tx, &decoded).await?;
     let event_changes = events::write(&mut tx, found).await?;
     let data = channel_data(&mut tx, account_changes, event_changes).await?;
-    let deltas = sequence(&mut tx, data).await?;
+    let deltas = sequence(&mut tx, seqr, data).await?;
     if let Some(slot) = batch.done_slot {
         sqlx::query!(
             r#"insert into ingest_checkpoint (source, slot) values ($1, $2)
@@ -132,6 +132,7 @@ pub async fn write(pool: &PgPool, batch: Batch) -> sqlx::Result<(Written, Vec<De
     }
     crash_point();
     tx.commit().await?;
+    seqr.committed(&deltas);
     Ok((written, deltas))
 }
 
@@ -255,26 +256,136 @@ async fn channel_data(
     Ok(data)
 }
 
-/// Bumps each channel's sequence in the batch's transaction and turns the data into deltas.
-async fn sequence(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, data: ChannelData) -> sqlx::Result<Vec<Delta>> {
+/// Channels a writer remembers the last delta of; past this it forgets them all and moves
+/// its floor up (about 100 bytes each: 200,000 channels is ~20 MB).
+const REMEMBERED_CHANNELS: usize = 200_000;
+
+/// Numbers deltas: every delta of a batch carries the batch's number (`seq`, one counter
+/// for all channels, bumped once per batch), and the batch of its channel's previous delta
+/// (`prev`). The writer knows `prev` from memory, with no row per channel to update; for a
+/// channel it does not remember it uses `floor`, a batch after which it saw every change.
+/// Such a channel last changed at or before `floor`, so `prev` is never below the truth: a
+/// client may take one snapshot it did not need (after an ingest restart), never miss a gap.
+#[derive(Default)]
+pub struct Sequencer {
+    last: HashMap<String, i64>,
+    floor: i64,
+    /// The number this writer's previous batch got; anything else means the counter moved
+    /// under it (its first batch, or another writer), and what it remembers is void.
+    previous: Option<i64>,
+}
+
+impl Sequencer {
+    fn number(&mut self, seq: i64, data: ChannelData) -> Vec<Delta> {
+        if self.previous != Some(seq - 1) {
+            self.last.clear();
+            self.floor = seq - 1;
+        }
+        let at_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        data.into_iter()
+            .map(|(channel, fields)| {
+                let prev = self.last.get(&channel).copied().unwrap_or(self.floor);
+                Delta::new(channel, seq, prev, Value::Object(fields), at_ms)
+            })
+            .collect()
+    }
+
+    /// Remembers a committed batch's deltas (only once committed: a batch that rolled back
+    /// must not become anyone's `prev`).
+    pub fn committed(&mut self, deltas: &[Delta]) {
+        let Some(seq) = deltas.first().map(|d| d.seq) else { return };
+        if self.last.len() + deltas.len() > REMEMBERED_CHANNELS {
+            self.last.clear();
+            self.floor = seq;
+        } else {
+            for d in deltas {
+                self.last.insert(d.channel.clone(), seq);
+            }
+        }
+        self.previous = Some(seq);
+    }
+}
+
+/// Takes the batch's number in its transaction and turns the data into deltas.
+async fn sequence(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, seqr: &mut Sequencer, data: ChannelData) -> sqlx::Result<Vec<Delta>> {
     if data.is_empty() {
         return Ok(Vec::new());
     }
-    let channels: Vec<String> = data.keys().cloned().collect();
-    let seqs: HashMap<String, i64> = sqlx::query!(
-        r#"insert into channel_seq (channel, seq) select unnest($1::text[]), 1
-           on conflict (channel) do update set seq = channel_seq.seq + 1
-           returning channel, seq"#,
-        &channels
+    let seq = sqlx::query_scalar!(
+        r#"insert into delta_seq (seq) values (1) on conflict (only_row) do update set seq = delta_seq.seq + 1
+           returning seq"#
     )
-    .fetch_all(&mut **tx)
-    .await?
-    .into_iter()
-    .map(|r| (r.channel, r.seq))
-    .collect();
-    let at_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-    Ok(data
-        .into_iter()
-        .map(|(channel, fields)| Delta { seq: seqs.get(&channel).copied().unwrap_or(0), channel, data: Value::Object(fields), at_ms })
-        .collect())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(seqr.number(seq, data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(channels: &[&str]) -> ChannelData {
+        channels.iter().map(|c| (c.to_string(), Map::new())).collect()
+    }
+
+    fn prevs(deltas: &[Delta]) -> Vec<(String, i64, i64)> {
+        deltas.iter().map(|d| (d.channel.clone(), d.seq, d.prev)).collect()
+    }
+
+    #[test]
+    fn prev_is_the_channels_last_batch_and_never_below_it() {
+        let mut s = Sequencer::default();
+        // First batch of a writer: it knows nothing, so every prev is the batch before.
+        let d = s.number(10, data(&["a", "b"]));
+        assert_eq!(prevs(&d), [("a".into(), 10, 9), ("b".into(), 10, 9)]);
+        s.committed(&d);
+        let d = s.number(11, data(&["b", "c"]));
+        assert_eq!(prevs(&d), [("b".into(), 11, 10), ("c".into(), 11, 9)]);
+        s.committed(&d);
+        let d = s.number(12, data(&["a"]));
+        assert_eq!(prevs(&d), [("a".into(), 12, 10)]);
+        s.committed(&d);
+    }
+
+    #[test]
+    fn a_batch_that_did_not_commit_is_nobodys_prev() {
+        let mut s = Sequencer::default();
+        let d = s.number(1, data(&["a"]));
+        s.committed(&d);
+        let _rolled_back = s.number(2, data(&["a"]));
+        // The counter rolled back with it, so the next batch gets 2 again.
+        assert_eq!(prevs(&s.number(2, data(&["a"]))), [("a".into(), 2, 1)]);
+    }
+
+    #[test]
+    fn a_counter_moved_by_someone_else_voids_what_the_writer_remembers() {
+        let mut s = Sequencer::default();
+        let d = s.number(1, data(&["a"]));
+        s.committed(&d);
+        // Batches 2..=4 were another writer's: "a" may have changed in any of them.
+        assert_eq!(prevs(&s.number(5, data(&["a"]))), [("a".into(), 5, 4)]);
+    }
+
+    #[test]
+    fn past_its_memory_the_writer_forgets_everything_and_raises_its_floor() {
+        let mut s = Sequencer::default();
+        let many: Vec<String> = (0..REMEMBERED_CHANNELS).map(|i| format!("meter:{i}")).collect();
+        let d = s.number(1, many.iter().map(|c| (c.clone(), Map::new())).collect());
+        s.committed(&d);
+        let d = s.number(2, data(&["x"]));
+        s.committed(&d);
+        assert!(s.last.is_empty());
+        assert_eq!(prevs(&s.number(3, data(&["meter:7"]))), [("meter:7".into(), 3, 2)]);
+    }
+
+    #[test]
+    fn a_client_applies_only_what_continues_its_state() {
+        use crate::fanout::Follows;
+        let d = Delta::new("a".into(), 12, 10, Value::Null, 0);
+        assert_eq!(d.follows(9), Follows::Gap);
+        assert_eq!(d.follows(10), Follows::Apply);
+        assert_eq!(d.follows(11), Follows::Apply);
+        assert_eq!(d.follows(12), Follows::Stale);
+        assert_eq!(d.follows(13), Follows::Stale);
+    }
 }
