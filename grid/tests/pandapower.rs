@@ -9,9 +9,7 @@
 //! magnetizing branch (pandapower's `trafo_model="pi"`, the model we implement; CIGRE's
 //! transformers have no magnetizing branch, where "t" and "pi" coincide).
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use grid::{cigre_lv, generated, BusPower, Feeder, FeederSpec, Options, PowerFlow, DEFAULT_ANCHOR};
 use serde_json::{json, Value};
@@ -110,22 +108,6 @@ fn cases() -> Vec<Case> {
     cases
 }
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-fn python() -> PathBuf {
-    let root = repo_root();
-    let status = Command::new(root.join("scripts/python-venv.sh"))
-        .status()
-        .expect("run scripts/python-venv.sh");
-    assert!(status.success(), "scripts/python-venv.sh failed: pandapower could not be installed");
-    let cache = std::env::var_os("GRIDTOKENX_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/gridtokenx"));
-    cache.join("venv/bin/python")
-}
-
 fn pandapower(cases: &[Case]) -> Vec<Value> {
     let input = json!({
         "cases": cases.iter().map(|c| json!({
@@ -135,19 +117,8 @@ fn pandapower(cases: &[Case]) -> Vec<Value> {
             "sgens": c.sgens,
         })).collect::<Vec<_>>()
     });
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pandapower_ref.py");
-    let mut child = Command::new(python())
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start pandapower_ref.py");
-    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "pandapower_ref.py failed");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("pandapower_ref.py prints JSON");
-    v["results"].as_array().unwrap().clone()
+    let v = reference::run(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pandapower_ref.py"), &input);
+    v["results"].as_array().expect("pandapower_ref.py returns results").clone()
 }
 
 #[derive(Default)]

@@ -4,9 +4,7 @@
 //! within 1 % per day and 0.5 % per year. pvlib (PyPI) lives in the project's venv
 //! (scripts/python-venv.sh, run here; it is a test tool only).
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 use solar::site::{LINKE_BANGKOK, LINKE_STOCKHOLM};
@@ -112,38 +110,8 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-/// The venv's Python with pvlib, installed by scripts/python-venv.sh when missing.
-fn python() -> PathBuf {
-    let script = repo_root().join("scripts/python-venv.sh");
-    let status =
-        Command::new(&script).status().unwrap_or_else(|e| panic!("could not run {}: {e}", script.display()));
-    assert!(
-        status.success(),
-        "scripts/python-venv.sh failed, so pvlib is missing: install python3 and python3-venv, allow access to PyPI, and re-run scripts/python-venv.sh"
-    );
-    let cache = std::env::var_os("GRIDTOKENX_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/gridtokenx"));
-    cache.join("venv/bin/python")
-}
-
 fn pvlib(input: &Value) -> Value {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pvlib_ref.py");
-    let mut child = Command::new(python())
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start pvlib_ref.py");
-    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "pvlib_ref.py failed (is pvlib in the venv? run scripts/python-venv.sh)");
-    serde_json::from_slice(&out.stdout).expect("pvlib_ref.py prints JSON")
+    reference::run(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pvlib_ref.py"), input)
 }
 
 fn floats(v: &Value) -> Vec<f64> {
