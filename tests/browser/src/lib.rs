@@ -212,6 +212,27 @@ pub fn confirmed(what: &str, status: String) {
     assert!(status.starts_with("Confirmed"), "{what}: {status}");
 }
 
+/// A page with the trader's wallet connected and a seat claimed on the market.
+pub async fn seated(stack: &Stack, trader: &Keypair) -> Browser {
+    let browser = connected_page(stack, trader).await;
+    browser.text_until("[data-testid=no-seat]", "the seat panel knows there is none", |t| t.contains("No seat")).await;
+    confirmed("the seat claim", browser.transact("[data-testid=claim-seat]", "the claim settles").await);
+    browser.text_until("[data-testid=seat]", "the seat is mirrored", |t| t.starts_with("Seat #")).await;
+    browser
+}
+
+/// Fills in the trade view's order form (side `bid`/`ask`, type `limit`/`post_only`/`ioc`,
+/// size in kWh, price in the quote token) and sends it; returns the settled status.
+pub async fn place(page: &Browser, side: &str, kind: &str, kwh: &str, price: &str) -> String {
+    page.choose("[data-testid=order-side]", side).await;
+    page.choose("[data-testid=order-type]", kind).await;
+    page.type_into("[data-testid=order-size]", kwh).await;
+    page.type_into("[data-testid=order-price]", price).await;
+    let what = if side == "bid" { "Buy" } else { "Sell" };
+    page.text_until("[data-testid=order-check]", "the order is understood", |t| t.starts_with(what)).await;
+    page.transact("[data-testid=place-order]", "the order settles").await
+}
+
 /// Headless Chromium behind its own chromedriver; both end with this value.
 pub struct Browser {
     pub client: Client,
@@ -329,6 +350,15 @@ impl Browser {
 
     pub async fn eval(&self, script: &str) -> Value {
         self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
+    }
+
+    /// GET `url` from the page (WebDriver awaits the promise) and its JSON body: the
+    /// indexer's REST API as the app's own origin reaches it.
+    pub async fn get_json(&self, url: &str) -> Value {
+        let script = "return fetch(arguments[0]).then(r => r.ok ? r.json() : r.text().then(t => ({http_error: r.status, body: t})))";
+        let v = self.client.execute(script, vec![json!(url)]).await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        assert!(v.get("http_error").is_none(), "GET {url}: {v}");
+        v
     }
 
     /// Runs `source` in every document this browser opens from now on, before the page's

@@ -4,8 +4,7 @@
 //! the chain is checked against them, fee included. An order the program refuses shows the
 //! program's own reason. Every main view is saved as a screenshot at desktop and phone
 //! width, and neither page logs a console error or warning along the way.
-use gridtokenx_browser_tests::{confirmed, connected_page, Browser, Stack};
-use solana_keypair::Keypair;
+use gridtokenx_browser_tests::{confirmed, place, seated, Stack};
 use solana_signer::Signer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,24 +89,4 @@ async fn a_second_wallet_takes_a_resting_bid_and_both_pages_follow() {
     }
     alice_page.client.close().await.expect("closes");
     bob_page.client.close().await.expect("closes");
-}
-
-/// A page with the trader's wallet connected and a seat claimed.
-async fn seated(stack: &Stack, trader: &Keypair) -> Browser {
-    let browser = connected_page(stack, trader).await;
-    browser.text_until("[data-testid=no-seat]", "the seat panel knows there is none", |t| t.contains("No seat")).await;
-    confirmed("the seat claim", browser.transact("[data-testid=claim-seat]", "the claim settles").await);
-    browser.text_until("[data-testid=seat]", "the seat is mirrored", |t| t.starts_with("Seat #")).await;
-    browser
-}
-
-/// Fills in the order form and sends it; returns the settled status.
-async fn place(page: &Browser, side: &str, kind: &str, kwh: &str, price: &str) -> String {
-    page.choose("[data-testid=order-side]", side).await;
-    page.choose("[data-testid=order-type]", kind).await;
-    page.type_into("[data-testid=order-size]", kwh).await;
-    page.type_into("[data-testid=order-price]", price).await;
-    let what = if side == "bid" { "Buy" } else { "Sell" };
-    page.text_until("[data-testid=order-check]", "the order is understood", |t| t.starts_with(what)).await;
-    page.transact("[data-testid=place-order]", "the order settles").await
 }
