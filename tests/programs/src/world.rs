@@ -277,6 +277,15 @@ impl World {
         [verify, submit]
     }
 
+    /// What the oracle publishes for `reading` of the meter `meter_id` whose owner on its
+    /// customer record is `owner`, and the instruction that mints it to that owner:
+    /// [Ed25519 verify, submit_reading].
+    pub fn attested_reading_ixs(&self, meter_id: &[u8; 32], owner: &Pubkey, reading: Reading) -> [Instruction; 2] {
+        let oracle = &self.keys.oracle;
+        let meter = energy::client::meter_address(meter_id);
+        Self::signed_reading_ixs(oracle, &oracle.pubkey(), &meter, owner, reading, &energy::ID, &CLUSTER_TAG)
+    }
+
     /// Submits `reading` attested by the registered oracle.
     pub async fn submit_reading(&mut self, meter: &Pubkey, owner: &Pubkey, reading: Reading) -> TxOutcome {
         let oracle = self.keys.oracle.insecure_clone();
