@@ -166,6 +166,19 @@ async fn forged_and_misdirected_signatures_are_rejected() {
         submit_signed(&mut world, &oracle, &oracle.pubkey(), &meter, &owner, r, &energy::ID, &[0; 32]).await;
     assert_error(res, EnergyError::MessageMismatch);
 
+    // The registered oracle's signature for this meter account but another owner.
+    let [verify, _] = World::signed_reading_ixs(
+        &oracle,
+        &oracle.pubkey(),
+        &meter,
+        &Pubkey::new_unique(),
+        r,
+        &energy::ID,
+        &CLUSTER_TAG,
+    );
+    let [_, submit] = oracle_signed(&world, &meter, &owner, r);
+    assert_error(world.send_unsigned(&[verify, submit]).await, EnergyError::MessageMismatch);
+
     // The oracle signed one reading; the submitter claims another.
     let mut ixs = oracle_signed(&world, &meter, &owner, r);
     let inflated = Reading { produced_wh: 60_000, ..r };
