@@ -80,13 +80,14 @@ async fn mirror_rest_and_websocket_equal_the_chain() {
     let slot = rpc.get_slot().await.unwrap();
     stack::wait_for_checkpoint(&pool, slot).await;
     let (mut ws, _) = tokio_tungstenite::connect_async(&indexer.ws).await.unwrap();
-    // The prosumer's meter (scenario::run registers meter id [7; 32]) before it exists.
-    let meter = energy::client::meter_address(&[7; 32]).to_string();
+    // The prosumer's meter (onboarded here, registered by scenario::run) before it exists.
+    let prosumer_meter = gridtokenx_simulator::post::ChainMeter::onboard([7; 32]);
+    let meter = prosumer_meter.address.to_string();
     for channel in [format!("book:{market}"), format!("trades:{market}"), format!("trader:{alice}"), "proposals".into(), format!("meter:{meter}")] {
         subscribe(&mut ws, &channel).await;
     }
 
-    let last = scenario::run(&node, &keys, rpc.clone()).await;
+    let last = scenario::run(&node, &keys, rpc.clone(), prosumer_meter).await;
     stack::wait_for_checkpoint(&pool, last).await;
 
     verify::accounts_match(&rpc, &pool).await;

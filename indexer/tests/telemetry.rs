@@ -7,6 +7,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use anchor_lang::prelude::Pubkey;
 use gridtokenx_indexer::config::KafkaArgs;
 use gridtokenx_indexer::telemetry::{self, store};
 use gridtokenx_simulator::fleet::{Fleet, FleetConfig};
@@ -101,11 +102,12 @@ impl Kafka {
 fn simulated(meters: usize, skip: usize, intervals: usize) -> Vec<MeterReadingV1> {
     let start = gridtokenx_simulator::unix_now() - 86_400;
     let mut fleet = Fleet::new(FleetConfig { meters, seed: 7, start_unix_s: start, ..FleetConfig::default() });
+    let owners: Vec<Pubkey> = (0..meters).map(|_| Pubkey::new_unique()).collect();
     let mut out = Vec::new();
     for i in 0..skip + intervals {
         let batch = fleet.advance_interval();
         if i >= skip {
-            out.extend(gridtokenx_simulator::telemetry::for_interval(&fleet, &batch));
+            out.extend(gridtokenx_simulator::telemetry::for_interval(&fleet, &batch, &owners));
         }
     }
     assert_eq!(out.len(), meters * intervals, "every simulated meter reports every interval");

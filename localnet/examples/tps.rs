@@ -97,7 +97,7 @@ async fn orders(node: &Node, keys: &DeploymentKeys, rpc: &RpcClient, pairs: usiz
     };
     // Energy for Bob: a meter, a baseline and readings over the last hours (50 kWh each).
     let meter_id = [77u8; 32];
-    let meter = energy::client::meter_address(&meter_id);
+    let meter = energy::client::meter_address(&meter_id, &bob.pubkey());
     let energy_ata = spl_associated_token_account_interface::address::get_associated_token_address(
         &bob.pubkey(),
         &d.energy_mint,
@@ -124,7 +124,7 @@ async fn orders(node: &Node, keys: &DeploymentKeys, rpc: &RpcClient, pairs: usiz
             produced_wh: k as u64 * 50_000,
             consumed_wh: 0,
         };
-        let message = reading_message(&energy::ID, &d.cluster_tag, &meter, &reading);
+        let message = reading_message(&energy::ID, &d.cluster_tag, &meter, &bob.pubkey(), &reading);
         let signature = keys.oracle.sign_message(&message);
         let verify = solana_ed25519_program::new_ed25519_instruction_with_signature(
             &message,

@@ -88,7 +88,7 @@ async fn stream_reports_what_a_transaction_did_and_replays_from_slot() {
     let (account, transaction) = account_and_transaction(&mut stream).await;
     let Some(UpdateOneof::Account(a)) = &account.update_oneof else { unreachable!() };
     let info = a.account.as_ref().unwrap();
-    assert_eq!(info.pubkey, energy::client::meter_address(&meter_id).to_bytes().to_vec());
+    assert_eq!(info.pubkey, energy::client::meter_address(&meter_id, &alice.pubkey()).to_bytes().to_vec());
     assert_eq!(info.owner, energy::ID.to_bytes().to_vec());
     assert_eq!(account.filters, vec!["energy".to_string()]);
     let Some(UpdateOneof::Transaction(t)) = &transaction.update_oneof else { unreachable!() };
@@ -132,7 +132,7 @@ async fn stream_reports_what_a_transaction_did_and_replays_from_slot() {
     let Some(UpdateOneof::Account(a3)) = &account3.update_oneof else { unreachable!() };
     assert_eq!(
         a3.account.as_ref().unwrap().pubkey,
-        energy::client::meter_address(&[6; 32]).to_bytes().to_vec()
+        energy::client::meter_address(&[6; 32], &alice.pubkey()).to_bytes().to_vec()
     );
     let Some(UpdateOneof::Transaction(t3)) = &transaction3.update_oneof else { unreachable!() };
     assert_eq!(t3.transaction.as_ref().unwrap().signature, missed_signature.as_ref().to_vec());

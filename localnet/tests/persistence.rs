@@ -40,7 +40,7 @@ async fn a_restarted_localnet_keeps_its_accounts_slot_and_identity() {
     let rpc = RpcClient::new_with_commitment(second.rpc_url.clone(), CommitmentConfig::confirmed());
     assert_eq!(rpc.get_genesis_hash().await.unwrap(), genesis, "the chain keeps its identity");
     assert!(rpc.get_slot().await.unwrap() >= saved_slot, "slots never go back");
-    let meter = rpc.get_account(&energy::client::meter_address(&meter_id)).await.unwrap();
+    let meter = rpc.get_account(&energy::client::meter_address(&meter_id, &alice.pubkey())).await.unwrap();
     assert_eq!(meter.owner, energy::ID);
     assert_eq!(second.deployment.as_ref().unwrap().market, market);
     let council = rpc.get_account(&governance::client::council_address()).await.unwrap();

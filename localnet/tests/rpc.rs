@@ -115,7 +115,7 @@ async fn transactions_land_and_are_indexed() {
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].0, energy::client::meter_address(&meter_id));
+    assert_eq!(found[0].0, energy::client::meter_address(&meter_id, &alice.pubkey()));
 
     // The same registration again fails in "preflight" with the program's logs.
     let blockhash = rpc.get_latest_blockhash().await.unwrap();
@@ -156,7 +156,10 @@ async fn transactions_land_and_are_indexed() {
     let sim = rpc.simulate_transaction(&other).await.unwrap().value;
     assert!(sim.err.is_none(), "{sim:?}");
     assert!(rpc
-        .get_account_with_commitment(&energy::client::meter_address(&[8; 32]), CommitmentConfig::confirmed())
+        .get_account_with_commitment(
+            &energy::client::meter_address(&[8; 32], &alice.pubkey()),
+            CommitmentConfig::confirmed()
+        )
         .await
         .unwrap()
         .value

@@ -77,9 +77,8 @@ impl Simulation {
         u64::try_from(next_end - crate::unix_now()).unwrap_or(0)
     }
 
-    /// Simulates one interval and applies faults; returns the readings and their unsigned
-    /// telemetry messages.
-    pub fn step(&mut self) -> (IntervalReadings, Vec<MeterReadingV1>) {
+    /// Simulates one interval and applies faults; returns the readings.
+    pub fn step(&mut self) -> IntervalReadings {
         let mut batch = self.fleet.advance_interval();
         self.intervals += 1;
         batch.readings.retain_mut(|(i, reading)| {
@@ -94,8 +93,7 @@ impl Simulation {
             }
             true
         });
-        let messages = crate::telemetry::for_interval(&self.fleet, &batch);
-        (batch, messages)
+        batch
     }
 }
 
@@ -129,8 +127,8 @@ impl App {
         if wait > 0 {
             return Err(StepError::AheadOfWallClock(wait));
         }
-        let (interval, messages) = sim.step();
-        outputs.emit(&sim.fleet, &interval, messages).await.map_err(StepError::Output)
+        let interval = sim.step();
+        outputs.emit(&sim.fleet, &interval).await.map_err(StepError::Output)
     }
 
     /// Stops the clock and flushes the state file.

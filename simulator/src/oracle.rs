@@ -1,5 +1,10 @@
 //! The oracle's signature over a reading: the bytes come from the energy crate's
 //! `reading_message`, the single definition the program verifies against.
+//!
+//! The oracle attests a meter's readings for the owner on the utility's customer record
+//! (meter id → owner wallet, set when the household is onboarded) and for no one else: the
+//! signed message binds that owner and the owner's meter account, so a reading can only
+//! mint to the real owner (docs/architecture.md, "How a meter's owner is established").
 use std::path::Path;
 
 use anchor_lang::prelude::Pubkey;
@@ -29,7 +34,10 @@ pub struct Oracle {
 /// A reading with the oracle's signature over its canonical message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedReading {
+    /// The owner's meter account for the meter id (`energy::client::meter_address`).
     pub meter: Pubkey,
+    /// The owner on record, the only wallet the reading can mint to.
+    pub owner: Pubkey,
     pub reading: Reading,
     pub oracle: Pubkey,
     pub message: Vec<u8>,
@@ -58,11 +66,13 @@ impl Oracle {
         self.keypair.pubkey()
     }
 
-    /// `meter` is the meter's account address (its PDA), which the message binds.
-    pub fn sign(&self, meter: &Pubkey, reading: Reading) -> SignedReading {
-        let message = reading_message(&self.program_id, &self.cluster_tag, meter, &reading).to_vec();
+    /// Attests `reading` of meter `meter_id` for `owner`, the owner on the customer record:
+    /// the message binds the owner and the owner's meter account for that id.
+    pub fn sign(&self, meter_id: &[u8; 32], owner: &Pubkey, reading: Reading) -> SignedReading {
+        let meter = energy::client::meter_address(meter_id, owner);
+        let message = reading_message(&self.program_id, &self.cluster_tag, &meter, owner, &reading).to_vec();
         let signature = self.keypair.sign_message(&message);
-        SignedReading { meter: *meter, reading, oracle: self.pubkey(), message, signature }
+        SignedReading { meter, owner: *owner, reading, oracle: self.pubkey(), message, signature }
     }
 }
 

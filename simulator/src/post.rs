@@ -51,11 +51,26 @@ impl PostReport {
 }
 
 /// One simulated meter on chain: its account and its owner's key (a simulation owns its
-/// households' keys; they are generated, never derived from a shared secret).
+/// households' keys; they are generated, never derived from a shared secret). The list of
+/// them is the simulated utility's customer record (meter id → owner), which the oracle
+/// signs for.
 pub struct ChainMeter {
     pub meter_id: [u8; 32],
+    /// The owner's meter account for this id (`energy::client::meter_address`).
     pub address: Pubkey,
     pub owner: Keypair,
+}
+
+impl ChainMeter {
+    /// The meter `meter_id` of `owner`.
+    pub fn new(meter_id: [u8; 32], owner: Keypair) -> ChainMeter {
+        ChainMeter { meter_id, address: energy::client::meter_address(&meter_id, &owner.pubkey()), owner }
+    }
+
+    /// Onboards a household: a fresh owner wallet for `meter_id`.
+    pub fn onboard(meter_id: [u8; 32]) -> ChainMeter {
+        ChainMeter::new(meter_id, Keypair::new())
+    }
 }
 
 pub struct Poster {
@@ -107,13 +122,18 @@ impl Poster {
         Err(last.expect("the loop ran"))
     }
 
-    /// Registers `meter_ids` with fresh owners (funded from the payer) and creates their
-    /// energy token accounts.
+    /// Onboards `meter_ids` with fresh owners and registers them (`register`).
     pub async fn register_meters(&self, meter_ids: &[[u8; 32]]) -> Result<Vec<ChainMeter>, PostError> {
+        let meters: Vec<ChainMeter> = meter_ids.iter().copied().map(ChainMeter::onboard).collect();
+        self.register(&meters).await?;
+        Ok(meters)
+    }
+
+    /// Registers onboarded meters, each signed by its owner (funded from the payer), and
+    /// creates the owners' energy token accounts.
+    pub async fn register(&self, meters: &[ChainMeter]) -> Result<(), PostError> {
         let mint = energy::client::energy_mint_address();
-        let mut meters = Vec::with_capacity(meter_ids.len());
-        for meter_id in meter_ids {
-            let owner = Keypair::new();
+        for ChainMeter { meter_id, owner, .. } in meters {
             // The owner pays its meter account's rent (~0.0018 SOL) and must itself stay rent-exempt
             // (~0.0009 SOL); the payer covers everything else.
             let fund = solana_system_interface::instruction::transfer(
@@ -128,14 +148,9 @@ impl Poster {
                 &mint,
                 &spl_token_interface::ID,
             );
-            self.send(&[fund, ata, register], &[&self.payer, &owner]).await?;
-            meters.push(ChainMeter {
-                meter_id: *meter_id,
-                address: energy::client::meter_address(meter_id),
-                owner,
-            });
+            self.send(&[fund, ata, register], &[&self.payer, owner]).await?;
         }
-        Ok(meters)
+        Ok(())
     }
 
     /// Signs and posts `readings` (meter index, reading) and reports what happened. Each
@@ -143,12 +158,15 @@ impl Poster {
     pub async fn post(&self, meters: &[ChainMeter], readings: &[(usize, Reading)]) -> PostReport {
         let signed: Vec<(usize, SignedReading)> = readings
             .iter()
-            .map(|(i, reading)| (*i, self.oracle.sign(&meters[*i].address, *reading)))
+            .map(|(i, reading)| {
+                let meter = &meters[*i];
+                (*i, self.oracle.sign(&meter.meter_id, &meter.owner.pubkey(), *reading))
+            })
             .collect();
         self.post_signed(meters, &signed).await
     }
 
-    /// Posts readings this poster's oracle already signed (for `meters[i].address`), as
+    /// Posts readings this poster's oracle already signed (for `meters[i]`'s owner), as
     /// `post` does: the simulator's outputs sign each reading once for every destination.
     pub async fn post_signed(
         &self,

@@ -13,10 +13,12 @@ use crate::oracle::SignedReading;
 use crate::Reading;
 
 /// One meter's message for one reading (a free function: the type is the schema crate's).
+/// `meter` is `owner`'s account for `meter_id`.
 #[allow(clippy::too_many_arguments)]
 pub fn message(
     meter: &Pubkey,
     meter_id: &[u8; 32],
+    owner: &Pubkey,
     kind: MeterKind,
     reading: &Reading,
     interval_secs: u32,
@@ -27,6 +29,7 @@ pub fn message(
         schema: SCHEMA_V1.to_string(),
         meter: meter.to_string(),
         meter_id: meter_id.iter().map(|b| format!("{b:02x}")).collect(),
+        owner: Some(owner.to_string()),
         kind,
         interval_start_ts: reading.interval_start_ts,
         interval_secs,
@@ -38,16 +41,19 @@ pub fn message(
     }
 }
 
-/// Unsigned messages for an interval's readings, in the same order.
-pub fn for_interval(fleet: &Fleet, interval: &IntervalReadings) -> Vec<MeterReadingV1> {
+/// Unsigned messages for an interval's readings, in the same order; `owners[i]` is the
+/// owner of fleet meter `i` on the customer record.
+pub fn for_interval(fleet: &Fleet, interval: &IntervalReadings, owners: &[Pubkey]) -> Vec<MeterReadingV1> {
     interval
         .readings
         .iter()
         .map(|(i, reading)| {
             let meter = &fleet.meters[*i];
+            let owner = &owners[*i];
             message(
-                &energy::client::meter_address(&meter.meter_id),
+                &energy::client::meter_address(&meter.meter_id, owner),
                 &meter.meter_id,
+                owner,
                 meter.kind,
                 reading,
                 fleet.config.interval_s,

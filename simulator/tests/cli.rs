@@ -36,6 +36,10 @@ fn emits_signed_readings_in_the_v1_schema() {
     for msg in &lines {
         assert_eq!(msg.schema, SCHEMA_V1);
         let meter = Pubkey::from_str(&msg.meter).unwrap();
+        let meter_id: Vec<u8> =
+            (0..32).map(|i| u8::from_str_radix(&msg.meter_id[2 * i..2 * i + 2], 16).unwrap()).collect();
+        let owner = Pubkey::from_str(msg.owner.as_deref().expect("the owner on record")).unwrap();
+        assert_eq!(meter, energy::client::meter_address(&meter_id.try_into().unwrap(), &owner));
         let oracle = Pubkey::from_str(msg.oracle.as_deref().unwrap()).unwrap();
         assert_eq!(oracle.to_string(), printed.trim());
         let signature = Signature::from_str(msg.signature.as_deref().unwrap()).unwrap();
@@ -44,7 +48,7 @@ fn emits_signed_readings_in_the_v1_schema() {
             produced_wh: msg.produced_wh,
             consumed_wh: msg.consumed_wh,
         };
-        let message = energy::attestation::reading_message(&energy::ID, &[0; 32], &meter, &reading);
+        let message = energy::attestation::reading_message(&energy::ID, &[0; 32], &meter, &owner, &reading);
         assert!(signature.verify(oracle.as_ref(), &message), "signature of {msg:?}");
     }
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -8,14 +8,14 @@ use std::time::Duration;
 use gridtokenx_simulator::cli::outputs::OutputArgs;
 use gridtokenx_simulator::fleet::FleetConfig;
 use gridtokenx_simulator::sink::kafka::KafkaReport;
-use gridtokenx_simulator::telemetry::{self, MeterReadingV1, SCHEMA_V1, TOPIC};
+use gridtokenx_simulator::telemetry::{MeterReadingV1, SCHEMA_V1, TOPIC};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::Message;
 use support::{Broker, TempDir};
 
 /// The fields of `gridtokenx.meter-reading.v1`, as docs/telemetry.md documents them.
-const V1_FIELDS: [&str; 11] = [
+const V1_FIELDS: [&str; 12] = [
     "consumed_wh",
     "interval_secs",
     "interval_start_ts",
@@ -23,6 +23,7 @@ const V1_FIELDS: [&str; 11] = [
     "meter",
     "meter_id",
     "oracle",
+    "owner",
     "produced_wh",
     "schema",
     "signature",
@@ -44,8 +45,7 @@ async fn every_reading_reaches_kafka_keyed_by_meter_in_the_documented_schema() {
     let mut sent = Vec::new();
     for _ in 0..4 {
         let batch = opened.fleet.advance_interval();
-        let messages = telemetry::for_interval(&opened.fleet, &batch);
-        sent.extend(opened.outputs.emit(&opened.fleet, &batch, messages).await.unwrap());
+        sent.extend(opened.outputs.emit(&opened.fleet, &batch).await.unwrap());
     }
     let report = opened.outputs.finish(&opened.fleet).unwrap();
     assert_eq!(report.kafka, Some(KafkaReport { sent: 20, delivered: 20, failed: 0, last_error: None }));

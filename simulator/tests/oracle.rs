@@ -9,14 +9,23 @@ fn signatures_verify_over_the_programs_message() {
     let key = Keypair::new();
     let oracle_key = key.pubkey();
     let oracle = Oracle::new(key, energy::ID, [7; 32]);
-    let meter = energy::client::meter_address(&[1; 32]);
+    let owner = Keypair::new().pubkey();
+    let meter = energy::client::meter_address(&[1; 32], &owner);
     let reading = Reading { interval_start_ts: 1_800_000_000, produced_wh: 12, consumed_wh: 3 };
-    let signed = oracle.sign(&meter, reading);
-    assert_eq!(signed.oracle, oracle_key);
+    let signed = oracle.sign(&[1; 32], &owner, reading);
+    assert_eq!((signed.oracle, signed.meter, signed.owner), (oracle_key, meter, owner));
     assert!(signed.verifies());
     assert_eq!(
         signed.message,
-        energy::attestation::reading_message(&energy::ID, &[7; 32], &meter, &reading).to_vec()
+        energy::attestation::reading_message(&energy::ID, &[7; 32], &meter, &owner, &reading).to_vec()
+    );
+    // The attestation is for the owner on record only: another owner's account for the same
+    // meter id gets another message.
+    let squatter = Keypair::new().pubkey();
+    let squatted = energy::client::meter_address(&[1; 32], &squatter);
+    assert_ne!(
+        signed.message,
+        energy::attestation::reading_message(&energy::ID, &[7; 32], &squatted, &squatter, &reading).to_vec()
     );
 
     let mut tampered = signed.clone();

@@ -97,6 +97,11 @@ pub fn validate(r: &MeterReadingV1, now_unix: i64, max_future_secs: i64) -> Resu
     if r.meter_id.len() != 64 || !r.meter_id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return invalid("meter_id", format!("{:?} is not 64 hex digits", r.meter_id));
     }
+    if let Some(owner) = &r.owner {
+        if decoded_len(owner) != Some(32) {
+            return invalid("owner", format!("{owner:?} is not a base58 32-byte key"));
+        }
+    }
     if let Some(oracle) = &r.oracle {
         if decoded_len(oracle) != Some(32) {
             return invalid("oracle", format!("{oracle:?} is not a base58 32-byte key"));

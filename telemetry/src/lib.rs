@@ -46,6 +46,11 @@ pub struct MeterReadingV1 {
     pub meter: String,
     /// The meter's 32-byte id, hex.
     pub meter_id: String,
+    /// The meter owner's wallet (base58): the owner on the oracle's customer record, whom
+    /// the signature binds and the only wallet the reading can mint to. `meter` is this
+    /// owner's account for `meter_id`. Absent from messages of producers older than it.
+    #[serde(default)]
+    pub owner: Option<String>,
     pub kind: MeterKind,
     /// Start of the interval whose end the counters describe (unix seconds).
     pub interval_start_ts: i64,

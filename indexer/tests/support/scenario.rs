@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anchor_lang::prelude::Pubkey;
 use gridtokenx_localnet::keys::DeploymentKeys;
 use gridtokenx_localnet::node::Node;
+use gridtokenx_simulator::post::ChainMeter;
 use market::engine::{BaseLots, OrderPacket, OrderType, SelfTradeBehavior, Side, Ticks};
 use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
@@ -42,6 +43,11 @@ pub fn accounts(node: &Node, trader: &Pubkey) -> market::client::TraderAccounts 
 /// A registered meter whose readings minted `surplus_wh` to its (fresh) owner, who also
 /// holds SOL and a quote token account.
 pub async fn prosumer(node: &Node, keys: &DeploymentKeys, rpc: Arc<RpcClient>, meter_id: [u8; 32], surplus_wh: u64) -> Prosumer {
+    onboarded_prosumer(node, keys, rpc, ChainMeter::onboard(meter_id), surplus_wh).await
+}
+
+/// `prosumer` for a meter onboarded beforehand (so its account address is known before it exists).
+pub async fn onboarded_prosumer(node: &Node, keys: &DeploymentKeys, rpc: Arc<RpcClient>, meter: ChainMeter, surplus_wh: u64) -> Prosumer {
     let cluster_tag = gridtokenx_simulator::post::cluster_tag(&rpc).await.unwrap();
     let oracle = gridtokenx_simulator::oracle::Oracle::new(keys.oracle.insecure_clone(), energy::ID, cluster_tag);
     let poster = gridtokenx_simulator::post::Poster {
@@ -50,7 +56,8 @@ pub async fn prosumer(node: &Node, keys: &DeploymentKeys, rpc: Arc<RpcClient>, m
         payer: keys.traders[1].insecure_clone(),
         concurrency: 2,
     };
-    let meters = poster.register_meters(&[meter_id]).await.expect("meter registered");
+    poster.register(std::slice::from_ref(&meter)).await.expect("meter registered");
+    let meters = [meter];
     let now = gridtokenx_simulator::unix_now();
     let aligned = now - now % 900;
     // 24 intervals apart, so the surplus stays under max_wh_per_interval × intervals.
@@ -127,10 +134,10 @@ pub async fn place(node: &Node, rpc: &RpcClient, trader: &Keypair, seat: u32, p:
     send(rpc, &[market::client::place_order(trader.pubkey(), market_of(node), seat, p, None)], &[trader]).await
 }
 
-/// The whole flow. Returns the slot of its last transaction.
-pub async fn run(node: &Node, keys: &DeploymentKeys, rpc: Arc<RpcClient>) -> u64 {
+/// The whole flow, the prosumer's meter being `meter`. Returns the slot of its last transaction.
+pub async fn run(node: &Node, keys: &DeploymentKeys, rpc: Arc<RpcClient>, meter: ChainMeter) -> u64 {
     let market = market_of(node);
-    let prosumer = prosumer(node, keys, rpc.clone(), [7; 32], 1_100_000).await;
+    let prosumer = onboarded_prosumer(node, keys, rpc.clone(), meter, 1_100_000).await;
     let alice = &keys.traders[0];
 
     // The prosumer offers 100 kWh at 0.12; Alice takes 30, rests a bid she then cancels.

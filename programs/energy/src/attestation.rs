@@ -8,26 +8,32 @@ use crate::error::EnergyError;
 use crate::reading::Reading;
 
 /// Domain separator: a signature over a reading can never be mistaken for a signature
-/// over anything else the same key might sign.
-pub const READING_DOMAIN: &[u8] = b"gridtokenx/reading/v1";
-pub const READING_MESSAGE_LEN: usize = READING_DOMAIN.len() + 32 * 3 + 8 * 3;
+/// over anything else the same key might sign. v2 added the owner (v1 bound only the meter
+/// account, whose address did not depend on its owner: a first-come squatter of a meter id
+/// was minted that meter's attested readings).
+pub const READING_DOMAIN: &[u8] = b"gridtokenx/reading/v2";
+pub const READING_MESSAGE_LEN: usize = READING_DOMAIN.len() + 32 * 4 + 8 * 3;
 
-/// `domain || program_id || cluster_tag || meter || interval_start_ts || produced_wh ||
-/// consumed_wh`, integers little-endian. Binding the program, the cluster and the meter
-/// account prevents replay across deployments, clusters and meters; the interval and
-/// counters bind the reading itself.
+/// `domain || program_id || cluster_tag || meter || owner || interval_start_ts ||
+/// produced_wh || consumed_wh`, integers little-endian. Binding the program, the cluster
+/// and the meter account prevents replay across deployments, clusters and meters; the
+/// owner is the wallet the oracle's customer record names for this meter id, and the only
+/// one the reading can mint to (docs/architecture.md, "How a meter's owner is
+/// established"); the interval and counters bind the reading itself.
 pub fn reading_message(
     program_id: &Pubkey,
     cluster_tag: &[u8; 32],
     meter: &Pubkey,
+    owner: &Pubkey,
     reading: &Reading,
 ) -> [u8; READING_MESSAGE_LEN] {
     let mut out = [0u8; READING_MESSAGE_LEN];
-    let parts: [&[u8]; 7] = [
+    let parts: [&[u8]; 8] = [
         READING_DOMAIN,
         program_id.as_ref(),
         cluster_tag,
         meter.as_ref(),
+        owner.as_ref(),
         &reading.interval_start_ts.to_le_bytes(),
         &reading.produced_wh.to_le_bytes(),
         &reading.consumed_wh.to_le_bytes(),

@@ -25,8 +25,10 @@ pub fn oracle_address(oracle: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[ORACLE_SEED, oracle.as_ref()], &crate::ID).0
 }
 
-pub fn meter_address(meter_id: &[u8; 32]) -> Pubkey {
-    Pubkey::find_program_address(&[METER_SEED, meter_id.as_ref()], &crate::ID).0
+/// The meter account of `owner` for `meter_id`: one per (id, owner), so registering an id
+/// first never blocks its real owner.
+pub fn meter_address(meter_id: &[u8; 32], owner: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[METER_SEED, meter_id.as_ref(), owner.as_ref()], &crate::ID).0
 }
 
 pub fn certificate_address(meter: &Pubkey, index: u64) -> Pubkey {
@@ -94,7 +96,7 @@ pub fn register_meter(owner: Pubkey, meter_id: [u8; 32]) -> Instruction {
     build(
         crate::accounts::RegisterMeter {
             owner,
-            meter: meter_address(&meter_id),
+            meter: meter_address(&meter_id, &owner),
             system_program: system_program::ID,
             config: config_address(),
             council: governance::client::council_address(),

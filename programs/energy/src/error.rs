@@ -26,7 +26,7 @@ pub enum EnergyError {
     MalformedSignatureInstruction,
     #[msg("the attestation was signed by a different key than this oracle")]
     OracleKeyMismatch,
-    #[msg("the signed message is not this reading for this program, cluster and meter")]
+    #[msg("the signed message is not this reading for this program, cluster, meter and owner")]
     MessageMismatch,
     #[msg("interval start is not aligned to the interval length")]
     MisalignedInterval,

@@ -128,7 +128,7 @@ impl OutputArgs {
                         fleet_meters.and_then(|m| m.get(i)).map(|m| m.meter_id).ok_or_else(|| {
                             "state file lists more chain meters than fleet meters; move it away".to_string()
                         })?;
-                    Ok(ChainMeter { meter_id, address: energy::client::meter_address(&meter_id), owner })
+                    Ok(ChainMeter::new(meter_id, owner))
                 })
                 .collect::<Result<Vec<_>, String>>()?;
             let poster = Poster {

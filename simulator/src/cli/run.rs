@@ -6,7 +6,6 @@ use energy::state::ReadingRules;
 use super::outputs::OutputArgs;
 use crate::fleet::{FleetConfig, Mix};
 use crate::meter::MeterKind;
-use crate::telemetry;
 
 /// A cluster accepts readings at most this old (the energy program's default staleness).
 const MAX_POST_AGE_S: u64 = 23 * 3_600;
@@ -118,8 +117,7 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
                 Err(_) => rejected += 1,
             }
         }
-        let messages = telemetry::for_interval(&fleet, &batch);
-        outputs.emit(&fleet, &batch, messages).await?;
+        outputs.emit(&fleet, &batch).await?;
         if n % (intervals / 10).max(1) == 0 || n == intervals {
             let report = outputs.report.lock().unwrap_or_else(|p| p.into_inner()).clone();
             let landed = report.chain.map(|c| format!(", {} landed", c.landed)).unwrap_or_default();

@@ -8,7 +8,10 @@ pub mod kafka;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use anchor_lang::prelude::Pubkey;
 use serde::Serialize;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
 use tokio::sync::broadcast;
 
 use crate::fleet::{Fleet, IntervalReadings};
@@ -46,14 +49,21 @@ pub struct Outputs {
     pub state: Option<StateFile>,
     /// Shared so that a status endpoint can read it while an interval is being posted.
     pub report: Arc<Mutex<OutputReport>>,
+    /// Without a chain, the owners on the customer record by fleet index: wallets made for
+    /// this run only (nothing is registered anywhere, so there is nothing to keep).
+    pub unposted_owners: Vec<Pubkey>,
 }
 
 impl Outputs {
-    /// Registers on chain the fleet's meters that are not registered yet (new or added);
-    /// true when it registered any. The caller saves the state right after (a lost owner key
-    /// would orphan a registered meter).
+    /// Onboards the fleet's meters that have no owner on the customer record yet (new or
+    /// added) and registers them on chain; true when it registered any. The caller saves the
+    /// state right after (a lost owner key would orphan a registered meter).
     pub async fn register_new_meters(&mut self, fleet: &Fleet) -> Result<bool, String> {
-        let Some(chain) = self.chain.as_mut() else { return Ok(false) };
+        let Some(chain) = self.chain.as_mut() else {
+            let fresh = fleet.meters.len().saturating_sub(self.unposted_owners.len());
+            self.unposted_owners.extend((0..fresh).map(|_| Keypair::new().pubkey()));
+            return Ok(false);
+        };
         let fresh: Vec<[u8; 32]> =
             fleet.meters[chain.meters.len().min(fleet.meters.len())..].iter().map(|m| m.meter_id).collect();
         if !fresh.is_empty() {
@@ -63,29 +73,34 @@ impl Outputs {
         Ok(!fresh.is_empty())
     }
 
+    /// The owner of each fleet meter on the customer record, by fleet index.
+    fn owners(&self) -> Vec<Pubkey> {
+        match &self.chain {
+            Some(chain) => chain.meters.iter().map(|m| m.owner.pubkey()).collect(),
+            None => self.unposted_owners.clone(),
+        }
+    }
+
     /// Publishes one interval everywhere, then saves the state; returns the messages as
-    /// published (signed when there is an oracle). `messages[i]` describes `interval.readings[i]`.
+    /// published (signed when there is an oracle), `messages[i]` describing
+    /// `interval.readings[i]`.
     pub async fn emit(
         &mut self,
         fleet: &Fleet,
         interval: &IntervalReadings,
-        mut messages: Vec<MeterReadingV1>,
     ) -> Result<Vec<MeterReadingV1>, String> {
         // Meters added since the last interval; their keys are saved with this interval.
         let registered = self.register_new_meters(fleet).await?;
-        // Each reading is signed once, for the telemetry and the chain alike.
+        let owners = self.owners();
+        let mut messages = crate::telemetry::for_interval(fleet, interval, &owners);
+        // Each reading is signed once, for the telemetry and the chain alike, for the owner
+        // on the customer record.
         let oracle = self.chain.as_ref().map(|c| &c.poster.oracle).or(self.oracle.as_ref());
         let signed: Vec<(usize, SignedReading)> = match oracle {
             Some(oracle) => interval
                 .readings
                 .iter()
-                .map(|(i, reading)| {
-                    let address = match &self.chain {
-                        Some(chain) => chain.meters[*i].address,
-                        None => energy::client::meter_address(&fleet.meters[*i].meter_id),
-                    };
-                    (*i, oracle.sign(&address, *reading))
-                })
+                .map(|(i, reading)| (*i, oracle.sign(&fleet.meters[*i].meter_id, &owners[*i], *reading)))
                 .collect(),
             None => Vec::new(),
         };

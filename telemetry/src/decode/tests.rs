@@ -10,6 +10,7 @@ fn good() -> MeterReadingV1 {
         schema: SCHEMA_V1.into(),
         meter: "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA".into(),
         meter_id: "ab".repeat(32),
+        owner: Some("So11111111111111111111111111111111111111112".into()),
         kind: MeterKind::Hybrid,
         interval_start_ts: NOW - 900,
         interval_secs: 900,
@@ -38,6 +39,13 @@ fn accepts_what_the_producer_writes() {
     assert_eq!(decode(&payload, NOW).unwrap(), good());
     let unsigned = MeterReadingV1 { oracle: None, signature: None, ..good() };
     assert_eq!(decode(&serde_json::to_vec(&unsigned).unwrap(), NOW).unwrap(), unsigned);
+    // A producer from before `owner` existed.
+    let mut old = serde_json::to_value(good()).unwrap();
+    old.as_object_mut().unwrap().remove("owner");
+    assert_eq!(
+        decode(&serde_json::to_vec(&old).unwrap(), NOW).unwrap(),
+        MeterReadingV1 { owner: None, ..good() }
+    );
     // u64 counters beyond i64 are valid (numeric(20,0) downstream).
     assert_eq!(decode(&with("produced_wh", json!(u64::MAX)), NOW).unwrap().produced_wh, u64::MAX);
 }
@@ -114,6 +122,7 @@ fn impossible_values_are_invalid() {
         ("meter", json!("1111"), "meter"),
         ("meter_id", json!("abcd"), "meter_id"),
         ("meter_id", json!("zz".repeat(32)), "meter_id"),
+        ("owner", json!("1111"), "owner"),
         ("oracle", json!("0OIl"), "oracle"),
         ("signature", json!("1".repeat(32)), "signature"),
         ("signature", json!(null), "signature"),

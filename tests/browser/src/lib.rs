@@ -145,11 +145,7 @@ impl Stack {
             payer: owner.insecure_clone(),
             concurrency: 1,
         };
-        let meter = ChainMeter {
-            meter_id,
-            address: energy::client::meter_address(&meter_id),
-            owner: owner.insecure_clone(),
-        };
+        let meter = ChainMeter::new(meter_id, owner.insecure_clone());
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs() as i64;
         let last = now - now % 900 - 900;
         let n = cumulative_wh.len() as i64;

@@ -64,7 +64,7 @@ async fn a_prosumer_registers_a_meter_sees_its_mints_and_certifies_them() {
     assert!(listed.contains("issued") && listed.contains("retired for"), "history shown: {listed}");
 
     // The chain agrees: #0 is Alice's, #1 retired for her.
-    let meter = energy::client::meter_address(&meter_id);
+    let meter = energy::client::meter_address(&meter_id, &bob.pubkey());
     let rpc = stack.rpc();
     for (serial, owner, retired) in [(0u64, alice, false), (1, bob.pubkey(), true)] {
         let data = rpc.get_account_data(&energy::client::certificate_address(&meter, serial)).await.expect("the certificate");

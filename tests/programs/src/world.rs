@@ -246,11 +246,11 @@ impl World {
             .expect("register meter");
         let mint = self.energy_mint;
         self.ata(&owner.pubkey(), &mint).await;
-        energy::client::meter_address(&meter_id)
+        energy::client::meter_address(&meter_id, &owner.pubkey())
     }
 
     /// [Ed25519 verify, submit_reading] for `reading`, signed by `signer` over the
-    /// canonical message for (`program_id`, `cluster_tag`, meter).
+    /// canonical message for (`program_id`, `cluster_tag`, meter, meter owner).
     pub fn signed_reading_ixs(
         signer: &Keypair,
         oracle: &Pubkey,
@@ -260,7 +260,8 @@ impl World {
         program_id: &Pubkey,
         cluster_tag: &[u8; 32],
     ) -> [Instruction; 2] {
-        let message = energy::attestation::reading_message(program_id, cluster_tag, meter, &reading);
+        let message =
+            energy::attestation::reading_message(program_id, cluster_tag, meter, meter_owner, &reading);
         let signature = signer.sign_message(&message);
         let verify = solana_ed25519_program::new_ed25519_instruction_with_signature(
             &message,
@@ -275,6 +276,20 @@ impl World {
             energy::attestation::SignatureRef { instruction_index: 0, entry: 0 },
         );
         [verify, submit]
+    }
+
+    /// What the oracle publishes for `reading` of the meter `meter_id` whose owner on its
+    /// customer record is `owner`, and the instruction that mints it to that owner:
+    /// [Ed25519 verify, submit_reading].
+    pub fn attested_reading_ixs(
+        &self,
+        meter_id: &[u8; 32],
+        owner: &Pubkey,
+        reading: Reading,
+    ) -> [Instruction; 2] {
+        let oracle = &self.keys.oracle;
+        let meter = energy::client::meter_address(meter_id, owner);
+        Self::signed_reading_ixs(oracle, &oracle.pubkey(), &meter, owner, reading, &energy::ID, &CLUSTER_TAG)
     }
 
     /// Submits `reading` attested by the registered oracle.

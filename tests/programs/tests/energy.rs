@@ -166,6 +166,19 @@ async fn forged_and_misdirected_signatures_are_rejected() {
         submit_signed(&mut world, &oracle, &oracle.pubkey(), &meter, &owner, r, &energy::ID, &[0; 32]).await;
     assert_error(res, EnergyError::MessageMismatch);
 
+    // The registered oracle's signature for this meter account but another owner.
+    let [verify, _] = World::signed_reading_ixs(
+        &oracle,
+        &oracle.pubkey(),
+        &meter,
+        &Pubkey::new_unique(),
+        r,
+        &energy::ID,
+        &CLUSTER_TAG,
+    );
+    let [_, submit] = oracle_signed(&world, &meter, &owner, r);
+    assert_error(world.send_unsigned(&[verify, submit]).await, EnergyError::MessageMismatch);
+
     // The oracle signed one reading; the submitter claims another.
     let mut ixs = oracle_signed(&world, &meter, &owner, r);
     let inflated = Reading { produced_wh: 60_000, ..r };
@@ -209,6 +222,55 @@ async fn surplus_goes_only_to_the_meter_owner() {
     let mut ixs = oracle_signed(&world, &meter, &owner, reading(1, 12_000, 2_000));
     swap_account(&mut ixs[1], get_associated_token_address(&owner.pubkey(), &mint), thief_ata);
     assert_error(world.send_unsigned(&ixs).await, AnchorError::ConstraintTokenOwner);
+}
+
+/// Front-running a meter id: an attacker registers the victim's meter id before the victim
+/// does. The oracle attests readings only for the owner on its customer record (the
+/// victim), and those attestations are public (telemetry carries them); submitted against
+/// the attacker's account they must never mint to the attacker, and the victim must still
+/// be able to register the meter and receive every mint.
+#[tokio::test]
+async fn a_front_run_meter_id_mints_only_to_its_real_owner() {
+    let mut world = World::new().await;
+    let (victim, attacker) = (Keypair::new(), Keypair::new());
+    for key in [&victim, &attacker] {
+        world.airdrop(&key.pubkey(), 1_000_000_000).await;
+    }
+    let squatted = world.register_meter(&attacker, METER_ID).await;
+    world.set_time(T0 + 5 * 900);
+
+    let readings = [reading(0, 10_000, 2_000), reading(1, 14_500, 2_700)];
+    let oracle = world.keys.oracle.pubkey();
+    let mut stolen = Vec::new();
+    for r in readings {
+        let [verify, _] = world.attested_reading_ixs(&METER_ID, &victim.pubkey(), r);
+        let submit = energy::client::submit_reading(
+            squatted,
+            attacker.pubkey(),
+            oracle,
+            r,
+            energy::attestation::SignatureRef { instruction_index: 0, entry: 0 },
+        );
+        stolen.push(world.send_unsigned(&[verify, submit]).await);
+    }
+    assert_eq!(energy_balance(&mut world, &attacker).await, 0, "the attacker was minted the victim's energy");
+    for result in stolen {
+        assert_error(result, EnergyError::MessageMismatch);
+    }
+
+    // The real owner registers the same meter id and receives the mint.
+    let meter = world.register_meter(&victim, METER_ID).await;
+    assert_ne!(meter, squatted);
+    for r in readings {
+        let ixs = world.attested_reading_ixs(&METER_ID, &victim.pubkey(), r);
+        world.send_unsigned(&ixs).await.expect("the owner's attested reading lands");
+    }
+    assert_eq!(energy_balance(&mut world, &victim).await, 3_800);
+    assert_eq!(energy_balance(&mut world, &attacker).await, 0);
+    let m: Meter = world.anchor_account(&meter).await;
+    assert_eq!((m.owner, m.meter_id, m.minted_wh), (victim.pubkey(), METER_ID, 3_800));
+    let squatter: Meter = world.anchor_account(&squatted).await;
+    assert_eq!((squatter.has_reading, squatter.minted_wh), (false, 0), "nothing ever verified for it");
 }
 
 #[tokio::test]

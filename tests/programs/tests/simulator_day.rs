@@ -20,6 +20,7 @@ async fn a_simulated_morning_mints_exactly_the_metered_surplus() {
 
     let mut owners = Vec::new();
     let mut meters = Vec::new();
+    let ids: Vec<[u8; 32]> = fleet.meters.iter().map(|m| m.meter_id).collect();
     for m in &fleet.meters {
         let owner = Keypair::new();
         world.airdrop(&owner.pubkey(), 1_000_000_000).await;
@@ -36,8 +37,9 @@ async fn a_simulated_morning_mints_exactly_the_metered_surplus() {
         for chunk in interval.readings.chunks(2) {
             let mut ixs = Vec::new();
             for (i, reading) in chunk {
-                let signed = oracle.sign(&meters[*i], *reading);
+                let signed = oracle.sign(&ids[*i], &owners[*i].pubkey(), *reading);
                 assert!(signed.verifies());
+                assert_eq!(signed.meter, meters[*i]);
                 ixs.push(solana_ed25519_program::new_ed25519_instruction_with_signature(
                     &signed.message,
                     signed.signature.as_array(),

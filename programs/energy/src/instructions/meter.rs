@@ -6,14 +6,23 @@ use crate::events::{MeterRegistered, MeterStatusChanged};
 use crate::state::{EnergyConfig, Meter, MeterStatus, CONFIG_SEED, METER_SEED};
 
 /// Registration is open to anyone and costs only rent: a meter mints nothing until an
-/// oracle attests its readings, so self-registration creates no value out of thin air.
+/// oracle attests its readings, and the oracle attests a meter id only for the owner on its
+/// customer record (the owner is in the signed message), so self-registration creates no
+/// value out of thin air. The account is keyed by (meter id, owner): anyone may register
+/// any id for themselves, and no one can take the real owner's (id, owner) account first.
 /// It allocates, so it stops while governance is paused.
 #[derive(Accounts)]
 #[instruction(meter_id: [u8; 32])]
 pub struct RegisterMeter<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
-    #[account(init, payer = owner, space = 8 + Meter::INIT_SPACE, seeds = [METER_SEED, meter_id.as_ref()], bump)]
+    #[account(
+        init,
+        payer = owner,
+        space = 8 + Meter::INIT_SPACE,
+        seeds = [METER_SEED, meter_id.as_ref(), owner.key().as_ref()],
+        bump
+    )]
     pub meter: Account<'info, Meter>,
     pub system_program: Program<'info, System>,
     #[account(seeds = [CONFIG_SEED], bump = config.bump, has_one = council @ EnergyError::InvalidCouncil)]

@@ -12,7 +12,9 @@ use crate::state::{EnergyConfig, Meter, MeterStatus, Oracle, CONFIG_SEED};
 /// Anyone may submit (the oracle, a gateway, the simulator): authority comes from the
 /// oracle's signature, not from the submitter. Meter and Oracle are authenticated by
 /// owner + discriminator alone, since this program creates them only at their PDAs;
-/// skipping the seed re-derivation keeps the hot path cheap.
+/// skipping the seed re-derivation keeps the hot path cheap. The signed message binds the
+/// meter account and `meter.owner`, so the oracle's attestation for one owner never
+/// verifies for another owner's account of the same meter id.
 #[derive(Accounts)]
 pub struct SubmitReading<'info> {
     #[account(mut, seeds = [CONFIG_SEED], bump = config.bump, has_one = energy_mint, has_one = council)]
@@ -47,7 +49,7 @@ pub fn handler(ctx: Context<SubmitReading>, reading: Reading, signature: Signatu
         &ctx.accounts.instructions,
         signature,
         &ctx.accounts.oracle.oracle,
-        &reading_message(&crate::ID, &config.cluster_tag, &meter_key, &reading),
+        &reading_message(&crate::ID, &config.cluster_tag, &meter_key, &ctx.accounts.meter.owner, &reading),
     )?;
 
     let meter = &mut ctx.accounts.meter;
