@@ -46,15 +46,34 @@ ensure_build_deps() {
 # tansu: a Kafka-protocol broker in one Rust binary, for telemetry in tests and the demo.
 TANSU_VERSION=0.6.0
 export TANSU="${TANSU:-$GRIDTOKENX_CACHE/tools/bin/tansu}"
+tansu_ready() {
+    [ -x "$TANSU" ] && "$TANSU" --version 2>/dev/null | grep -q "$TANSU_VERSION"
+}
 ensure_tansu() {
-    if [ -x "$TANSU" ] && "$TANSU" --version 2>/dev/null | grep -q "$TANSU_VERSION"; then
-        return 0
-    fi
+    tansu_ready && return 0
     step "installing the tansu $TANSU_VERSION Kafka-protocol broker into $GRIDTOKENX_CACHE/tools (first time only, ~15 min on 2 cores)"
     # A throwaway target dir: only the binary is kept.
     env -u CARGO_TARGET_DIR cargo install tansu --version "$TANSU_VERSION" --locked \
         --features dynostore,postgres --root "$GRIDTOKENX_CACHE/tools" ||
         die "could not install tansu: re-run, or set TANSU to a tansu binary"
+}
+
+# The first install of tansu is ~9 minutes of one `cargo install` (a cold `make test`'s
+# largest step after the workspace build). Started in the background, at a lower priority,
+# it runs in the moments the other builds leave a core idle; `wait_tansu` waits for what
+# is left of it just before something needs the broker.
+start_tansu_install() {
+    tansu_ready && return 0
+    TANSU_INSTALL_LOG="$GRIDTOKENX_CACHE/tansu-install.log"
+    step "installing the tansu $TANSU_VERSION Kafka-protocol broker in the background (log: $TANSU_INSTALL_LOG)"
+    (renice -n 10 "$BASHPID" >/dev/null; ensure_tansu) > "$TANSU_INSTALL_LOG" 2>&1 &
+    TANSU_INSTALL_PID=$!
+}
+wait_tansu() {
+    [ -n "${TANSU_INSTALL_PID:-}" ] || return 0
+    step "waiting for the background tansu install to finish (log: $TANSU_INSTALL_LOG)"
+    wait "$TANSU_INSTALL_PID" || die "could not install tansu (see $TANSU_INSTALL_LOG): re-run, or set TANSU to a tansu binary"
+    TANSU_INSTALL_PID=""
 }
 
 # InfluxDB 1.x for the simulator's line-protocol test: Debian's package unpacked into the

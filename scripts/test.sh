@@ -6,7 +6,7 @@ source scripts/env.sh
 
 ensure_rust
 ensure_build_deps
-ensure_tansu
+start_tansu_install
 ensure_influxd
 ensure_postgres
 ensure_redis
@@ -25,6 +25,7 @@ export RUST_LOG="${RUST_LOG:-error}"
 step "building the workspace and its examples (cache: $CARGO_TARGET_DIR; the first run compiles ~800 crates, ~10 min on 2 cores)"
 cargo build --workspace --locked --examples --tests
 
+wait_tansu
 step "running the tests"
 log="$GRIDTOKENX_CACHE/last-test-run.log"
 cargo test --workspace --locked --lib --tests "$@" 2>&1 | tee "$log"

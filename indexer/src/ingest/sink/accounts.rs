@@ -55,6 +55,17 @@ fn key(p: &Pubkey) -> String {
     p.to_string()
 }
 
+/// Lower-case hex, as Postgres' `encode(…, 'hex')` spells the meter id the API serves.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
+}
+
 fn opt_key(p: &Pubkey) -> Option<String> {
     (*p != Pubkey::default()).then(|| p.to_string())
 }
@@ -268,16 +279,19 @@ async fn write_meters(
     let mut rows = HashMap::new();
     for d in decoded {
         let Some(ProgramAccount::Meter(m)) = &d.account else { continue };
+        // Each key is encoded once: base58 is the costliest step of a fleet's batch.
+        let (pubkey, owner) = (key(&d.update.pubkey), key(&m.owner));
+        let status = match m.status {
+            energy::state::MeterStatus::Active => "active",
+            energy::state::MeterStatus::Suspended => "suspended",
+        };
         rows.insert(
-            key(&d.update.pubkey),
+            pubkey.clone(),
             crate::model::Meter {
-                pubkey: key(&d.update.pubkey),
-                owner: key(&m.owner),
-                meter_id: m.meter_id.iter().map(|b| format!("{b:02x}")).collect(),
-                status: match m.status {
-                    energy::state::MeterStatus::Active => "active".into(),
-                    energy::state::MeterStatus::Suspended => "suspended".into(),
-                },
+                pubkey: pubkey.clone(),
+                owner: owner.clone(),
+                meter_id: hex(&m.meter_id),
+                status: status.into(),
                 registered_at: m.registered_at,
                 has_reading: m.has_reading,
                 last_interval_start_ts: m.last_interval_start_ts,
@@ -289,13 +303,10 @@ async fn write_meters(
                 slot: i64_of(d.update.slot),
             },
         );
-        c.pubkey.push(key(&d.update.pubkey));
-        c.owner.push(key(&m.owner));
+        c.pubkey.push(pubkey);
+        c.owner.push(owner);
         c.meter_id.push(m.meter_id.to_vec());
-        c.status.push(match m.status {
-            energy::state::MeterStatus::Active => "active".into(),
-            energy::state::MeterStatus::Suspended => "suspended".into(),
-        });
+        c.status.push(status.into());
         c.registered_at.push(m.registered_at);
         c.has_reading.push(m.has_reading);
         c.last_interval.push(m.last_interval_start_ts);
