@@ -192,18 +192,16 @@ async fn a_subscriber_that_stops_reading_is_dropped_with_the_reason() {
     // Slots on demand, and a window large enough that the subscriber never falls out of it.
     let options = Options { geyser_retain_slots: 1_000_000, ..Options::ephemeral(Duration::ZERO) };
     let node = Node::start(&keys, options).await.expect("localnet");
-    // Small HTTP/2 windows, so that little is in flight before the server's queue fills.
-    let mut client = GeyserGrpcClient::build_from_shared(node.grpc_url.clone())
-        .unwrap()
-        .initial_stream_window_size(65_535)
-        .initial_connection_window_size(65_535)
-        .connect()
-        .await
-        .unwrap();
+    // The client's default HTTP/2 windows (a few MB in flight), as the indexer's. (Tiny
+    // windows make the client's own h2 refuse the many small frames that follow: GOAWAY
+    // "too_many_data_frames".)
+    let mut client =
+        GeyserGrpcClient::build_from_shared(node.grpc_url.clone()).unwrap().connect().await.unwrap();
     let (_sink, mut stalled) = client.subscribe_with_request(Some(slots_request(None))).await.unwrap();
 
-    // ~90,000 slot updates (processed, confirmed, finalized per slot), ~4 MB, never read.
-    let produced = 30_000u64;
+    // ~180,000 slot updates (processed, confirmed, finalized per slot), ~9 MB, never read:
+    // more than the windows and the server's queue hold.
+    let produced = 60_000u64;
     for _ in 0..produced {
         node.advance_slot().await;
     }
