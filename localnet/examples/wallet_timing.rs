@@ -26,11 +26,16 @@ async fn main() {
     let slot_ms = args.next().unwrap_or(400);
     let transfers = args.next().unwrap_or(50) as usize;
     let keys = DeploymentKeys::random();
-    let node = Node::start(&keys, Options::ephemeral(Duration::from_millis(slot_ms))).await.expect("localnet");
+    let node =
+        Node::start(&keys, Options::ephemeral(Duration::from_millis(slot_ms))).await.expect("localnet");
     let rpc = RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::processed());
     let payer = &keys.traders[0];
     let transfer = |lamports: u64, blockhash| {
-        let ix = solana_system_interface::instruction::transfer(&payer.pubkey(), &Keypair::new().pubkey(), lamports);
+        let ix = solana_system_interface::instruction::transfer(
+            &payer.pubkey(),
+            &Keypair::new().pubkey(),
+            lamports,
+        );
         Transaction::new_signed_with_payer(&[ix], Some(&payer.pubkey()), &[payer], blockhash)
     };
 
@@ -43,7 +48,10 @@ async fn main() {
         let signature = rpc.send_transaction(&tx).await.unwrap();
         loop {
             let status = rpc.get_signature_statuses(&[signature]).await.unwrap().value[0].clone();
-            if status.and_then(|s| s.confirmation_status).is_some_and(|c| c != TransactionConfirmationStatus::Processed) {
+            if status
+                .and_then(|s| s.confirmation_status)
+                .is_some_and(|c| c != TransactionConfirmationStatus::Processed)
+            {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -54,13 +62,16 @@ async fn main() {
 
     // Blockhash lifetime: how long isBlockhashValid says yes, and how long a transaction
     // signed with the blockhash passes preflight (simulation, which checks its age).
-    let (blockhash, last_valid) = rpc.get_latest_blockhash_with_commitment(CommitmentConfig::processed()).await.unwrap();
+    let (blockhash, last_valid) =
+        rpc.get_latest_blockhash_with_commitment(CommitmentConfig::processed()).await.unwrap();
     let height = rpc.get_block_height().await.unwrap();
     let start = Instant::now();
     let probe = transfer(2_000_000, blockhash);
     let (mut valid_until, mut preflight_until) = (None, None);
     while valid_until.is_none() || preflight_until.is_none() {
-        if valid_until.is_none() && !rpc.is_blockhash_valid(&blockhash, CommitmentConfig::processed()).await.unwrap() {
+        if valid_until.is_none()
+            && !rpc.is_blockhash_valid(&blockhash, CommitmentConfig::processed()).await.unwrap()
+        {
             valid_until = Some(start.elapsed());
         }
         if preflight_until.is_none() {

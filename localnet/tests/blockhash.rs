@@ -17,7 +17,8 @@ use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
 fn transfer(from: &Keypair, lamports: u64, blockhash: solana_hash::Hash) -> Transaction {
-    let ix = solana_system_interface::instruction::transfer(&from.pubkey(), &Keypair::new().pubkey(), lamports);
+    let ix =
+        solana_system_interface::instruction::transfer(&from.pubkey(), &Keypair::new().pubkey(), lamports);
     Transaction::new_signed_with_payer(&[ix], Some(&from.pubkey()), &[from], blockhash)
 }
 
@@ -82,7 +83,8 @@ async fn a_blockhash_is_accepted_until_its_last_valid_block_height_and_refused_a
 
     // Six blocks before the end, with preflight: accepted, executed.
     advance_to(last_valid - 6).await;
-    let early = rpc.send_transaction(&transfer(payer, 1_000_001, blockhash)).await.expect("accepted with preflight");
+    let early =
+        rpc.send_transaction(&transfer(payer, 1_000_001, blockhash)).await.expect("accepted with preflight");
     assert!(landed(early).await.expect("landed").err.is_none());
 
     // At lastValidBlockHeight itself: still valid, and a transaction still lands.
@@ -106,7 +108,10 @@ async fn a_blockhash_is_accepted_until_its_last_valid_block_height_and_refused_a
             assert_eq!(*code, -32002, "{message}");
             assert_eq!(message, "Transaction simulation failed: Blockhash not found");
             let RpcResponseErrorData::SendTransactionPreflightFailure(sim) = data else { panic!("{data:?}") };
-            assert_eq!(sim.err.clone().map(TransactionError::from), Some(TransactionError::BlockhashNotFound));
+            assert_eq!(
+                sim.err.clone().map(TransactionError::from),
+                Some(TransactionError::BlockhashNotFound)
+            );
         }
         other => panic!("not the validator's refusal: {other:?}"),
     }

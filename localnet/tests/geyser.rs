@@ -176,10 +176,12 @@ async fn a_from_slot_in_the_future_is_refused() {
     assert_eq!(status.code(), tonic::Code::OutOfRange, "{status:?}");
     assert!(status.message().contains("future"), "{status:?}");
 
-    let (_sink, mut next) = client.subscribe_with_request(Some(slots_request(Some(current + 1)))).await.unwrap();
+    let (_sink, mut next) =
+        client.subscribe_with_request(Some(slots_request(Some(current + 1)))).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     node.advance_slot().await;
-    let update = tokio::time::timeout(WAIT, next.next()).await.expect("an update").unwrap().expect("accepted");
+    let update =
+        tokio::time::timeout(WAIT, next.next()).await.expect("an update").unwrap().expect("accepted");
     let Some(UpdateOneof::Slot(slot)) = update.update_oneof else { panic!("{update:?}") };
     assert_eq!(slot.slot, current + 1);
 }
@@ -218,7 +220,10 @@ async fn a_subscriber_that_stops_reading_is_dropped_with_the_reason() {
         }
     };
     assert_eq!(status.code(), tonic::Code::Internal, "{status:?}");
-    assert!(status.message().contains("lagged") && status.message().contains("stopped reading"), "{status:?}");
+    assert!(
+        status.message().contains("lagged") && status.message().contains("stopped reading"),
+        "{status:?}"
+    );
     assert!(received < 3 * produced, "the dropped subscriber's queue is discarded: {received} updates");
     drop(node);
 }

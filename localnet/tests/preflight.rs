@@ -42,7 +42,11 @@ async fn failing_registration(rpc: &RpcClient, owner: &Keypair) -> Transaction {
 
 /// What the chain remembers of `signature`: its status, `getTransaction`, and whether
 /// `getSignaturesForAddress` lists it.
-async fn traces(rpc: &RpcClient, signature: &solana_signature::Signature, address: &Keypair) -> (bool, bool, bool) {
+async fn traces(
+    rpc: &RpcClient,
+    signature: &solana_signature::Signature,
+    address: &Keypair,
+) -> (bool, bool, bool) {
     let status = rpc.get_signature_statuses(&[*signature]).await.unwrap().value[0].is_some();
     let transaction: Value =
         rpc.send(RpcRequest::GetTransaction, json!([signature.to_string(), "base64"])).await.unwrap();
@@ -77,7 +81,11 @@ async fn a_transaction_that_fails_preflight_commits_nothing() {
     // Let slots pass: nothing shows up later either.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(rpc.get_balance(&owner.pubkey()).await.unwrap(), balance, "no fee for a failed preflight");
-    assert_eq!(traces(&rpc, &again.signatures[0], &owner).await, (false, false, false), "no status, no history");
+    assert_eq!(
+        traces(&rpc, &again.signatures[0], &owner).await,
+        (false, false, false),
+        "no status, no history"
+    );
     drop(node);
 }
 
@@ -93,7 +101,10 @@ async fn with_skip_preflight_a_failing_transaction_is_committed_failed_and_charg
     let balance = rpc.get_balance(&owner.pubkey()).await.unwrap();
 
     let config = RpcSendTransactionConfig { skip_preflight: true, ..RpcSendTransactionConfig::default() };
-    let signature = rpc.send_transaction_with_config(&again, config).await.expect("the signature, as a validator answers");
+    let signature = rpc
+        .send_transaction_with_config(&again, config)
+        .await
+        .expect("the signature, as a validator answers");
     let status = loop {
         if let Some(s) = rpc.get_signature_statuses(&[signature]).await.unwrap().value[0].clone() {
             break s;
@@ -101,7 +112,8 @@ async fn with_skip_preflight_a_failing_transaction_is_committed_failed_and_charg
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.err.is_some(), "recorded with its error: {status:?}");
-    let transaction: Value = rpc.send(RpcRequest::GetTransaction, json!([signature.to_string(), "base64"])).await.unwrap();
+    let transaction: Value =
+        rpc.send(RpcRequest::GetTransaction, json!([signature.to_string(), "base64"])).await.unwrap();
     let fee = transaction["meta"]["fee"].as_u64().unwrap();
     assert!(fee > 0 && !transaction["meta"]["err"].is_null(), "{transaction}");
     assert_eq!(rpc.get_balance(&owner.pubkey()).await.unwrap(), balance - fee, "the fee is charged");

@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 use solana_account::Account;
 use solana_program_pack::Pack;
 use solana_rpc_client_types::config::{
-    CommitmentConfig, RpcAccountInfoConfig, RpcContextConfig, RpcEncodingConfigWrapper, RpcProgramAccountsConfig,
-    RpcRequestAirdropConfig, RpcSendTransactionConfig, RpcSignatureStatusConfig, RpcSignaturesForAddressConfig,
-    RpcSimulateTransactionConfig, RpcTokenAccountsFilter, RpcTransactionConfig, UiAccountEncoding,
-    UiTransactionEncoding,
+    CommitmentConfig, RpcAccountInfoConfig, RpcContextConfig, RpcEncodingConfigWrapper,
+    RpcProgramAccountsConfig, RpcRequestAirdropConfig, RpcSendTransactionConfig, RpcSignatureStatusConfig,
+    RpcSignaturesForAddressConfig, RpcSimulateTransactionConfig, RpcTokenAccountsFilter,
+    RpcTransactionConfig, UiAccountEncoding, UiTransactionEncoding,
 };
 use solana_rpc_client_types::filter::RpcFilterType;
 use solana_rpc_client_types::request::{
@@ -176,7 +176,9 @@ pub async fn call(chain: &SharedChain, method: &str, params: Vec<Value>) -> RpcR
             min_context_slot(&c, config.min_context_slot)?;
             let mut tx = decode_transaction(&text, config.encoding)?;
             if config.sig_verify && config.replace_recent_blockhash {
-                return Err(RpcError::invalid_params("sigVerify may not be used with replaceRecentBlockhash"));
+                return Err(RpcError::invalid_params(
+                    "sigVerify may not be used with replaceRecentBlockhash",
+                ));
             }
             if config.sig_verify {
                 verify_signatures(&tx)?;
@@ -360,7 +362,10 @@ fn account_encoding(encoding: Option<UiAccountEncoding>, default: &'static str) 
 
 /// A wire transaction as agave's RPC decodes it: size limits checked before decoding, bincode
 /// bounded by a packet, then sanitized (signature count, account indexes).
-fn decode_transaction(text: &str, encoding: Option<UiTransactionEncoding>) -> Result<VersionedTransaction, RpcError> {
+fn decode_transaction(
+    text: &str,
+    encoding: Option<UiTransactionEncoding>,
+) -> Result<VersionedTransaction, RpcError> {
     let too_large = |len: usize, max: usize| {
         RpcError::invalid_params(format!(
             "encoded transaction too large: {len} bytes (max: encoded/raw {max}/{PACKET_DATA_SIZE})"
@@ -371,13 +376,16 @@ fn decode_transaction(text: &str, encoding: Option<UiTransactionEncoding>) -> Re
             if text.len() > MAX_BASE58_SIZE {
                 return Err(too_large(text.len(), MAX_BASE58_SIZE));
             }
-            bs58::decode(text).into_vec().map_err(|e| RpcError::invalid_params(format!("invalid base58 encoding: {e:?}")))?
+            bs58::decode(text)
+                .into_vec()
+                .map_err(|e| RpcError::invalid_params(format!("invalid base58 encoding: {e:?}")))?
         }
         UiTransactionEncoding::Base64 => {
             if text.len() > MAX_BASE64_SIZE {
                 return Err(too_large(text.len(), MAX_BASE64_SIZE));
             }
-            B64.decode(text).map_err(|e| RpcError::invalid_params(format!("invalid base64 encoding: {e:?}")))?
+            B64.decode(text)
+                .map_err(|e| RpcError::invalid_params(format!("invalid base64 encoding: {e:?}")))?
         }
         other => {
             return Err(RpcError::invalid_params(format!(
@@ -529,7 +537,9 @@ async fn get_program_accounts(c: &mut Chain, p: Params) -> RpcResult {
         if account.owner != program || !filters.iter().all(|f| filter_allows(f, &account.data)) {
             continue;
         }
-        out.push(json!({ "pubkey": key.to_string(), "account": encode_account(c, &account, encoding).await? }));
+        out.push(
+            json!({ "pubkey": key.to_string(), "account": encode_account(c, &account, encoding).await? }),
+        );
     }
     let value = Value::Array(out);
     Ok(if config.with_context.unwrap_or(false) { with_context(c, value) } else { value })
@@ -559,7 +569,9 @@ async fn get_token_accounts_by_owner(c: &mut Chain, p: Params) -> RpcResult {
         }
         let Ok(token) = spl_token_interface::state::Account::unpack(&account.data) else { continue };
         if token.owner == owner && mint.is_none_or(|m| m == token.mint) {
-            out.push(json!({ "pubkey": key.to_string(), "account": encode_account(c, &account, encoding).await? }));
+            out.push(
+                json!({ "pubkey": key.to_string(), "account": encode_account(c, &account, encoding).await? }),
+            );
         }
     }
     Ok(with_context(c, Value::Array(out)))
@@ -615,7 +627,8 @@ impl Params {
             .0
             .get(i)
             .ok_or_else(|| RpcError::invalid_params(format!("Invalid params: missing parameter {i}.")))?;
-        serde_json::from_value(value.clone()).map_err(|e| RpcError::invalid_params(format!("Invalid params: {e}.")))
+        serde_json::from_value(value.clone())
+            .map_err(|e| RpcError::invalid_params(format!("Invalid params: {e}.")))
     }
 
     /// Absent or `null`: `None`.

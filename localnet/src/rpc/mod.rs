@@ -93,8 +93,13 @@ async fn handle(State(chain): State<SharedChain>, body: Body) -> Response {
         Some(b) => b,
         None => {
             let message = format!("request body size exceeds allowed maximum ({MAX_REQUEST_BYTES} bytes)");
-            let body = error_response(Value::Null, RpcError { code: code::INVALID_REQUEST, message, data: None });
-            return (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, "application/json")], body.to_string())
+            let body =
+                error_response(Value::Null, RpcError { code: code::INVALID_REQUEST, message, data: None });
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                [(header::CONTENT_TYPE, "application/json")],
+                body.to_string(),
+            )
                 .into_response();
         }
     };
