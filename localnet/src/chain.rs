@@ -31,7 +31,14 @@ pub struct Executed {
     pub err: Option<TransactionError>,
     pub logs: Vec<String>,
     pub compute_units: u64,
+    /// Whether the bank committed it (its fee charged, its status recorded). A transaction
+    /// the bank refuses before execution (unknown or expired blockhash, already processed,
+    /// a fee payer that cannot pay) is not committed, as on a validator, where it never lands.
+    pub committed: bool,
 }
+
+/// The largest account data the runtime allows (10 MiB).
+pub const MAX_PERMITTED_DATA_LENGTH: u64 = 10 * 1024 * 1024;
 
 /// The chain behind every protocol localnet speaks. Everything above it (RPC, PubSub,
 /// Geyser, snapshots) goes through these methods, so the engine underneath — today
@@ -65,6 +72,8 @@ pub enum ChainError {
 }
 
 impl Chain {
+    /// `ctx` must come from a `ProgramTest` with `set_blockhash_ticker(false)`: the chain
+    /// registers blockhashes itself, one per slot.
     pub async fn new(ctx: ProgramTestContext) -> Result<Chain, ChainError> {
         let slot = ctx.banks_client.get_root_slot().await?;
         let (events, _) = tokio::sync::broadcast::channel(EVENT_BUFFER);
@@ -95,9 +104,10 @@ impl Chain {
     }
 
     /// Advances the chain by one slot (the slot timer calls this): the Clock sysvar that
-    /// programs read gets the new slot and the wall-clock time. We do not warp the bank:
-    /// program-test's own task records a fresh blockhash on the working bank every slot,
-    /// and freezing that bank under it (what a warp does) races with it.
+    /// programs read gets the new slot and the wall-clock time, and the bank registers a new
+    /// blockhash, as a validator's bank does once per block — so a blockhash lives 150 slots
+    /// (60 s at the default 400 ms). We do not warp the bank: a new bank per slot would keep
+    /// every slot's accounts in the never-flushed write cache.
     pub fn advance_slot(&mut self) {
         self.slot += 1;
         let unix_timestamp = std::time::SystemTime::now()
@@ -105,23 +115,35 @@ impl Chain {
             .map_or(0, |d| d.as_secs() as i64);
         let clock = solana_clock::Clock { slot: self.slot, unix_timestamp, ..solana_clock::Clock::default() };
         self.ctx.set_sysvar(&clock);
+        self.ctx.register_new_blockhash();
         // No subscribers is not an error.
         let _ = self.events.send(ChainEvent::Slot { slot: self.slot, parent: self.slot.saturating_sub(1) });
     }
 
-    /// Whether transactions may still use `blockhash` (the bank knows it and it is recent).
+    /// Whether transactions may still use `blockhash`: the bank's own rule (at most
+    /// `MAX_PROCESSING_AGE` = 150 blockhashes old), the one it applies when it executes.
     pub async fn is_blockhash_valid(&mut self, blockhash: solana_hash::Hash) -> bool {
-        // The fee for a message is only defined while its blockhash is valid.
-        let probe = solana_message::Message::new_with_blockhash(&[], Some(&Pubkey::new_unique()), &blockhash);
-        matches!(self.ctx.banks_client.get_fee_for_message(probe).await, Ok(Some(_)))
+        self.ctx.is_blockhash_valid(&blockhash)
+    }
+
+    /// The last block height (localnet's slot) at which a transaction with `blockhash` is
+    /// still accepted, as agave computes it for `getLatestBlockhash`: the current height plus
+    /// `MAX_PROCESSING_AGE` (150) minus the blockhash's age; `None` for a blockhash the bank
+    /// does not hold. One blockhash per slot makes the age a number of slots.
+    pub fn last_valid_block_height(&self, blockhash: &solana_hash::Hash) -> Option<u64> {
+        let age = self.ctx.blockhash_age(blockhash)?;
+        (self.slot + self.ctx.max_processing_age()).checked_sub(age)
     }
 
     pub async fn latest_blockhash(&mut self) -> Result<solana_hash::Hash, ChainError> {
         Ok(self.ctx.banks_client.get_latest_blockhash().await?)
     }
 
-    pub async fn rent_exempt_minimum(&mut self, bytes: usize) -> Result<u64, ChainError> {
-        Ok(self.ctx.banks_client.get_rent().await?.minimum_balance(bytes))
+    /// The rent-exempt minimum for an account of `bytes` bytes; `None` beyond the largest
+    /// account the runtime allows (`MAX_PERMITTED_DATA_LENGTH`), where the rent type's own
+    /// `minimum_balance` panics.
+    pub async fn rent_exempt_minimum(&mut self, bytes: usize) -> Result<Option<u64>, ChainError> {
+        Ok(self.ctx.banks_client.get_rent().await?.try_minimum_balance(bytes))
     }
 
     /// Sends `lamports` from the chain's faucet (the genesis mint account).
@@ -135,6 +157,12 @@ impl Chain {
             &[&faucet],
             blockhash,
         );
+        // A faucet transfer that would fail (more lamports than the faucet holds) is refused
+        // without charging the faucet's fee, as preflight does for any client.
+        let simulated = self.simulate(tx.clone().into()).await?;
+        if simulated.err.is_some() {
+            return Ok(simulated);
+        }
         self.execute(tx.into()).await
     }
 
@@ -180,7 +208,11 @@ impl Chain {
         self.txs.get(signature)
     }
 
-    /// Executes and commits `tx`; the outcome is recorded whether it succeeded or not.
+    /// Executes `tx` and commits it, as a validator's banking stage does: a transaction
+    /// that fails in execution is committed with its error (its fee charged) and recorded;
+    /// one the bank refuses before executing it (blockhash unknown or expired, already
+    /// processed, fee payer unable to pay) changes nothing and leaves no record. Preflight
+    /// (`simulate` first) is the caller's choice, as `sendTransaction`'s `skipPreflight`.
     pub async fn execute(&mut self, tx: VersionedTransaction) -> Result<Executed, ChainError> {
         if tx.message.address_table_lookups().is_some_and(|l| !l.is_empty()) {
             return Err(ChainError::LookupTablesUnsupported);
@@ -194,9 +226,13 @@ impl Chain {
             other => 5_000 * u64::from(other.header().num_required_signatures),
         };
         let outcome = self.ctx.banks_client.process_transaction_with_metadata(tx.clone()).await?;
-        let (logs, compute_units) =
-            outcome.metadata.map(|m| (crate::logs::as_validator_logs(m.log_messages), m.compute_units_consumed)).unwrap_or_default();
         let err = outcome.result.err();
+        // The bank reports metadata exactly for the transactions it committed.
+        let Some(metadata) = outcome.metadata else {
+            return Ok(Executed { signature, err, logs: Vec::new(), compute_units: 0, committed: false });
+        };
+        let logs = crate::logs::as_validator_logs(metadata.log_messages);
+        let compute_units = metadata.compute_units_consumed;
         let accounts = tx.message.static_account_keys().to_vec();
         self.remember(accounts.iter().copied());
         for key in &accounts {
@@ -222,16 +258,17 @@ impl Chain {
                 transaction: tx,
             },
         );
-        Ok(Executed { signature, err, logs, compute_units })
+        Ok(Executed { signature, err, logs, compute_units, committed: true })
     }
 
-    /// Runs `tx` without committing it.
+    /// Runs `tx` without committing it, with the checks preflight makes on a validator
+    /// (blockhash recent enough, not already processed, fee payer able to pay).
     pub async fn simulate(&mut self, tx: VersionedTransaction) -> Result<Executed, ChainError> {
         let signature = tx.signatures.first().copied().unwrap_or_default();
         let sim = self.ctx.banks_client.simulate_transaction(tx).await?;
         let (logs, compute_units) =
             sim.simulation_details.map(|d| (crate::logs::as_validator_logs(d.logs), d.units_consumed)).unwrap_or_default();
         let err = sim.result.and_then(|r| r.err());
-        Ok(Executed { signature, err, logs, compute_units })
+        Ok(Executed { signature, err, logs, compute_units, committed: false })
     }
 }

@@ -97,6 +97,9 @@ impl Node {
             None => None,
         };
         let mut pt = crate::native::program_test(&keys.upgrade_authority.pubkey());
+        // Blockhashes advance with localnet's slots (`Chain::advance_slot`), not every 6.4 ms
+        // as program-test's own task would: a blockhash lives 150 slots (60 s at 400 ms).
+        pt.set_blockhash_ticker(false);
         for (key, account) in restored.iter().flat_map(|s| s.accounts()) {
             pt.add_account(key, account);
         }

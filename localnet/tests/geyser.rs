@@ -12,8 +12,8 @@ use solana_transaction::Transaction;
 use yellowstone_grpc_client::GeyserGrpcClient;
 use yellowstone_grpc_proto::geyser::subscribe_update::UpdateOneof;
 use yellowstone_grpc_proto::geyser::{
-    CommitmentLevel, SubscribeRequest, SubscribeRequestFilterAccounts, SubscribeRequestFilterTransactions,
-    SubscribeUpdate,
+    CommitmentLevel, SubscribeRequest, SubscribeRequestFilterAccounts, SubscribeRequestFilterSlots,
+    SubscribeRequestFilterTransactions, SubscribeUpdate,
 };
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -144,5 +144,86 @@ async fn stream_reports_what_a_transaction_did_and_replays_from_slot() {
         bad.subscribe_with_request(Some(request("not-a-key", "x", None))).await.unwrap();
     let err = tokio::time::timeout(WAIT, refused.next()).await.unwrap().unwrap().unwrap_err();
     assert_eq!(err.code(), tonic::Code::InvalidArgument);
+    drop(node);
+}
+
+fn slots_request(from_slot: Option<u64>) -> SubscribeRequest {
+    SubscribeRequest {
+        slots: HashMap::from([("slots".to_string(), SubscribeRequestFilterSlots::default())]),
+        commitment: Some(CommitmentLevel::Processed as i32),
+        from_slot,
+        ..Default::default()
+    }
+}
+
+/// A `from_slot` that does not exist yet is refused with OUT_OF_RANGE and the reason; the slot
+/// right after the current one (a client resuming after the last slot it saw) is fine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_from_slot_in_the_future_is_refused() {
+    let keys = DeploymentKeys::random();
+    let node = Node::start(&keys, Options::ephemeral(Duration::ZERO)).await.expect("localnet");
+    let mut client =
+        GeyserGrpcClient::build_from_shared(node.grpc_url.clone()).unwrap().connect().await.unwrap();
+    let current = client.get_slot(None).await.unwrap().slot;
+
+    let (_sink, mut refused) =
+        client.subscribe_with_request(Some(slots_request(Some(current + 1_000_000)))).await.unwrap();
+    let status = tokio::time::timeout(WAIT, refused.next())
+        .await
+        .expect("an answer in time")
+        .expect("a status")
+        .expect_err("a future from_slot is refused");
+    assert_eq!(status.code(), tonic::Code::OutOfRange, "{status:?}");
+    assert!(status.message().contains("future"), "{status:?}");
+
+    let (_sink, mut next) =
+        client.subscribe_with_request(Some(slots_request(Some(current + 1)))).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    node.advance_slot().await;
+    let update =
+        tokio::time::timeout(WAIT, next.next()).await.expect("an update").unwrap().expect("accepted");
+    let Some(UpdateOneof::Slot(slot)) = update.update_oneof else { panic!("{update:?}") };
+    assert_eq!(slot.slot, current + 1);
+}
+
+/// A subscriber that stops reading is dropped once its queue stays full, with a status that
+/// says why — not kept (and fed) forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_stops_reading_is_dropped_with_the_reason() {
+    let keys = DeploymentKeys::random();
+    // Slots on demand, and a window large enough that the subscriber never falls out of it.
+    let options = Options { geyser_retain_slots: 1_000_000, ..Options::ephemeral(Duration::ZERO) };
+    let node = Node::start(&keys, options).await.expect("localnet");
+    // The client's default HTTP/2 windows (a few MB in flight), as the indexer's. (Tiny
+    // windows make the client's own h2 refuse the many small frames that follow: GOAWAY
+    // "too_many_data_frames".)
+    let mut client =
+        GeyserGrpcClient::build_from_shared(node.grpc_url.clone()).unwrap().connect().await.unwrap();
+    let (_sink, mut stalled) = client.subscribe_with_request(Some(slots_request(None))).await.unwrap();
+
+    // ~180,000 slot updates (processed, confirmed, finalized per slot), ~9 MB, never read:
+    // more than the windows and the server's queue hold.
+    let produced = 60_000u64;
+    for _ in 0..produced {
+        node.advance_slot().await;
+    }
+    // Longer than localnet keeps a full queue waiting.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+
+    let mut received = 0u64;
+    let status = loop {
+        match tokio::time::timeout(WAIT, stalled.next()).await {
+            Ok(Some(Ok(_))) => received += 1,
+            Ok(Some(Err(status))) => break status,
+            Ok(None) => panic!("the stream ended without a status after {received} updates"),
+            Err(_) => panic!("never dropped: {received} updates and then silence"),
+        }
+    };
+    assert_eq!(status.code(), tonic::Code::Internal, "{status:?}");
+    assert!(
+        status.message().contains("lagged") && status.message().contains("stopped reading"),
+        "{status:?}"
+    );
+    assert!(received < 3 * produced, "the dropped subscriber's queue is discarded: {received} updates");
     drop(node);
 }

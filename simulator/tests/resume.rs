@@ -70,7 +70,11 @@ async fn a_restart_continues_without_replays_and_a_crash_loses_nothing() {
     second.outputs.finish(&second.fleet).unwrap();
 
     // A crash after the older save: intervals 2..5 come again, byte for byte, and are
-    // refused; interval 6 lands.
+    // refused; interval 6 lands. A restart takes longer than a slot: without that pause the
+    // replayed transactions could carry the very blockhash of the originals and be refused
+    // as duplicates ("already processed", as a validator does within a blockhash's 150
+    // slots) before the program's own replay checks are reached.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let crashed = OutputArgs { state: Some(older), ..args.clone() };
     let mut third = crashed.open(config.clone()).await.unwrap();
     assert!(third.resumed);

@@ -215,7 +215,9 @@ impl AccountFilter {
             && (self.owners.is_empty() || self.owners.contains(&account.owner))
             && self.data.iter().all(|f| match f {
                 DataFilter::Memcmp { offset, bytes } => {
-                    account.data.get(*offset..offset + bytes.len()) == Some(bytes.as_slice())
+                    // An offset near usize::MAX must not overflow: it matches nothing.
+                    offset.checked_add(bytes.len()).and_then(|end| account.data.get(*offset..end))
+                        == Some(bytes.as_slice())
                 }
                 DataFilter::Size(n) => account.data.len() as u64 == *n,
                 DataFilter::TokenAccount => {

@@ -17,8 +17,16 @@ use tokio::sync::Mutex;
 
 use crate::chain::Chain;
 
-/// Larger requests are refused with a JSON-RPC error instead of being read.
-pub const MAX_REQUEST_BYTES: usize = 1 << 20;
+/// The largest request body served: agave's default (`--rpc-max-request-body-size`, 50 KiB,
+/// `MAX_REQUEST_BODY_SIZE` in agave's rpc), so a request that works here works on a validator.
+/// A larger one is answered as agave's HTTP server answers it: status 413 — here with a
+/// JSON-RPC error as the body.
+pub const MAX_REQUEST_BYTES: usize = 50 * 1024;
+
+/// An oversized body is still read to its end, and thrown away, up to this many bytes: a
+/// client still sending when the reply comes would otherwise be cut off (a broken pipe)
+/// before it reads it. Beyond this the connection is closed after the reply.
+const MAX_DRAINED_BYTES: usize = 64 << 20;
 
 pub type SharedChain = Arc<Mutex<Chain>>;
 
@@ -31,6 +39,7 @@ pub mod code {
     pub const INTERNAL_ERROR: i64 = -32603;
     pub const SEND_TRANSACTION_PREFLIGHT_FAILURE: i64 = -32002;
     pub const TRANSACTION_SIGNATURE_VERIFICATION_FAILURE: i64 = -32003;
+    pub const MIN_CONTEXT_SLOT_NOT_REACHED: i64 = -32016;
 }
 
 #[derive(Debug)]
@@ -80,14 +89,18 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> 
 }
 
 async fn handle(State(chain): State<SharedChain>, body: Body) -> Response {
-    let bytes = match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
-        Ok(b) => b,
-        Err(_) => {
-            let message = format!("request larger than {MAX_REQUEST_BYTES} bytes");
-            return reply(error_response(
-                Value::Null,
-                RpcError { code: code::INVALID_REQUEST, message, data: None },
-            ));
+    let bytes = match read_body(body).await {
+        Some(b) => b,
+        None => {
+            let message = format!("request body size exceeds allowed maximum ({MAX_REQUEST_BYTES} bytes)");
+            let body =
+                error_response(Value::Null, RpcError { code: code::INVALID_REQUEST, message, data: None });
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                [(header::CONTENT_TYPE, "application/json")],
+                body.to_string(),
+            )
+                .into_response();
         }
     };
     let request: Value = match serde_json::from_slice(&bytes) {
@@ -107,6 +120,26 @@ async fn handle(State(chain): State<SharedChain>, body: Body) -> Response {
         }
         call => reply(dispatch(&chain, call).await),
     }
+}
+
+/// The request body, or `None` when it is larger than `MAX_REQUEST_BYTES` (read to its end
+/// anyway, up to `MAX_DRAINED_BYTES`, and dropped).
+async fn read_body(body: Body) -> Option<Vec<u8>> {
+    use futures_util::StreamExt;
+    let mut chunks = body.into_data_stream();
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = chunks.next().await {
+        // A client that went away mid-body reads no reply either.
+        let Ok(chunk) = chunk else { break };
+        seen = seen.saturating_add(chunk.len());
+        if seen <= MAX_REQUEST_BYTES {
+            bytes.extend_from_slice(&chunk);
+        } else if seen > MAX_DRAINED_BYTES {
+            break;
+        }
+    }
+    (seen <= MAX_REQUEST_BYTES).then_some(bytes)
 }
 
 fn reply(body: Value) -> Response {

@@ -1,0 +1,123 @@
+//! Blockhash lifetime as a validator keeps it: a blockhash from `getLatestBlockhash` is
+//! accepted until the block height passes the `lastValidBlockHeight` that came with it (150
+//! blocks later), `isBlockhashValid` agrees with what `sendTransaction` does, and then it is
+//! refused with the validator's error.
+use std::time::Duration;
+
+use gridtokenx_localnet::keys::DeploymentKeys;
+use gridtokenx_localnet::node::{Node, Options};
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::client_error::ErrorKind;
+use solana_rpc_client_api::config::RpcSendTransactionConfig;
+use solana_rpc_client_api::request::{RpcError, RpcResponseErrorData};
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+fn transfer(from: &Keypair, lamports: u64, blockhash: solana_hash::Hash) -> Transaction {
+    let ix =
+        solana_system_interface::instruction::transfer(&from.pubkey(), &Keypair::new().pubkey(), lamports);
+    Transaction::new_signed_with_payer(&[ix], Some(&from.pubkey()), &[from], blockhash)
+}
+
+const SKIP_PREFLIGHT: RpcSendTransactionConfig = RpcSendTransactionConfig {
+    skip_preflight: true,
+    preflight_commitment: None,
+    encoding: None,
+    max_retries: None,
+    min_context_slot: None,
+};
+
+/// A wallet with an approval step: the blockhash is fetched, the user takes 5 s to approve,
+/// then the transaction is sent. localnet used to forget a blockhash after ~1 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blockhash_is_still_accepted_after_an_approval_step() {
+    let keys = DeploymentKeys::random();
+    let node = Node::start(&keys, Options::ephemeral(Duration::from_millis(100))).await.expect("localnet");
+    let rpc = RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::confirmed());
+    let (blockhash, last_valid) =
+        rpc.get_latest_blockhash_with_commitment(CommitmentConfig::confirmed()).await.unwrap();
+    let height = rpc.get_block_height().await.unwrap();
+    assert!(last_valid >= height + 149, "the reply promises 150 blocks: {last_valid} at height {height}");
+
+    tokio::time::sleep(Duration::from_secs(5)).await;
+
+    assert!(rpc.is_blockhash_valid(&blockhash, CommitmentConfig::processed()).await.unwrap());
+    let payer = &keys.traders[0];
+    let signature = rpc
+        .send_and_confirm_transaction(&transfer(payer, 1_000_000, blockhash))
+        .await
+        .expect("a 5 s old blockhash is accepted");
+    let status = rpc.get_signature_statuses(&[signature]).await.unwrap().value[0].clone().unwrap();
+    assert!(status.err.is_none(), "{status:?}");
+    assert!(rpc.get_block_height().await.unwrap() <= last_valid);
+}
+
+/// Slots on demand make the boundary exact: accepted through `lastValidBlockHeight`
+/// (preflight, like agave's, keeps 6 blocks of margin for forwarding; `skipPreflight` goes
+/// to the end), refused after it — and `isBlockhashValid` says so at every step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blockhash_is_accepted_until_its_last_valid_block_height_and_refused_after() {
+    let keys = DeploymentKeys::random();
+    let node = Node::start(&keys, Options::ephemeral(Duration::ZERO)).await.expect("localnet");
+    let rpc = RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::processed());
+    let payer = &keys.traders[0];
+    let (blockhash, last_valid) =
+        rpc.get_latest_blockhash_with_commitment(CommitmentConfig::processed()).await.unwrap();
+    let height = rpc.get_block_height().await.unwrap();
+    assert_eq!(last_valid, height + 150);
+    let advance_to = |target: u64| {
+        let node = &node;
+        async move {
+            while node.chain.lock().await.slot < target {
+                node.advance_slot().await;
+            }
+        }
+    };
+    let landed = |signature: solana_signature::Signature| {
+        let rpc = &rpc;
+        async move { rpc.get_signature_statuses(&[signature]).await.unwrap().value[0].clone() }
+    };
+
+    // Six blocks before the end, with preflight: accepted, executed.
+    advance_to(last_valid - 6).await;
+    let early =
+        rpc.send_transaction(&transfer(payer, 1_000_001, blockhash)).await.expect("accepted with preflight");
+    assert!(landed(early).await.expect("landed").err.is_none());
+
+    // At lastValidBlockHeight itself: still valid, and a transaction still lands.
+    advance_to(last_valid).await;
+    assert_eq!(rpc.get_block_height().await.unwrap(), last_valid);
+    assert!(rpc.is_blockhash_valid(&blockhash, CommitmentConfig::processed()).await.unwrap());
+    let last = rpc
+        .send_transaction_with_config(&transfer(payer, 1_000_002, blockhash), SKIP_PREFLIGHT)
+        .await
+        .expect("accepted at the last valid block height");
+    assert!(landed(last).await.expect("landed").err.is_none());
+
+    // One block later: expired everywhere.
+    advance_to(last_valid + 1).await;
+    assert!(!rpc.is_blockhash_valid(&blockhash, CommitmentConfig::processed()).await.unwrap());
+    let balance = rpc.get_balance(&payer.pubkey()).await.unwrap();
+    let late = transfer(payer, 1_000_003, blockhash);
+    let err = rpc.send_transaction(&late).await.unwrap_err();
+    match err.kind() {
+        ErrorKind::RpcError(RpcError::RpcResponseError { code, message, data, .. }) => {
+            assert_eq!(*code, -32002, "{message}");
+            assert_eq!(message, "Transaction simulation failed: Blockhash not found");
+            let RpcResponseErrorData::SendTransactionPreflightFailure(sim) = data else { panic!("{data:?}") };
+            assert_eq!(
+                sim.err.clone().map(TransactionError::from),
+                Some(TransactionError::BlockhashNotFound)
+            );
+        }
+        other => panic!("not the validator's refusal: {other:?}"),
+    }
+    // Without preflight a validator answers the signature, and the transaction never lands.
+    let dropped = rpc.send_transaction_with_config(&late, SKIP_PREFLIGHT).await.expect("a signature");
+    node.advance_slot().await;
+    assert!(landed(dropped).await.is_none(), "an expired transaction must not land");
+    assert_eq!(rpc.get_balance(&payer.pubkey()).await.unwrap(), balance, "and costs nothing");
+}

@@ -1,0 +1,122 @@
+//! Preflight as on a validator: a transaction that fails its preflight simulation is refused
+//! and commits nothing — no fee, no signature status, no history; with `skipPreflight` the
+//! same transaction is executed, and committed failed, its fee charged.
+use std::time::Duration;
+
+use gridtokenx_localnet::keys::DeploymentKeys;
+use gridtokenx_localnet::node::{Node, Options};
+use serde_json::{json, Value};
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::client_error::ErrorKind;
+use solana_rpc_client_api::config::RpcSendTransactionConfig;
+use solana_rpc_client_api::request::{RpcError, RpcRequest};
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+async fn node() -> (Node, DeploymentKeys, RpcClient) {
+    let keys = DeploymentKeys::random();
+    let node = Node::start(&keys, Options::ephemeral(Duration::from_millis(100))).await.expect("localnet");
+    let rpc = RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::confirmed());
+    (node, keys, rpc)
+}
+
+/// A meter registration that fails in execution: the meter exists already.
+async fn failing_registration(rpc: &RpcClient, owner: &Keypair) -> Transaction {
+    let meter_id = [42u8; 32];
+    let register = |blockhash| {
+        Transaction::new_signed_with_payer(
+            &[energy::client::register_meter(owner.pubkey(), meter_id)],
+            Some(&owner.pubkey()),
+            &[owner],
+            blockhash,
+        )
+    };
+    rpc.send_and_confirm_transaction(&register(rpc.get_latest_blockhash().await.unwrap())).await.unwrap();
+    // A later blockhash, so the second registration is a different transaction.
+    let first = rpc.get_latest_blockhash().await.unwrap();
+    let blockhash = rpc.get_new_latest_blockhash(&first).await.unwrap();
+    register(blockhash)
+}
+
+/// What the chain remembers of `signature`: its status, `getTransaction`, and whether
+/// `getSignaturesForAddress` lists it.
+async fn traces(
+    rpc: &RpcClient,
+    signature: &solana_signature::Signature,
+    address: &Keypair,
+) -> (bool, bool, bool) {
+    let status = rpc.get_signature_statuses(&[*signature]).await.unwrap().value[0].is_some();
+    let transaction: Value =
+        rpc.send(RpcRequest::GetTransaction, json!([signature.to_string(), "base64"])).await.unwrap();
+    let listed = rpc
+        .get_signatures_for_address(&address.pubkey())
+        .await
+        .unwrap()
+        .iter()
+        .any(|s| s.signature == signature.to_string());
+    (status, !transaction.is_null(), listed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_that_fails_preflight_commits_nothing() {
+    let (node, _keys, rpc) = node().await;
+    let owner = Keypair::new();
+    let airdrop = rpc.request_airdrop(&owner.pubkey(), 2_000_000_000).await.unwrap();
+    while !rpc.confirm_transaction(&airdrop).await.unwrap() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let again = failing_registration(&rpc, &owner).await;
+    let balance = rpc.get_balance(&owner.pubkey()).await.unwrap();
+
+    let err = rpc.send_transaction(&again).await.unwrap_err();
+    match err.kind() {
+        ErrorKind::RpcError(RpcError::RpcResponseError { code, message, .. }) => {
+            assert_eq!(*code, -32002);
+            assert!(message.starts_with("Transaction simulation failed: "), "{message}");
+        }
+        other => panic!("not a preflight failure: {other:?}"),
+    }
+    // Let slots pass: nothing shows up later either.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(rpc.get_balance(&owner.pubkey()).await.unwrap(), balance, "no fee for a failed preflight");
+    assert_eq!(
+        traces(&rpc, &again.signatures[0], &owner).await,
+        (false, false, false),
+        "no status, no history"
+    );
+    drop(node);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_skip_preflight_a_failing_transaction_is_committed_failed_and_charged() {
+    let (node, _keys, rpc) = node().await;
+    let owner = Keypair::new();
+    let airdrop = rpc.request_airdrop(&owner.pubkey(), 2_000_000_000).await.unwrap();
+    while !rpc.confirm_transaction(&airdrop).await.unwrap() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let again = failing_registration(&rpc, &owner).await;
+    let balance = rpc.get_balance(&owner.pubkey()).await.unwrap();
+
+    let config = RpcSendTransactionConfig { skip_preflight: true, ..RpcSendTransactionConfig::default() };
+    let signature = rpc
+        .send_transaction_with_config(&again, config)
+        .await
+        .expect("the signature, as a validator answers");
+    let status = loop {
+        if let Some(s) = rpc.get_signature_statuses(&[signature]).await.unwrap().value[0].clone() {
+            break s;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.err.is_some(), "recorded with its error: {status:?}");
+    let transaction: Value =
+        rpc.send(RpcRequest::GetTransaction, json!([signature.to_string(), "base64"])).await.unwrap();
+    let fee = transaction["meta"]["fee"].as_u64().unwrap();
+    assert!(fee > 0 && !transaction["meta"]["err"].is_null(), "{transaction}");
+    assert_eq!(rpc.get_balance(&owner.pubkey()).await.unwrap(), balance - fee, "the fee is charged");
+    assert_eq!(traces(&rpc, &signature, &owner).await, (true, true, true));
+    drop(node);
+}
