@@ -14,11 +14,9 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_status_client_types::TransactionConfirmationStatus;
 
-fn percentiles(mut v: Vec<Duration>) -> String {
-    v.sort();
-    let p = |q: f64| v[((v.len() as f64 * q) as usize).min(v.len() - 1)];
-    format!("p50 {:?}, p99 {:?} ({} samples)", p(0.5), p(0.99), v.len())
-}
+#[path = "support/percentiles.rs"]
+mod support;
+use support::percentiles;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {

@@ -42,6 +42,18 @@ async fn failing_registration(rpc: &RpcClient, owner: &Keypair) -> Transaction {
 
 /// What the chain remembers of `signature`: its status, `getTransaction`, and whether
 /// `getSignaturesForAddress` lists it.
+/// An owner with 2 SOL, a transaction of theirs that will fail, and their balance before it.
+async fn funded_owner_with_failing_transaction(rpc: &RpcClient) -> (Keypair, Transaction, u64) {
+    let owner = Keypair::new();
+    let airdrop = rpc.request_airdrop(&owner.pubkey(), 2_000_000_000).await.unwrap();
+    while !rpc.confirm_transaction(&airdrop).await.unwrap() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let again = failing_registration(rpc, &owner).await;
+    let balance = rpc.get_balance(&owner.pubkey()).await.unwrap();
+    (owner, again, balance)
+}
+
 async fn traces(
     rpc: &RpcClient,
     signature: &solana_signature::Signature,
@@ -62,13 +74,7 @@ async fn traces(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transaction_that_fails_preflight_commits_nothing() {
     let (node, _keys, rpc) = node().await;
-    let owner = Keypair::new();
-    let airdrop = rpc.request_airdrop(&owner.pubkey(), 2_000_000_000).await.unwrap();
-    while !rpc.confirm_transaction(&airdrop).await.unwrap() {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let again = failing_registration(&rpc, &owner).await;
-    let balance = rpc.get_balance(&owner.pubkey()).await.unwrap();
+    let (owner, again, balance) = funded_owner_with_failing_transaction(&rpc).await;
 
     let err = rpc.send_transaction(&again).await.unwrap_err();
     match err.kind() {
@@ -92,13 +98,7 @@ async fn a_transaction_that_fails_preflight_commits_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_skip_preflight_a_failing_transaction_is_committed_failed_and_charged() {
     let (node, _keys, rpc) = node().await;
-    let owner = Keypair::new();
-    let airdrop = rpc.request_airdrop(&owner.pubkey(), 2_000_000_000).await.unwrap();
-    while !rpc.confirm_transaction(&airdrop).await.unwrap() {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let again = failing_registration(&rpc, &owner).await;
-    let balance = rpc.get_balance(&owner.pubkey()).await.unwrap();
+    let (owner, again, balance) = funded_owner_with_failing_transaction(&rpc).await;
 
     let config = RpcSendTransactionConfig { skip_preflight: true, ..RpcSendTransactionConfig::default() };
     let signature = rpc

@@ -117,11 +117,7 @@ pub async fn call(chain: &SharedChain, method: &str, params: Vec<Value>) -> RpcR
         "getMultipleAccounts" => {
             let p = Params::new(params, 2)?;
             let texts: Vec<String> = p.req(0)?;
-            if texts.len() > MAX_MULTIPLE_ACCOUNTS {
-                return Err(RpcError::invalid_params(format!(
-                    "Too many inputs provided; max {MAX_MULTIPLE_ACCOUNTS}"
-                )));
-            }
+            at_most(texts.len(), MAX_MULTIPLE_ACCOUNTS)?;
             let keys = texts.iter().map(|t| pubkey(t)).collect::<Result<Vec<_>, _>>()?;
             let config: RpcAccountInfoConfig = p.opt(1)?.unwrap_or_default();
             min_context_slot(&c, config.min_context_slot)?;
@@ -199,11 +195,7 @@ pub async fn call(chain: &SharedChain, method: &str, params: Vec<Value>) -> RpcR
         "getSignatureStatuses" => {
             let p = Params::new(params, 2)?;
             let texts: Vec<String> = p.req(0)?;
-            if texts.len() > MAX_GET_SIGNATURE_STATUSES_QUERY_ITEMS {
-                return Err(RpcError::invalid_params(format!(
-                    "Too many inputs provided; max {MAX_GET_SIGNATURE_STATUSES_QUERY_ITEMS}"
-                )));
-            }
+            at_most(texts.len(), MAX_GET_SIGNATURE_STATUSES_QUERY_ITEMS)?;
             let signatures = texts.iter().map(|t| signature(t)).collect::<Result<Vec<_>, _>>()?;
             let _: Option<RpcSignatureStatusConfig> = p.opt(1)?;
             let values: Vec<Value> = signatures
@@ -638,4 +630,12 @@ impl Params {
             Some(_) => self.req(i).map(Some),
         }
     }
+}
+
+/// agave's refusal of a list longer than a method takes.
+fn at_most(len: usize, max: usize) -> Result<(), RpcError> {
+    if len > max {
+        return Err(RpcError::invalid_params(format!("Too many inputs provided; max {max}")));
+    }
+    Ok(())
 }
