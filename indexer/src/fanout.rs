@@ -38,46 +38,27 @@ impl PartialEq for Delta {
     }
 }
 
-/// What a subscriber holding a channel as of `have` does with a delta.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Follows {
-    /// It continues the state held: apply it.
-    Apply,
-    /// Already held (a duplicate, or older than the snapshot): skip it.
-    Stale,
-    /// A delta in between was lost: take a fresh snapshot.
-    Gap,
-}
-
 impl Delta {
     pub fn new(channel: String, seq: i64, prev: i64, data: serde_json::Value, at_ms: i64) -> Delta {
         Delta { channel, seq, prev, data, at_ms, frame: std::sync::OnceLock::new() }
     }
 
-    pub fn follows(&self, have: i64) -> Follows {
-        if self.seq <= have {
-            Follows::Stale
-        } else if self.prev <= have {
-            Follows::Apply
-        } else {
-            Follows::Gap
-        }
+    /// What a subscriber holding the channel as of batch `have` does with this delta.
+    pub fn follows(&self, have: i64) -> wire::Sequence {
+        wire::follows(Some(have), self.seq, Some(self.prev))
     }
 
     /// `{"type":"delta","channel","seq","prev","at_ms","data"}`, serialized on first use.
     pub fn frame(&self) -> axum::extract::ws::Utf8Bytes {
-        #[derive(Serialize)]
-        struct Frame<'a> {
-            r#type: &'static str,
-            channel: &'a str,
-            seq: i64,
-            prev: i64,
-            at_ms: i64,
-            data: &'a serde_json::Value,
-        }
         self.frame
             .get_or_init(|| {
-                let frame = Frame { r#type: "delta", channel: &self.channel, seq: self.seq, prev: self.prev, at_ms: self.at_ms, data: &self.data };
+                let frame = wire::Frame::Delta {
+                    channel: self.channel.as_str(),
+                    seq: self.seq,
+                    prev: Some(self.prev),
+                    at_ms: Some(self.at_ms),
+                    data: &self.data,
+                };
                 serde_json::to_string(&frame).unwrap_or_default().into()
             })
             .clone()

@@ -130,39 +130,17 @@ impl OrderRow {
     }
 }
 
-/// One frame from `/api/v1/ws`.
-#[derive(Deserialize, Clone, Debug, PartialEq)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum Frame {
-    Snapshot { channel: String, seq: i64, data: serde_json::Value },
-    /// `seq`: the batch that committed it; `prev`: the batch of the channel's previous delta
-    /// (absent from older indexers, whose numbers were consecutive: `seq - 1`);
-    /// `at_ms`: when the indexer published it (ms since the epoch).
-    Delta {
-        channel: String,
-        seq: i64,
-        #[serde(default)]
-        prev: Option<i64>,
-        #[serde(default)]
-        at_ms: Option<i64>,
-        data: serde_json::Value,
-    },
-    Error { #[serde(default)] message: String },
-    #[serde(other)]
-    Other,
-}
+/// One frame from `/api/v1/ws`, and what the app sends: the indexer's own protocol types.
+pub use wire::{Frame, Request};
 
-/// Where a delta numbered `seq`, whose channel last changed in batch `prev`, stands against
-/// a state held as of `held`: it applies when it continues that state (`prev` ≤ held <
-/// `seq`), is stale at or below it (a duplicate), and reveals a lost delta when `prev` is
-/// above it (or before any snapshot): resubscribe.
+/// Where delta `seq`, whose channel last changed in batch `prev`, stands against a state
+/// held as of `held`: the indexer's rule ([`wire::follows`]), as what it does to the state.
 pub fn follows(held: Option<i64>, seq: i64, prev: Option<i64>) -> crate::trader::Applied {
     use crate::trader::Applied;
-    match held {
-        None => Applied::Gap,
-        Some(held) if seq <= held => Applied::Stale,
-        Some(held) if prev.unwrap_or(seq - 1) > held => Applied::Gap,
-        Some(_) => Applied::Applied,
+    match wire::follows(held, seq, prev) {
+        wire::Sequence::Apply => Applied::Applied,
+        wire::Sequence::Stale => Applied::Stale,
+        wire::Sequence::Gap => Applied::Gap,
     }
 }
 
@@ -199,7 +177,11 @@ pub fn one_row(value: Option<serde_json::Value>) -> Option<serde_json::Value> {
 }
 
 pub fn subscribe(channel: &str) -> String {
-    serde_json::json!({"op": "subscribe", "channel": channel}).to_string()
+    Request::Subscribe { channel: channel.to_string() }.to_json()
+}
+
+pub fn unsubscribe(channel: &str) -> String {
+    Request::Unsubscribe { channel: channel.to_string() }.to_json()
 }
 
 #[cfg(test)]

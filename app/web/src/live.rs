@@ -104,7 +104,7 @@ pub fn follow(channel: &str, handler: impl Fn(&Frame) + 'static) {
 
 pub fn unfollow(channel: &str) {
     STATE.with(|s| s.borrow_mut().handlers.remove(channel));
-    send(&serde_json::json!({"op": "unsubscribe", "channel": channel}).to_string());
+    send(&indexer::unsubscribe(channel));
 }
 
 /// Asks for a fresh snapshot (after a sequence gap).
@@ -126,6 +126,6 @@ pub fn follow_into<S: Send + Sync + 'static>(
 }
 
 pub fn resubscribe(channel: &str) {
-    send(&serde_json::json!({"op": "unsubscribe", "channel": channel}).to_string());
+    send(&indexer::unsubscribe(channel));
     send(&indexer::subscribe(channel));
 }

@@ -16,13 +16,12 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::State;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
-use serde::Deserialize;
-use serde_json::json;
+use wire::{Frame, Request, Sequence};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, oneshot};
 
 use super::snapshot::{self, Channel};
-use crate::fanout::{Delta, Follows};
+use crate::fanout::Delta;
 use super::AppState;
 use crate::metrics as m;
 
@@ -35,12 +34,6 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(s): State<AppState>) -> Respons
     ws.max_message_size(64 * 1024).on_upgrade(move |socket| session(socket, s))
 }
 
-#[derive(Deserialize)]
-struct ClientMessage {
-    op: String,
-    channel: Option<String>,
-}
-
 enum Overflow {
     Full,
 }
@@ -51,19 +44,20 @@ struct Session {
 }
 
 impl Session {
-    fn send(&self, value: serde_json::Value) -> Result<(), Overflow> {
-        self.out.try_send(Message::Text(Utf8Bytes::from(value.to_string()))).map_err(|_| Overflow::Full)
+    fn send(&self, frame: Frame<&str, &serde_json::Value>) -> Result<(), Overflow> {
+        let text = serde_json::to_string(&frame).unwrap_or_default();
+        self.out.try_send(Message::Text(Utf8Bytes::from(text))).map_err(|_| Overflow::Full)
     }
 
     fn error(&self, message: impl Into<String>) -> Result<(), Overflow> {
-        self.send(json!({"type": "error", "message": message.into()}))
+        self.send(Frame::Error { message: &message.into() })
     }
 
     async fn subscribe(&mut self, s: &AppState, channel: Channel) -> Result<(), Overflow> {
         match snapshot::snapshot(&s.pool, &channel).await {
             Ok((seq, data)) => {
                 let name = channel.name();
-                self.send(json!({"type": "snapshot", "channel": name, "seq": seq, "data": data}))?;
+                self.send(Frame::Snapshot { channel: &name, seq, data: &data })?;
                 self.subs.insert(name, (channel, seq));
                 Ok(())
             }
@@ -75,36 +69,40 @@ impl Session {
     }
 
     async fn handle(&mut self, s: &AppState, text: &str) -> Result<(), Overflow> {
-        let Ok(msg) = serde_json::from_str::<ClientMessage>(text) else {
-            return self.error("expected JSON like {\"op\":\"subscribe\",\"channel\":\"book:<market>\"}");
+        let request = match serde_json::from_str::<Request>(text) {
+            Ok(request) => request,
+            Err(e) => {
+                return self.error(format!(
+                    "{e}: expected {{\"op\":\"subscribe\",\"channel\":\"book:<market>\"}}, unsubscribe (with its channel) or ping"
+                ))
+            }
         };
-        match (msg.op.as_str(), msg.channel) {
-            ("ping", _) => self.send(json!({"type": "pong"})),
-            ("subscribe", Some(name)) => match Channel::parse(&name) {
+        match request {
+            Request::Ping => self.send(Frame::Pong),
+            Request::Subscribe { channel: name } => match Channel::parse(&name) {
                 Err(why) => self.error(why),
                 Ok(_) if self.subs.len() >= MAX_SUBSCRIPTIONS && !self.subs.contains_key(&name) => {
                     self.error(format!("at most {MAX_SUBSCRIPTIONS} channels per connection"))
                 }
                 Ok(channel) => self.subscribe(s, channel).await,
             },
-            ("unsubscribe", Some(name)) => {
-                self.subs.remove(&name);
+            Request::Unsubscribe { channel } => {
+                self.subs.remove(&channel);
                 Ok(())
             }
-            (op, _) => self.error(format!("unknown op {op:?} (or missing channel): use subscribe, unsubscribe or ping")),
         }
     }
 
     async fn delta(&mut self, s: &AppState, delta: &Delta) -> Result<(), Overflow> {
         let Some((channel, held)) = self.subs.get_mut(&delta.channel) else { return Ok(()) };
         match delta.follows(*held) {
-            Follows::Stale => Ok(()),
-            Follows::Apply => {
+            Sequence::Stale => Ok(()),
+            Sequence::Apply => {
                 *held = delta.seq;
                 // The frame is shared by every session: sending it copies no bytes.
                 self.out.try_send(Message::Text(delta.frame())).map_err(|_| Overflow::Full)
             }
-            Follows::Gap => {
+            Sequence::Gap => {
                 let channel = channel.clone();
                 metrics::counter!(m::WS_RESYNCS).increment(1);
                 self.subscribe(s, channel).await
