@@ -8,7 +8,7 @@ use std::time::Instant;
 use sqlx::PgPool;
 use tokio::sync::mpsc;
 
-use super::sink::{self, Batch};
+use super::sink::{self, Batch, Prepared};
 use super::source::{self, SourceError};
 use super::{backfill, Update};
 use crate::config::{backoff, IngestArgs};
@@ -69,11 +69,20 @@ async fn feed(args: &IngestArgs, pool: &PgPool, tx: &mpsc::Sender<Update>) -> an
     }
 }
 
-/// Drains the queue into batches. Returns how many batches it committed, or the first
-/// database error (the batch in hand is dropped uncommitted, to be replayed).
-pub async fn writer(pool: PgPool, fanout: Fanout, mut rx: mpsc::Receiver<Update>, max_batch: usize) -> sqlx::Result<u64> {
-    let mut committed = 0;
-    let mut sequencer = sink::Sequencer::default();
+/// Drains the queue into batches and commits them. Returns how many batches it committed,
+/// or the first database error (the batches in hand are dropped uncommitted, to be
+/// replayed). Two stages: collecting and decoding the next batch overlaps the database
+/// transaction of the previous one; one prepared batch waits at most, so memory stays bounded.
+pub async fn writer(pool: PgPool, fanout: Fanout, rx: mpsc::Receiver<Update>, max_batch: usize) -> sqlx::Result<u64> {
+    let (ready_tx, ready_rx) = mpsc::channel(1);
+    let preparer = tokio::spawn(prepare_batches(rx, ready_tx, max_batch));
+    let result = commit_batches(pool, fanout, ready_rx).await;
+    // On an error the preparer must let go of the queue, so that the feed stops too.
+    preparer.abort();
+    result
+}
+
+async fn prepare_batches(mut rx: mpsc::Receiver<Update>, ready: mpsc::Sender<Prepared>, max_batch: usize) {
     while let Some(first) = rx.recv().await {
         let mut batch = Batch::default();
         add(&mut batch, first);
@@ -84,6 +93,23 @@ pub async fn writer(pool: PgPool, fanout: Fanout, mut rx: mpsc::Receiver<Update>
             }
         }
         metrics::gauge!(m::QUEUE_DEPTH).set(rx.len() as f64);
+        let prepared = match tokio::task::spawn_blocking(move || sink::prepare(batch)).await {
+            Ok(prepared) => prepared,
+            Err(e) => {
+                tracing::error!("decoding a batch failed ({e}); resuming from the checkpoint");
+                return;
+            }
+        };
+        if ready.send(prepared).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn commit_batches(pool: PgPool, fanout: Fanout, mut ready: mpsc::Receiver<Prepared>) -> sqlx::Result<u64> {
+    let mut committed = 0;
+    let mut sequencer = sink::Sequencer::default();
+    while let Some(batch) = ready.recv().await {
         let received = batch.received;
         let started = Instant::now();
         let (written, deltas) = sink::write(&pool, &mut sequencer, batch).await?;

@@ -74,8 +74,19 @@ pub struct Written {
     pub checkpoint: Option<u64>,
 }
 
-/// Writes `batch` in one transaction and returns the deltas to publish once it committed.
-pub async fn write(pool: &PgPool, seqr: &mut Sequencer, batch: Batch) -> sqlx::Result<(Written, Vec<Delta>)> {
+/// A batch decoded and ready to write. Decoding is CPU work with no database in sight, so
+/// the pipeline prepares the next batch while the previous one's transaction is in flight.
+pub struct Prepared {
+    decoded: Vec<accounts::Decoded>,
+    found: Vec<events::Found>,
+    done_slot: Option<u64>,
+    written: Written,
+    /// Updates received, before coalescing.
+    pub received: usize,
+}
+
+/// Decodes `batch`'s accounts and events with the programs' own types.
+pub fn prepare(batch: Batch) -> Prepared {
     let mut written = Written { checkpoint: batch.done_slot, ..Written::default() };
     let mut decoded = Vec::with_capacity(batch.accounts.len());
     for (_, update) in batch.accounts {
@@ -114,13 +125,19 @@ pub async fn write(pool: &PgPool, seqr: &mut Sequencer, batch: Batch) -> sqlx::R
         }
     }
     written.events = found.len();
+    Prepared { decoded, found, done_slot: batch.done_slot, written, received: batch.received }
+}
 
+/// Writes a prepared batch in one transaction and returns the deltas to publish once it
+/// committed.
+pub async fn write(pool: &PgPool, seqr: &mut Sequencer, batch: Prepared) -> sqlx::Result<(Written, Vec<Delta>)> {
+    let Prepared { decoded, found, done_slot, written, .. } = batch;
     let mut tx = pool.begin().await?;
     let account_changes = accounts::write(&mut tx, &decoded).await?;
     let event_changes = events::write(&mut tx, found).await?;
     let data = channel_data(&mut tx, account_changes, event_changes).await?;
     let deltas = sequence(&mut tx, seqr, data).await?;
-    if let Some(slot) = batch.done_slot {
+    if let Some(slot) = done_slot {
         sqlx::query!(
             r#"insert into ingest_checkpoint (source, slot) values ($1, $2)
                on conflict (source) do update set slot = greatest(ingest_checkpoint.slot, excluded.slot), updated_at = now()"#,
@@ -380,12 +397,12 @@ mod tests {
 
     #[test]
     fn a_client_applies_only_what_continues_its_state() {
-        use crate::fanout::Follows;
+        use wire::Sequence;
         let d = Delta::new("a".into(), 12, 10, Value::Null, 0);
-        assert_eq!(d.follows(9), Follows::Gap);
-        assert_eq!(d.follows(10), Follows::Apply);
-        assert_eq!(d.follows(11), Follows::Apply);
-        assert_eq!(d.follows(12), Follows::Stale);
-        assert_eq!(d.follows(13), Follows::Stale);
+        assert_eq!(d.follows(9), Sequence::Gap);
+        assert_eq!(d.follows(10), Sequence::Apply);
+        assert_eq!(d.follows(11), Sequence::Apply);
+        assert_eq!(d.follows(12), Sequence::Stale);
+        assert_eq!(d.follows(13), Sequence::Stale);
     }
 }
