@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use gridtokenx_indexer::api::{self, AppState};
-use gridtokenx_indexer::config::{ApiArgs, DatabaseArgs};
+use gridtokenx_indexer::config::ApiArgs;
 use gridtokenx_indexer::fanout::{Delta, Fanout};
 use gridtokenx_indexer::users::notify::{self, SmtpArgs, SmtpConfig};
 use reqwest::StatusCode;
@@ -39,8 +39,7 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Harness {
-        let db_url = format!("{PG}/gtx_test_{}", bs58::encode(rand::random::<[u8; 8]>()).into_string().to_lowercase());
-        let pool = gridtokenx_indexer::db::connect(&DatabaseArgs { database_url: db_url.clone(), db_pool: 4 })
+        let (db_url, pool) = gridtokenx_indexer::db::scratch(PG, "gtx_test", 4)
             .await
             .expect("PostgreSQL on 127.0.0.1:5432 (scripts/test.sh starts one: source scripts/env.sh; ensure_postgres)");
         let fanout = Fanout::local();

@@ -7,7 +7,6 @@ pub mod scenario;
 pub mod stack;
 pub mod verify;
 
-use gridtokenx_indexer::config::DatabaseArgs;
 use sqlx::PgPool;
 
 /// The PostgreSQL server tests create their databases on: `scripts/test.sh` makes sure one
@@ -18,10 +17,7 @@ pub fn server_url() -> String {
 
 /// A new, migrated database with a random name, and its URL (for a second process).
 pub async fn fresh_database() -> (String, PgPool) {
-    let name = format!("gtx_test_{}", bs58::encode(rand::random::<[u8; 8]>()).into_string().to_lowercase());
-    let url = format!("{}/{name}", server_url());
-    let pool = gridtokenx_indexer::db::connect(&DatabaseArgs { database_url: url.clone(), db_pool: 8 })
+    gridtokenx_indexer::db::scratch(&server_url(), "gtx_test", 8)
         .await
-        .expect("PostgreSQL on 127.0.0.1:5432 (scripts/test.sh starts one: source scripts/env.sh; ensure_postgres)");
-    (url, pool)
+        .expect("PostgreSQL on 127.0.0.1:5432 (scripts/test.sh starts one: source scripts/env.sh; ensure_postgres)")
 }

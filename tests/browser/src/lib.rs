@@ -14,7 +14,7 @@ use anchor_lang::prelude::Pubkey;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use gridtokenx_indexer::api::{self, AppState};
-use gridtokenx_indexer::config::{ApiArgs, Commitment, DatabaseArgs, IngestArgs};
+use gridtokenx_indexer::config::{ApiArgs, Commitment, IngestArgs};
 use gridtokenx_indexer::fanout::Fanout;
 use gridtokenx_localnet::keys::DeploymentKeys;
 use gridtokenx_localnet::node::{Node, Options};
@@ -185,10 +185,10 @@ impl Stack {
 
 async fn fresh_database() -> sqlx::PgPool {
     let server = std::env::var("GRIDTOKENX_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let name = format!("gtx_browser_{}", bs58::encode(rand::random::<[u8; 8]>()).into_string().to_lowercase());
-    gridtokenx_indexer::db::connect(&DatabaseArgs { database_url: format!("{server}/{name}"), db_pool: 4 })
+    let (_, pool) = gridtokenx_indexer::db::scratch(&server, "gtx_browser", 4)
         .await
-        .expect("PostgreSQL on 127.0.0.1:5432 (scripts/test.sh starts one: source scripts/env.sh; ensure_postgres)")
+        .expect("PostgreSQL on 127.0.0.1:5432 (scripts/test.sh starts one: source scripts/env.sh; ensure_postgres)");
+    pool
 }
 
 /// A browser of its own with `person`'s wallet installed before the app, the app loaded
@@ -346,6 +346,19 @@ impl Browser {
 
     pub async fn eval(&self, script: &str) -> Value {
         self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
+    }
+
+    /// Evaluates `script` until its value satisfies `done`, and returns it.
+    pub async fn eval_until(&self, script: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let value = self.eval(script).await;
+            if done(&value) {
+                return value;
+            }
+            assert!(Instant::now() < deadline, "{what}: {script} still gives {value}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// GET `url` from the page (WebDriver awaits the promise) and its JSON body: the
