@@ -8,8 +8,12 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum Request {
     /// Sends the channel's snapshot, then its deltas.
-    Subscribe { channel: String },
-    Unsubscribe { channel: String },
+    Subscribe {
+        channel: String,
+    },
+    Unsubscribe {
+        channel: String,
+    },
     Ping,
 }
 
@@ -25,12 +29,24 @@ impl Request {
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Frame<S = String, D = serde_json::Value> {
     /// The channel's state as of batch `seq`.
-    Snapshot { channel: S, seq: i64, data: D },
+    Snapshot {
+        channel: S,
+        seq: i64,
+        data: D,
+    },
     /// A change committed in batch `seq`; the channel's previous delta was in batch `prev`
     /// (absent from indexers older than the per-batch numbering, whose numbers were
     /// consecutive: `seq - 1`). `at_ms`: when the indexer published it (unix milliseconds).
-    Delta { channel: S, seq: i64, prev: Option<i64>, at_ms: Option<i64>, data: D },
-    Error { message: S },
+    Delta {
+        channel: S,
+        seq: i64,
+        prev: Option<i64>,
+        at_ms: Option<i64>,
+        data: D,
+    },
+    Error {
+        message: S,
+    },
     Pong,
     /// A frame type this client does not know: ignored, so the server can add types.
     #[serde(other)]
@@ -80,16 +96,35 @@ mod tests {
     #[test]
     fn frames_read_back_as_written() {
         let data = json!({"levels": []});
-        let delta = Frame::<&str, &serde_json::Value>::Delta { channel: "book:M", seq: 12, prev: Some(10), at_ms: Some(5), data: &data };
+        let delta = Frame::<&str, &serde_json::Value>::Delta {
+            channel: "book:M",
+            seq: 12,
+            prev: Some(10),
+            at_ms: Some(5),
+            data: &data,
+        };
         let text = serde_json::to_string(&delta).unwrap();
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&text).unwrap(),
             json!({"type": "delta", "channel": "book:M", "seq": 12, "prev": 10, "at_ms": 5, "data": {"levels": []}})
         );
         let read: Frame = serde_json::from_str(&text).unwrap();
-        assert_eq!(read, Frame::Delta { channel: "book:M".into(), seq: 12, prev: Some(10), at_ms: Some(5), data });
-        let old: Frame = serde_json::from_str(r#"{"type":"delta","channel":"c","seq":3,"data":null}"#).unwrap();
-        assert_eq!(old, Frame::Delta { channel: "c".into(), seq: 3, prev: None, at_ms: None, data: serde_json::Value::Null });
+        assert_eq!(
+            read,
+            Frame::Delta { channel: "book:M".into(), seq: 12, prev: Some(10), at_ms: Some(5), data }
+        );
+        let old: Frame =
+            serde_json::from_str(r#"{"type":"delta","channel":"c","seq":3,"data":null}"#).unwrap();
+        assert_eq!(
+            old,
+            Frame::Delta {
+                channel: "c".into(),
+                seq: 3,
+                prev: None,
+                at_ms: None,
+                data: serde_json::Value::Null
+            }
+        );
         assert_eq!(serde_json::from_str::<Frame>(r#"{"type":"pong"}"#).unwrap(), Frame::Pong);
         assert_eq!(serde_json::from_str::<Frame>(r#"{"type":"news","x":1}"#).unwrap(), Frame::Other);
     }
@@ -97,8 +132,14 @@ mod tests {
     #[test]
     fn requests_are_the_documented_json() {
         let sub = Request::Subscribe { channel: "book:M".into() };
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&sub.to_json()).unwrap(), json!({"op": "subscribe", "channel": "book:M"}));
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&sub.to_json()).unwrap(),
+            json!({"op": "subscribe", "channel": "book:M"})
+        );
         assert_eq!(serde_json::from_str::<Request>(r#"{"op":"ping"}"#).unwrap(), Request::Ping);
-        assert!(serde_json::from_str::<Request>(r#"{"op":"subscribe"}"#).is_err(), "a subscribe names its channel");
+        assert!(
+            serde_json::from_str::<Request>(r#"{"op":"subscribe"}"#).is_err(),
+            "a subscribe names its channel"
+        );
     }
 }
