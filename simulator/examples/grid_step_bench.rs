@@ -3,8 +3,8 @@
 //! A fleet (default 10,000 meters, half a day from 06:00 solar time, clear sky) on its
 //! generated feeder. Per interval it times the fleet's physics, then the grid step on its
 //! own (`FleetGrid::step`: each meter's mean power to its bus, the power flow, the limit
-//! checks and the `grid-state` message), then that message's JSON encoding (what Kafka and
-//! the live stream send). One thread.
+//! checks and the `grid-state` message), the solver alone on the same injections, then the
+//! message's JSON encoding (what Kafka and the live stream send). One thread.
 use std::time::Instant;
 
 use gridtokenx_simulator::cli::feeder::FeederArgs;
@@ -31,7 +31,8 @@ fn main() {
     // Driven by hand, so that the physics and the grid step are timed apart.
     let mut grid = fleet.grid.take().expect("attached");
 
-    let (mut physics, mut step, mut encode) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut physics, mut step, mut solve, mut encode) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut work = grid::Workspace::default();
     let (mut sweeps, mut bytes, mut events) = (0u64, 0usize, 0usize);
     for _ in 0..intervals {
         let t = Instant::now();
@@ -40,6 +41,11 @@ fn main() {
         let t = Instant::now();
         let state = grid.step(&fleet.meters, batch.interval_start_ts, fleet.config.interval_s);
         step.push(t.elapsed().as_secs_f64() * 1e3);
+        // The solver alone on the same injections, for the share of the step it takes.
+        let t = Instant::now();
+        let again = grid.feeder.step(grid.injections(), &grid::Options::default(), &grid.limits, &mut work);
+        solve.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(again.events.len(), state.events.len());
         let t = Instant::now();
         let json = serde_json::to_vec(state.as_ref()).expect("serializes");
         encode.push(t.elapsed().as_secs_f64() * 1e3);
@@ -65,5 +71,6 @@ fn main() {
     );
     show("fleet physics per interval", &mut physics);
     show("grid step per interval", &mut step);
+    show("  of which the solver (Feeder::step)", &mut solve);
     show("grid-state JSON encoding", &mut encode);
 }

@@ -219,6 +219,12 @@ fn noon_pv_surplus_reverses_the_flow_and_raises_an_over_voltage() {
         })
         .collect();
     assert!(!over.is_empty(), "an over-voltage event: {:?}", state.events);
+    let worst = over.iter().map(|o| o.1).fold(f64::MIN, f64::max);
+    eprintln!(
+        "noon: feeder exports {:.0} kW, {} buses above the band, worst {worst:.4} p.u.",
+        -flow.slack_p_mw * 1e3,
+        over.len()
+    );
     for (bus, vm) in &over {
         let at = flow.buses.iter().find(|b| b.id == *bus).unwrap();
         assert_eq!(at.vm_pu, *vm);
