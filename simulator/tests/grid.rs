@@ -464,3 +464,35 @@ async fn the_control_api_serves_the_grid_state_and_topology() {
     assert_eq!(none.status(), 404);
     assert!(none.text().await.unwrap().contains("--feeder none"));
 }
+
+/// A decommissioned meter's household is disconnected: its bus draws nothing from the next
+/// interval on, and the topology says so; a meter added later hangs on a bus at once.
+#[test]
+fn a_decommissioned_household_draws_nothing() {
+    let mut fleet = Fleet::new(FleetConfig { meters: 3, longitude_deg: LONGITUDE, ..FleetConfig::default() });
+    attach(&mut fleet, &example_feeder());
+    let buses: Vec<&str> = fleet.meters.iter().map(|m| m.bus.as_deref().unwrap()).collect();
+    assert_eq!(buses, ["A1", "B1", "A2"], "one meter per customer bus, breadth-first from the slack");
+    let on = |state: &GridStateV1, bus: &str| {
+        let b = state.flow.as_ref().unwrap().buses.iter().find(|b| b.id == bus).unwrap().clone();
+        (b.meters, b.p_mw)
+    };
+    let first = fleet.advance_interval().grid.unwrap();
+    assert_eq!(on(&first, "A2").0, 1);
+    assert_ne!(on(&first, "A2").1, 0.0);
+
+    fleet.meters[2].online = false;
+    let second = fleet.advance_interval().grid.unwrap();
+    assert_eq!(on(&second, "A2"), (0, 0.0));
+    assert_eq!(on(&second, "A1").0, 1);
+    let grid = fleet.grid.as_ref().unwrap();
+    let topology = grid.topology(&fleet.meters);
+    assert_eq!(topology.meters.iter().map(|m| m.connected).collect::<Vec<_>>(), [true, true, false]);
+
+    let version = grid.topology_version;
+    let added = fleet.add_meter();
+    assert_eq!(fleet.meters[added].bus.as_deref(), Some("A1"), "index 3 mod 3 customer buses");
+    assert_eq!(fleet.grid.as_ref().unwrap().topology_version, version + 1);
+    let third = fleet.advance_interval().grid.unwrap();
+    assert_eq!(on(&third, "A1").0, 2);
+}
