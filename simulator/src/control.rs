@@ -1,5 +1,7 @@
 //! The control API: run, pause, step and steer a live simulation over HTTP (axum), with an
-//! OpenAPI description at `/openapi.json` and a WebSocket stream of readings at `/stream`.
+//! OpenAPI description at `/openapi.json` and a WebSocket stream of readings (and, when the
+//! fleet hangs on a feeder, each interval's grid state) at `/stream`; the feeder's latest
+//! state and its topology at `/grid/state` and `/grid/topology`.
 //!
 //! Faults are injected per meter: `offline` (no readings), `spike` (one reading inflated by
 //! the given Wh, which a chain must refuse as implausible), `clock_skew` (readings stamped
@@ -20,8 +22,14 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::fleet::{Fleet, IntervalReadings};
 use crate::model::weather::Weather;
-use crate::sink::{OutputReport, Outputs};
+use crate::sink::grid_report::GridReport;
+use crate::sink::kafka::KafkaReport;
+use crate::sink::{OutputReport, Outputs, Streamed};
 use crate::telemetry::MeterReadingV1;
+use gridtokenx_telemetry::{
+    BusStateV1, GridEventV1, GridFlowV1, GridStateV1, GridTopologyV1, LineStateV1, MeterAttachmentV1,
+    TransformerStateV1,
+};
 
 /// Readings kept for slow WebSocket clients; a client further behind is disconnected.
 const STREAM_BUFFER: usize = 8_192;
@@ -103,7 +111,7 @@ pub struct App {
     pub sim: Arc<Mutex<Simulation>>,
     pub outputs: Arc<Mutex<Outputs>>,
     report: Arc<std::sync::Mutex<OutputReport>>,
-    stream: broadcast::Sender<MeterReadingV1>,
+    stream: broadcast::Sender<Streamed>,
 }
 
 impl App {
@@ -164,6 +172,8 @@ pub struct Status {
     faults: HashMap<String, Fault>,
     /// Why the clock stopped by itself, if it did.
     last_error: Option<String>,
+    /// The feeder the meters hang on (`generated`, `cigre-lv`, a file), if any.
+    feeder: Option<String>,
     outputs: OutputReport,
 }
 
@@ -212,7 +222,9 @@ fn bad_request(message: impl Into<String>) -> Response {
         add_meters,
         remove_meter,
         set_fault,
-        clear_fault
+        clear_fault,
+        grid_state,
+        grid_topology
     ),
     components(schemas(
         Status,
@@ -223,7 +235,17 @@ fn bad_request(message: impl Into<String>) -> Response {
         ApiError,
         Weather,
         MeterReadingV1,
-        OutputReport
+        OutputReport,
+        KafkaReport,
+        GridReport,
+        GridStateV1,
+        GridFlowV1,
+        BusStateV1,
+        LineStateV1,
+        TransformerStateV1,
+        GridEventV1,
+        GridTopologyV1,
+        MeterAttachmentV1
     ))
 )]
 pub struct ApiDoc;
@@ -241,6 +263,8 @@ pub fn router(app: App) -> Router {
         .route("/meters", post(add_meters))
         .route("/meters/{meter}", delete(remove_meter))
         .route("/faults/{meter}", put(set_fault).delete(clear_fault))
+        .route("/grid/state", get(grid_state))
+        .route("/grid/topology", get(grid_topology))
         .route("/stream", get(stream))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .with_state(app)
@@ -288,6 +312,7 @@ async fn status(State(app): State<App>) -> Json<Status> {
         wall_clock_cap: s.wall_clock_cap,
         faults: s.faults.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
         last_error: s.last_error.clone(),
+        feeder: s.fleet.grid.as_ref().map(|g| g.source.label()),
         outputs: app.report.lock().unwrap_or_else(|p| p.into_inner()).clone(),
     })
 }
@@ -398,12 +423,46 @@ async fn clear_fault(State(app): State<App>, Path(meter): Path<usize>) -> Status
     StatusCode::NO_CONTENT
 }
 
+/// The power flow of the last simulated interval on the fleet's feeder: every bus's voltage,
+/// every line's and transformer's flow, current and loading, losses, and the events.
+#[utoipa::path(get, path = "/grid/state", responses(
+    (status = 200, body = GridStateV1),
+    (status = 404, body = ApiError, description = "no feeder (`--feeder none`), or no interval simulated yet")
+))]
+async fn grid_state(State(app): State<App>) -> Response {
+    let latest = {
+        let s = app.sim.lock().await;
+        match &s.fleet.grid {
+            None => return error(StatusCode::NOT_FOUND, "the fleet hangs on no feeder (--feeder none)"),
+            Some(grid) => grid.latest.clone(),
+        }
+    };
+    match latest {
+        Some(state) => Json(state.as_ref()).into_response(),
+        None => error(StatusCode::NOT_FOUND, "no interval simulated yet: POST /step or /start"),
+    }
+}
+
+/// The feeder (buses with coordinates, lines, transformers; the grid crate's file format)
+/// and the bus of every meter.
+#[utoipa::path(get, path = "/grid/topology", responses(
+    (status = 200, body = GridTopologyV1),
+    (status = 404, body = ApiError, description = "no feeder (`--feeder none`)")
+))]
+async fn grid_topology(State(app): State<App>) -> Response {
+    let s = app.sim.lock().await;
+    match &s.fleet.grid {
+        Some(grid) => Json(grid.topology(&s.fleet.meters)).into_response(),
+        None => error(StatusCode::NOT_FOUND, "the fleet hangs on no feeder (--feeder none)"),
+    }
+}
+
 async fn stream(ws: WebSocketUpgrade, State(app): State<App>) -> Response {
     let receiver = app.stream.subscribe();
     ws.on_upgrade(move |socket| forward(socket, receiver))
 }
 
-async fn forward(mut socket: WebSocket, mut readings: broadcast::Receiver<MeterReadingV1>) {
+async fn forward(mut socket: WebSocket, mut readings: broadcast::Receiver<Streamed>) {
     loop {
         match readings.recv().await {
             Ok(reading) => {

@@ -3,6 +3,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
+use crate::feeder::{FeederSource, FleetGrid};
 use crate::meter::{MeterKind, SimMeter};
 use crate::model::battery::Battery;
 use crate::model::ev::EvCharger;
@@ -12,6 +15,7 @@ use crate::model::sun::Outdoor;
 use crate::model::weather::{Weather, WeatherModel};
 use crate::model::Instant;
 use crate::Reading;
+use gridtokenx_telemetry::GridStateV1;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FleetConfig {
@@ -26,6 +30,10 @@ pub struct FleetConfig {
     /// Physics step inside an interval.
     pub step_s: u32,
     pub seed: u64,
+    /// The feeder the meters hang on (`FeederSource::label`, or `none`), recorded so that a
+    /// restart rebuilds the same one; absent in fleets saved before feeders existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feeder: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,6 +55,7 @@ impl Default for FleetConfig {
             interval_s: 900,
             step_s: 60,
             seed: 42,
+            feeder: None,
         }
     }
 }
@@ -64,13 +73,19 @@ pub struct Fleet {
     pub weather_override: Option<Weather>,
     /// Start of the next interval to simulate.
     pub now_s: i64,
+    /// The feeder and its power flow, when one is attached (`attach_feeder`); rebuilt, not
+    /// saved: the meters record their buses.
+    #[serde(skip)]
+    pub grid: Option<FleetGrid>,
 }
 
-/// One interval's output: every online meter's registers at the interval's end.
+/// One interval's output: every online meter's registers at the interval's end, and the
+/// feeder's power flow over the interval when a feeder is attached.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IntervalReadings {
     pub interval_start_ts: i64,
     pub readings: Vec<(usize, Reading)>,
+    pub grid: Option<Arc<GridStateV1>>,
 }
 
 impl Fleet {
@@ -93,13 +108,29 @@ impl Fleet {
             meter_rngs,
             setup_rng,
             config,
+            grid: None,
         }
+    }
+
+    /// Hangs the meters on `source`'s feeder (built-in ones drawn at the fleet's location,
+    /// `generated` sized by the fleet's initial meter count), records the choice, and runs
+    /// its power flow every interval from now on.
+    pub fn attach_feeder(&mut self, source: FeederSource, limits: grid::Limits) -> Result<(), String> {
+        let anchor = grid::Geo { lon: self.config.longitude_deg, lat: self.config.latitude_deg };
+        let feeder = source.load(self.config.meters, anchor)?;
+        let label = source.label();
+        self.grid = Some(FleetGrid::attach(source, feeder, limits, &mut self.meters)?);
+        self.config.feeder = Some(label);
+        Ok(())
     }
 
     /// Adds one meter drawn from the configured mix; returns its index.
     pub fn add_meter(&mut self) -> usize {
         let index = self.meters.len();
-        let meter = make_meter(&self.config, index, &mut self.setup_rng);
+        let mut meter = make_meter(&self.config, index, &mut self.setup_rng);
+        if let Some(grid) = self.grid.as_mut() {
+            grid.attach_added(&mut meter, index);
+        }
         self.meters.push(meter);
         self.meter_rngs.push(meter_rng(self.config.seed, index));
         index
@@ -139,7 +170,9 @@ impl Fleet {
             .filter(|(_, m)| m.online)
             .map(|(i, m)| (i, m.reading(interval_start_ts)))
             .collect();
-        IntervalReadings { interval_start_ts, readings }
+        let interval_s = self.config.interval_s;
+        let grid = self.grid.as_mut().map(|g| g.step(&self.meters, interval_start_ts, interval_s));
+        IntervalReadings { interval_start_ts, readings, grid }
     }
 }
 
@@ -205,5 +238,6 @@ fn make_meter(config: &FleetConfig, index: usize, rng: &mut ChaCha8Rng) -> SimMe
         generated_wh: 0.0,
         used_wh: 0.0,
         online: true,
+        bus: None,
     }
 }

@@ -7,6 +7,8 @@
 //! - `meter`: one bidirectional grid meter (export and import registers) behind which a
 //!   household's devices run.
 //! - `fleet`: many meters with a configurable mix, advanced one interval at a time.
+//! - `feeder`: the feeder the meters hang on (the `grid` crate) and its power flow each
+//!   interval, published as `gridtokenx.grid-state.v1`.
 //! - `oracle`: signing readings with an operator-provided key, through the energy crate's
 //!   single definition of the signed message.
 //! - `post`: signed readings to a cluster's JSON-RPC; `sink`: every output of an interval
@@ -14,6 +16,7 @@
 //! - `control`: the HTTP control API; `cli`: the command line.
 pub mod cli;
 pub mod control;
+pub mod feeder;
 pub mod fleet;
 pub mod meter;
 pub mod model;

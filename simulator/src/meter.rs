@@ -31,6 +31,10 @@ pub struct SimMeter {
     pub used_wh: f64,
     /// Fault injection: a meter that is offline produces no readings.
     pub online: bool,
+    /// The feeder bus (its id) the household's service connection hangs on, recorded when
+    /// the meter is first attached so that a restart keeps it (`feeder::FleetGrid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bus: Option<String>,
 }
 
 impl SimMeter {

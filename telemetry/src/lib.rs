@@ -1,10 +1,17 @@
 //! The telemetry message every meter reading is published as (Kafka topic `meter-readings`,
 //! keyed by `meter`, and the simulator's JSON-lines output). This crate is the schema's
 //! single definition: the simulator serializes it, the indexer decodes and validates it
-//! with [`decode`], so producer and consumer cannot drift apart.
+//! with [`decode`], so producer and consumer cannot drift apart. The grid messages (topic
+//! `grid-state`: each interval's power flow and the feeder's topology) are defined here too,
+//! in [`grid_state`].
 mod decode;
+pub mod grid_state;
 
 pub use decode::{decode, decode_with_limit, validate, Rejection, MAX_FUTURE_SECS};
+pub use grid_state::{
+    decode_grid, BusStateV1, GridEventV1, GridFlowV1, GridMessage, GridStateV1, GridTopologyV1, LineStateV1,
+    MeterAttachmentV1, TransformerStateV1, GRID_STATE_SCHEMA_V1, GRID_TOPIC, GRID_TOPOLOGY_SCHEMA_V1,
+};
 
 use serde::{Deserialize, Serialize};
 

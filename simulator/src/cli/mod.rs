@@ -1,5 +1,6 @@
 //! The command line: `run` (as fast as possible, then a summary), `serve` (live, steered by
 //! the control API) and `keygen`. Both simulating commands share the output flags.
+pub mod feeder;
 pub mod outputs;
 pub mod run;
 pub mod serve;

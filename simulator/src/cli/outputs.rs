@@ -16,6 +16,7 @@ use crate::sink::kafka::KafkaSink;
 use crate::sink::{ChainOutput, Outputs};
 use crate::state::StateFile;
 use crate::telemetry::TOPIC;
+use gridtokenx_telemetry::GRID_TOPIC;
 
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct OutputArgs {
@@ -41,6 +42,10 @@ pub struct OutputArgs {
     pub kafka_brokers: Option<String>,
     #[arg(long, default_value = TOPIC)]
     pub kafka_topic: String,
+    /// The topic of the feeder's grid states and topology (with --kafka-brokers; default
+    /// grid-state).
+    #[arg(long)]
+    pub kafka_grid_topic: Option<String>,
     /// Extra librdkafka producer settings, repeatable: --kafka-option message.timeout.ms=600000
     #[arg(long = "kafka-option", value_parser = key_value)]
     pub kafka_options: Vec<(String, String)>,
@@ -141,8 +146,9 @@ impl OutputArgs {
         }
         outputs.oracle = oracle;
         if let Some(brokers) = &self.kafka_brokers {
+            let grid_topic = self.kafka_grid_topic.as_deref().unwrap_or(GRID_TOPIC);
             outputs.kafka = Some(
-                KafkaSink::connect(brokers, &self.kafka_topic, &self.kafka_options)
+                KafkaSink::connect(brokers, &self.kafka_topic, grid_topic, &self.kafka_options)
                     .await
                     .map_err(|e| e.to_string())?,
             );

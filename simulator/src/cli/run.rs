@@ -3,6 +3,7 @@
 use energy::reading::{surplus_to_mint, Cursor};
 use energy::state::ReadingRules;
 
+use super::feeder::FeederArgs;
 use super::outputs::OutputArgs;
 use crate::fleet::{FleetConfig, Mix};
 use crate::meter::MeterKind;
@@ -35,6 +36,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 50_000)]
     pub max_wh_per_interval: u64,
     #[command(flatten)]
+    pub feeder: FeederArgs,
+    #[command(flatten)]
     pub outputs: OutputArgs,
 }
 
@@ -60,6 +63,7 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
             "a cluster accepts readings at most a day old: use --duration 23h or less when posting".into()
         );
     }
+    args.feeder.check()?;
     let now = crate::unix_now();
     let now_aligned = now - now.rem_euclid(i64::from(FleetConfig::default().interval_s));
     let config = FleetConfig {
@@ -73,6 +77,7 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
     };
     let opened = args.outputs.open(config).await?;
     let (mut fleet, mut outputs) = (opened.fleet, opened.outputs);
+    args.feeder.attach(&mut fleet)?;
     let interval_s = i64::from(fleet.config.interval_s);
     let end = match (opened.resumed, posting) {
         (_, true) => now_aligned.min(fleet.now_s + args.duration.as_secs() as i64),
@@ -167,6 +172,31 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
     }
     if let Some(influx) = &report.influx {
         eprintln!("influx: {} points written, {} failed", influx.written, influx.failed);
+    }
+    if let (Some(grid), Some(feeder)) = (&report.grid, &fleet.grid) {
+        let show = |v: Option<f64>, digits: usize| v.map_or("-".into(), |v| format!("{v:.digits$}"));
+        eprintln!(
+            "grid ({}: {} buses): {} power flows, {} not converged; voltage {}–{} p.u., {} intervals outside ±{:.0} %; \
+             max loading {} %, {} intervals overloaded; {} intervals of reverse flow; losses {:.1} kWh",
+            feeder.feeder.spec.name,
+            feeder.feeder.bus_count(),
+            grid.states,
+            grid.not_converged,
+            show(grid.v_min_pu, 3),
+            show(grid.v_max_pu, 3),
+            grid.voltage_intervals,
+            (feeder.limits.v_max_pu - 1.0) * 100.0,
+            show(grid.max_loading_percent, 1),
+            grid.overload_intervals,
+            grid.reverse_flow_intervals,
+            grid.losses_kwh,
+        );
+    }
+    if let Some(kafka) = &report.kafka_grid {
+        eprintln!(
+            "kafka grid-state: {} sent, {} delivered, {} failed",
+            kafka.sent, kafka.delivered, kafka.failed
+        );
     }
     Ok(())
 }

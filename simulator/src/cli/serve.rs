@@ -1,5 +1,6 @@
 //! `gridtokenx-simulator serve`: a live simulation steered over the control API, emitting
 //! each interval to the chosen outputs as the clock runs.
+use super::feeder::FeederArgs;
 use super::outputs::OutputArgs;
 use super::run::parse_mix;
 use crate::control::{router, run_clock, App, Simulation};
@@ -31,6 +32,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub start: bool,
     #[command(flatten)]
+    pub feeder: FeederArgs,
+    #[command(flatten)]
     pub outputs: OutputArgs,
 }
 
@@ -47,7 +50,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         start_unix_s: crate::unix_now() - args.backfill.as_secs() as i64,
         ..FleetConfig::default()
     };
-    let opened = args.outputs.open(config).await?;
+    args.feeder.check()?;
+    let mut opened = args.outputs.open(config).await?;
+    args.feeder.attach(&mut opened.fleet)?;
     let mut simulation = Simulation::new(opened.fleet);
     simulation.running = args.start;
     simulation.speed = args.speed;

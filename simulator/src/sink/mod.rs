@@ -1,7 +1,10 @@
 //! Where a simulated interval's readings go — the chain (signed, through `post`), Kafka,
 //! InfluxDB line protocol, a JSON-lines file and the control API's live stream — and the
 //! run's state file. `run` and `serve` share this one path, so a reading is encoded, signed
-//! and published the same way whichever drives the clock.
+//! and published the same way whichever drives the clock. The interval's grid state (when
+//! the fleet hangs on a feeder) goes the same way: Kafka topic `grid-state` (after the
+//! feeder's topology, whenever that changed) and the live stream.
+pub mod grid_report;
 pub mod influx;
 pub mod kafka;
 
@@ -19,6 +22,8 @@ use crate::oracle::{Oracle, SignedReading};
 use crate::post::{ChainMeter, PostReport, Poster};
 use crate::state::StateFile;
 use crate::telemetry::MeterReadingV1;
+use grid_report::GridReport;
+use gridtokenx_telemetry::GridStateV1;
 use influx::{InfluxReport, InfluxSink};
 use kafka::{KafkaReport, KafkaSink};
 
@@ -35,6 +40,27 @@ pub struct OutputReport {
     pub chain: Option<PostReport>,
     pub kafka: Option<KafkaReport>,
     pub influx: Option<InfluxReport>,
+    /// The feeder's power flows so far, when the fleet hangs on one.
+    pub grid: Option<GridReport>,
+    /// `grid-state` topic messages (states and topologies), when publishing to Kafka.
+    pub kafka_grid: Option<KafkaReport>,
+}
+
+/// What the live stream (`/stream`) carries: readings, and each interval's grid state after
+/// its readings. Both are JSON objects naming their `schema`.
+#[derive(Clone, Debug)]
+pub enum Streamed {
+    Reading(MeterReadingV1),
+    Grid(Arc<GridStateV1>),
+}
+
+impl Serialize for Streamed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Streamed::Reading(reading) => reading.serialize(serializer),
+            Streamed::Grid(state) => state.as_ref().serialize(serializer),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -45,13 +71,15 @@ pub struct Outputs {
     pub kafka: Option<KafkaSink>,
     pub influx: Option<InfluxSink>,
     pub jsonl: Option<Box<dyn Write + Send>>,
-    pub stream: Option<broadcast::Sender<MeterReadingV1>>,
+    pub stream: Option<broadcast::Sender<Streamed>>,
     pub state: Option<StateFile>,
     /// Shared so that a status endpoint can read it while an interval is being posted.
     pub report: Arc<Mutex<OutputReport>>,
     /// Without a chain, the owners on the customer record by fleet index: wallets made for
     /// this run only (nothing is registered anywhere, so there is nothing to keep).
     pub unposted_owners: Vec<Pubkey>,
+    /// The topology last published to Kafka: (`FleetGrid::topology_version`, connected meters).
+    published_topology: Option<(u64, usize)>,
 }
 
 impl Outputs {
@@ -117,7 +145,7 @@ impl Outputs {
         if let Some(stream) = &self.stream {
             for message in &messages {
                 // Nobody listening is fine.
-                let _ = stream.send(message.clone());
+                let _ = stream.send(Streamed::Reading(message.clone()));
             }
         }
         if let Some(kafka) = self.kafka.as_mut() {
@@ -127,6 +155,9 @@ impl Outputs {
         }
         if let Some(influx) = self.influx.as_mut() {
             influx.write(&messages).await?;
+        }
+        if let Some(state) = &interval.grid {
+            self.publish_grid(fleet, state).await?;
         }
         let posted = match &self.chain {
             Some(chain) => Some(chain.poster.post_signed(&chain.meters, &signed).await),
@@ -139,9 +170,32 @@ impl Outputs {
                 report.chain.get_or_insert_with(PostReport::default).merge(posted);
             }
             report.kafka = self.kafka.as_ref().map(KafkaSink::report);
+            if let Some(state) = &interval.grid {
+                report.grid.get_or_insert_with(GridReport::default).add(state);
+                report.kafka_grid = self.kafka.as_ref().map(KafkaSink::grid_report);
+            }
         }
         self.save(fleet, registered)?;
         Ok(messages)
+    }
+
+    /// An interval's grid state to the live stream and to Kafka, preceded on Kafka by the
+    /// feeder's topology when it is new to this run or changed (a meter was attached).
+    async fn publish_grid(&mut self, fleet: &Fleet, state: &Arc<GridStateV1>) -> Result<(), String> {
+        if let Some(stream) = &self.stream {
+            let _ = stream.send(Streamed::Grid(state.clone()));
+        }
+        let (Some(kafka), Some(grid)) = (self.kafka.as_mut(), fleet.grid.as_ref()) else { return Ok(()) };
+        // Attaching a meter bumps the version; decommissioning one changes the count.
+        let current = (grid.topology_version, fleet.meters.iter().filter(|m| m.online).count());
+        if self.published_topology != Some(current) {
+            let topology = grid.topology(&fleet.meters);
+            let payload = serde_json::to_vec(&topology).map_err(|e| e.to_string())?;
+            kafka.publish_grid(&topology.feeder.name, &payload).await.map_err(|e| e.to_string())?;
+            self.published_topology = Some(current);
+        }
+        let payload = serde_json::to_vec(state.as_ref()).map_err(|e| e.to_string())?;
+        kafka.publish_grid(&state.feeder, &payload).await.map_err(|e| e.to_string())
     }
 
     /// Writes the state file (throttled unless `force`).
@@ -162,6 +216,9 @@ impl Outputs {
         self.save(fleet, true)?;
         let mut report = self.report.lock().unwrap_or_else(|p| p.into_inner()).clone();
         report.kafka = self.kafka.as_ref().map(|k| k.finish(std::time::Duration::from_secs(30)));
+        if report.grid.is_some() {
+            report.kafka_grid = self.kafka.as_ref().map(KafkaSink::grid_report);
+        }
         report.influx = self.influx.as_mut().map(InfluxSink::finish).transpose()?;
         Ok(report)
     }
