@@ -6,7 +6,7 @@ use gridtokenx_app_logic::indexer::Market;
 use gridtokenx_app_logic::order::{parse_atoms, OrderForm, OrderType, Side};
 use gridtokenx_app_logic::trader::TraderState;
 use gridtokenx_app_logic::tx::{self, Action, MarketKeys};
-use gridtokenx_app_logic::units::{format_atoms, kwh, MarketUnits};
+use gridtokenx_app_logic::units::MarketUnits;
 use leptos::prelude::*;
 
 use crate::config::Config;
@@ -71,12 +71,7 @@ pub fn TraderPanel(market: Market) -> impl IntoView {
                 }
                 match trader.with(|t| t.seat.clone()) {
                     Some(s) => view! {
-                        <p data-testid="seat">
-                            {format!("Seat #{} · energy {} free, {} in orders · {} free, {} in orders", s.seat,
-                                kwh(s.base_free.into(), units.base_decimals), kwh(s.base_locked.into(), units.base_decimals),
-                                format_atoms(s.quote_free.into(), units.quote_decimals),
-                                format_atoms(s.quote_locked.into(), units.quote_decimals))}
-                        </p>
+                        <p data-testid="seat">{gridtokenx_app_logic::trader::seat_summary(&units, &s)}</p>
                     }.into_any(),
                     None => view! {
                         <p data-testid="no-seat">{move || if trader.with(|t| t.loaded) { "No seat on this market yet." } else { "Loading…" }}</p>
