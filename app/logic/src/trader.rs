@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::indexer::{Fill, OrderRow, Seat};
-use crate::units::{format_atoms, kwh, MarketUnits};
+use crate::units::{kwh, MarketUnits};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TraderState {
@@ -134,7 +134,7 @@ pub fn my_side_of(fill: &Fill, me: &str) -> &'static str {
 /// The seat in one line: its number and both balances, free and locked in orders.
 pub fn seat_summary(units: &MarketUnits, seat: &Seat) -> String {
     let energy = |atoms: u64| kwh(atoms.into(), units.base_decimals);
-    let quote = |atoms: u64| format_atoms(atoms.into(), units.quote_decimals);
+    let quote = |atoms: u64| units.quote_amount(atoms.into());
     format!(
         "Seat #{} · energy {} free, {} in orders · {} free, {} in orders",
         seat.seat,

@@ -138,7 +138,7 @@ fn Funds(
         <section class="funds" aria-labelledby="funds-h">
             <h2 id="funds-h">"Deposit and withdraw"</h2>
             <label>"Energy (kWh) " <input data-testid="funds-energy" inputmode="decimal" bind:value=energy/></label>
-            <label>"Quote " <input data-testid="funds-quote" inputmode="decimal" bind:value=quote/></label>
+            <label>{format!("{} ", units.quote)} <input data-testid="funds-quote" inputmode="decimal" bind:value=quote/></label>
             <button data-testid="deposit" disabled=busy on:click=move |_| submit(true)>"Deposit"</button>
             <button data-testid="withdraw" disabled=busy on:click=move |_| submit(false)>"Withdraw"</button>
             <Show when=move || error.with(Option::is_some)>
@@ -215,7 +215,7 @@ fn OrderEntry(
                 </select>
             </label>
             <label>"Size (kWh) " <input data-testid="order-size" inputmode="decimal" bind:value=size/></label>
-            <label>"Price per kWh " <input data-testid="order-price" inputmode="decimal" bind:value=price/></label>
+            <label>{format!("Price ({} per kWh) ", units.quote)} <input data-testid="order-price" inputmode="decimal" bind:value=price/></label>
             <label>"Expires "
                 <select data-testid="order-expiry" on:change=move |ev| expiry.set(event_target_value(&ev))>
                     <option value="0" selected=true>"when cancelled"</option>
@@ -228,8 +228,8 @@ fn OrderEntry(
             </button>
             <p class="hint" data-testid="order-check" aria-live="polite">
                 {move || match checked.get() {
-                    Ok(p) => format!("{} {} at {} per kWh", if p.side == Side::Bid { "Buy" } else { "Sell" },
-                        units.size_kwh(p.lots.0), units.price_per_kwh(p.price.0)),
+                    Ok(p) => format!("{} {} at {}", if p.side == Side::Bid { "Buy" } else { "Sell" },
+                        units.size_kwh(p.lots.0), units.price(p.price.0)),
                     Err(e) if typed() => e,
                     Err(_) => String::new(),
                 }}
@@ -263,8 +263,8 @@ fn OpenOrders(
                     let order_id = o.order_id;
                     view! {
                         <li data-testid="open-order" data-order-id=order_id.to_string()>
-                            {format!("#{} {} {} at {} per kWh", o.order_id, if side == Side::Bid { "buy" } else { "sell" },
-                                units.size_kwh(o.remaining_lots()), units.price_per_kwh(o.price_ticks))}
+                            {format!("#{} {} {} at {}", o.order_id, if side == Side::Bid { "buy" } else { "sell" },
+                                units.size_kwh(o.remaining_lots()), units.price(o.price_ticks))}
                             <button data-testid="cancel-order" disabled=busy
                                 on:click=move |_| if let Some(seat) = seat() { send(Action::Cancel { market, seat, side, order_id }) }>
                                 "Cancel"
@@ -275,8 +275,8 @@ fn OpenOrders(
             </ul>
             <h2>"My fills"</h2>
             <ul data-testid="my-fills">
-                {move || trader.with(|t| t.fills.iter().take(20).map(|f| format!("{} {} at {} per kWh",
-                    gridtokenx_app_logic::trader::my_side_of(f, &me()), units.size_kwh(f.lots), units.price_per_kwh(f.price_ticks))).collect::<Vec<_>>())
+                {move || trader.with(|t| t.fills.iter().take(20).map(|f| format!("{} {} at {}",
+                    gridtokenx_app_logic::trader::my_side_of(f, &me()), units.size_kwh(f.lots), units.price(f.price_ticks))).collect::<Vec<_>>())
                     .into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
             </ul>
         </section>

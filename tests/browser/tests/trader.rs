@@ -100,10 +100,12 @@ async fn wait_until_gone(browser: &Browser, css: &str, after: &str) {
 /// cancelled, and the funds withdrawn: each step confirmed on chain and mirrored back.
 async fn trade_on_the_seat(stack: &Stack, browser: &Browser, trader: &anchor_lang::prelude::Pubkey) {
     let market = stack.market();
+    // Every amount names its unit: the quote token by its name as the app knows it.
+    let quote = stack.quote_name();
     browser.type_into("[data-testid=funds-quote]", "100").await;
     let status = browser.transact("[data-testid=deposit]", "the deposit settles").await;
     assert!(status.starts_with("Confirmed"), "deposit: {status}");
-    browser.text_until("[data-testid=seat]", "the deposit is mirrored", |t| t.contains("100 free")).await;
+    browser.text_until("[data-testid=seat]", "the deposit is mirrored", |t| t.contains(&format!("100 {quote} free"))).await;
     assert_eq!(stack.seat_on_chain(&market, trader).await.map(|s| s.1), Some(100_000_000), "100 USDC free on chain");
 
     // Refused as typed, with the nearest valid values; the wallet is not asked.
@@ -119,7 +121,7 @@ async fn trade_on_the_seat(stack: &Stack, browser: &Browser, trader: &anchor_lan
     // 2 kWh at 0.12: a resting bid locking 0.24 of the 100.
     browser.choose("[data-testid=order-type]", "post_only").await;
     browser.type_into("[data-testid=order-size]", "2").await;
-    browser.text_until("[data-testid=order-check]", "the order is understood", |t| t == "Buy 2 kWh at 0.12 per kWh").await;
+    browser.text_until("[data-testid=order-check]", "the order is understood", |t| t == format!("Buy 2 kWh at 0.12 {quote} per kWh")).await;
     let status = browser.transact("[data-testid=place-order]", "the bid settles").await;
     assert!(status.starts_with("Confirmed"), "place: {status}");
     let open = browser.text_until("[data-testid=open-orders]", "the bid is listed", |t| t.contains("buy 2 kWh at 0.12")).await;
@@ -135,6 +137,6 @@ async fn trade_on_the_seat(stack: &Stack, browser: &Browser, trader: &anchor_lan
     browser.type_into("[data-testid=funds-quote]", "100").await;
     let status = browser.transact("[data-testid=withdraw]", "the withdrawal settles").await;
     assert!(status.starts_with("Confirmed"), "withdraw: {status}");
-    browser.text_until("[data-testid=seat]", "the withdrawal is mirrored", |t| t.contains("· 0 free")).await;
+    browser.text_until("[data-testid=seat]", "the withdrawal is mirrored", |t| t.contains(&format!("· 0 {quote} free"))).await;
     assert_eq!(stack.seat_on_chain(&market, trader).await.map(|s| (s.1, s.2)), Some((0, 0)));
 }

@@ -61,7 +61,7 @@ async fn a_second_wallet_takes_a_resting_bid_and_both_pages_follow() {
     assert_eq!((a.base_free, a.quote_free, a.quote_locked), (2_000, 100_000_000 - 240_000, 0), "Alice on chain");
     assert_eq!((b.base_free, b.quote_free), (3_000, 240_000 - fee), "Bob on chain");
     assert_eq!(m.book.fees_accrued_quote_atoms, fee, "the market holds the taker fee");
-    let shown_quote = format!("{} free", gridtokenx_browser_tests::quote_text(240_000 - fee));
+    let shown_quote = format!("{} {} free", gridtokenx_browser_tests::quote_text(240_000 - fee), stack.quote_name());
     bob_page.text_until("[data-testid=seat]", "Bob's proceeds are shown", |t| t.contains(&shown_quote)).await;
 
     // For docs/benchmarks.md: book delta published → next frame painted with it, per page.
