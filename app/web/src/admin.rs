@@ -43,8 +43,7 @@ pub fn AdminView() -> impl IntoView {
     let tx = RwSignal::new(TxState::Idle);
     let busy = Signal::derive(move || tx.with(TxState::busy));
     let send = move |action: Action| {
-        let (Some(payer), Some(w)) = (wallet.pubkey(), wallet.connected.get_untracked()) else { return };
-        leptos::task::spawn_local(txflow::run(config.get_value(), w, payer, action, tx));
+        txflow::send(config.get_value(), wallet, action, tx);
     };
     let me = move || wallet.pubkey().map(|k| k.to_string()).unwrap_or_default();
 

@@ -56,8 +56,7 @@ pub fn TraderPanel(market: Market) -> impl IntoView {
 
     // One transaction at a time per panel; every button is disabled while one is in flight.
     let send = move |action: Action| {
-        let (Some(payer), Some(w)) = (wallet.pubkey(), wallet.connected.get_untracked()) else { return };
-        leptos::task::spawn_local(txflow::run(config.get_value(), w, payer, action, state));
+        txflow::send(config.get_value(), wallet, action, state);
     };
     let busy = move || state.with(TxState::busy);
     let seat_index = move || trader.with(|t| t.seat.as_ref().map(|s| s.seat as u32));
