@@ -5,6 +5,7 @@ mod admin;
 mod config;
 mod live;
 mod net;
+mod propose;
 mod prosumer;
 mod seat;
 mod trade;

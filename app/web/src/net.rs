@@ -23,6 +23,13 @@ pub async fn rpc_call(rpc_url: &str, body: String) -> Result<serde_json::Value, 
     rpc::result(&resp.text().await.map_err(|e| e.to_string())?)
 }
 
+/// An account over JSON-RPC: (owner program, data); an error when there is none.
+pub async fn account(rpc_url: &str, address: &str) -> Result<(String, Vec<u8>), String> {
+    let result = rpc_call(rpc_url, rpc::account_info(address)).await?;
+    let data = rpc::account_data(&result)?.ok_or_else(|| format!("no account at {address}"))?;
+    Ok((rpc::account_owner(&result).unwrap_or_default(), data))
+}
+
 pub async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let _ = web_sys::window().expect("window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
