@@ -10,6 +10,7 @@ pub mod indexer;
 pub mod order;
 pub mod prosumer;
 pub mod rpc;
+pub mod settings;
 pub mod trader;
 pub mod tx;
 pub mod units;
