@@ -4,6 +4,7 @@
 //! in `app/web` only wires it to the page.
 pub mod admin;
 pub mod book;
+pub mod candles;
 pub mod change;
 pub mod errors;
 pub mod indexer;

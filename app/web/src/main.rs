@@ -2,6 +2,7 @@
 //! the indexer serves this app) and the chain's JSON-RPC; every transaction is signed by the
 //! user's own wallet through the Wallet Standard — the app never holds a key.
 mod admin;
+mod candles;
 mod config;
 mod live;
 mod net;

@@ -162,6 +162,7 @@ fn MarketView(market: Market) -> impl IntoView {
                 </tbody>
             </table>
         </section>
+        <crate::candles::CandleChart market=market.clone() trades=trades/>
         <section class="trades" aria-labelledby="trades-h">
             <h2 id="trades-h">"Recent trades"</h2>
             <ul data-testid="trades">

@@ -43,6 +43,11 @@ async fn members_propose_a_band_an_oracle_a_suspension_and_a_council() {
         "the band as proposed, its feed id read from the Pyth account"
     );
     assert_eq!(stack.market_on_chain(&market).await.header.taker_fee_bps, fee, "the fee is kept as it was");
+    // The trade view draws the band around the Pyth reference (0.12 per kWh on the demo feed).
+    first.click("[data-testid=nav-trade]").await;
+    first.text_until("[data-testid=candle-summary]", "the chart shows the band", |t| t.contains("Pyth reference 0.12")).await;
+    first.screenshot("trade-desktop-band").await;
+    first.click("[data-testid=nav-council]").await;
 
     // A new oracle: the proposer pays its record, so only the proposer can execute.
     let oracle = solana_keypair::Keypair::new().pubkey();
