@@ -38,8 +38,9 @@ impl BandTicks {
     pub fn from_reference(units: &MarketUnits, price: i64, exponent: i32, deviation_bps: u16) -> BandTicks {
         let per_kwh_quote = price as f64 * 10f64.powi(exponent);
         // quote atoms per lot = per-kWh quote × 10^quote_decimals × lot / 10^base_decimals.
-        let per_lot_atoms = per_kwh_quote * 10f64.powi(units.quote_decimals as i32) * units.lot_size_base_atoms as f64
-            / 10f64.powi(units.base_decimals as i32);
+        let per_lot_atoms =
+            per_kwh_quote * 10f64.powi(units.quote_decimals as i32) * units.lot_size_base_atoms as f64
+                / 10f64.powi(units.base_decimals as i32);
         let reference = per_lot_atoms / units.tick_size_quote_atoms.max(1) as f64;
         let spread = reference * f64::from(deviation_bps) / 10_000.0;
         BandTicks { reference, low: reference - spread, high: reference + spread }
@@ -69,7 +70,10 @@ pub struct ChartLayout {
 }
 
 pub fn layout(candles: &[Candle], band: Option<BandTicks>, width: f64, height: f64) -> ChartLayout {
-    let prices = candles.iter().flat_map(|c| [c.low as f64, c.high as f64]).chain(band.into_iter().flat_map(|b| [b.low, b.high]));
+    let prices = candles
+        .iter()
+        .flat_map(|c| [c.low as f64, c.high as f64])
+        .chain(band.into_iter().flat_map(|b| [b.low, b.high]));
     let (lo, hi) = prices.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p), hi.max(p)));
     if !lo.is_finite() || !hi.is_finite() {
         return ChartLayout::default();
@@ -115,7 +119,9 @@ pub fn describe(units: &MarketUnits, candles: &[Candle], band: Option<(BandTicks
         _ => "No trades yet".into(),
     };
     match band {
-        Some((_, reference)) => format!("{prices}; price band around the Pyth reference {reference} {} per kWh", units.quote),
+        Some((_, reference)) => {
+            format!("{prices}; price band around the Pyth reference {reference} {} per kWh", units.quote)
+        }
         None => prices,
     }
 }
@@ -142,8 +148,10 @@ mod tests {
 
     #[test]
     fn candles_arrive_as_the_indexer_prints_them() {
-        let c: Vec<Candle> = serde_json::from_value(json!([{"time": 60, "open": "120", "high": "125", "low": "118", "close": "121",
-            "volume_lots": "4", "quote_volume_atoms": "480000", "trades": 2}]))
+        let c: Vec<Candle> = serde_json::from_value(
+            json!([{"time": 60, "open": "120", "high": "125", "low": "118", "close": "121",
+            "volume_lots": "4", "quote_volume_atoms": "480000", "trades": 2}]),
+        )
         .unwrap();
         assert_eq!(c, vec![Candle { time: 60, open: 120, high: 125, low: 118, close: 121, volume_lots: 4 }]);
     }
@@ -152,7 +160,12 @@ mod tests {
     fn the_band_is_the_reference_price_in_ticks_plus_minus_its_deviation() {
         // Pyth 12 × 10^-2 = 0.12 USDC per kWh = 120 ticks on the demo market; ±5%.
         let b = BandTicks::from_reference(&units(), 12, -2, 500);
-        assert!((b.reference - 120.0).abs() < 1e-9 && (b.low - 114.0).abs() < 1e-9 && (b.high - 126.0).abs() < 1e-9, "{b:?}");
+        assert!(
+            (b.reference - 120.0).abs() < 1e-9
+                && (b.low - 114.0).abs() < 1e-9
+                && (b.high - 126.0).abs() < 1e-9,
+            "{b:?}"
+        );
     }
 
     #[test]
@@ -183,7 +196,11 @@ mod tests {
     fn the_chart_is_described_in_units() {
         let u = units();
         assert_eq!(describe(&u, &[], None), "No trades yet");
-        let words = describe(&u, &[candle(0, 120, 130, 110, 125)], Some((BandTicks { reference: 120.0, low: 114.0, high: 126.0 }, "0.12".into())));
+        let words = describe(
+            &u,
+            &[candle(0, 120, 130, 110, 125)],
+            Some((BandTicks { reference: 120.0, low: 114.0, high: 126.0 }, "0.12".into())),
+        );
         assert_eq!(words, "1 candles: last close 0.125 USDC per kWh, low 0.11, high 0.13; price band around the Pyth reference 0.12 USDC per kWh");
     }
 }

@@ -40,8 +40,12 @@ impl Change {
                 market::client::update_market(council, *market, params)
             }
             Change::Unpause => governance::client::unpause(),
-            Change::RegisterOracle { oracle, payer } => energy::client::register_oracle(council, *payer, *oracle),
-            Change::OracleActive { oracle, active } => energy::client::set_oracle_active(council, *oracle, *active),
+            Change::RegisterOracle { oracle, payer } => {
+                energy::client::register_oracle(council, *payer, *oracle)
+            }
+            Change::OracleActive { oracle, active } => {
+                energy::client::set_oracle_active(council, *oracle, *active)
+            }
             Change::MeterStatus { meter, suspended } => {
                 use energy::state::MeterStatus;
                 let status = if *suspended { MeterStatus::Suspended } else { MeterStatus::Active };
@@ -54,7 +58,8 @@ impl Change {
 
 /// A fee typed in basis points, within what the market program accepts.
 pub fn parse_fee_bps(text: &str) -> Result<u16, String> {
-    let bps: u16 = text.trim().parse().map_err(|_| format!("{text:?} is not a whole number of basis points"))?;
+    let bps: u16 =
+        text.trim().parse().map_err(|_| format!("{text:?} is not a whole number of basis points"))?;
     if bps > market::instructions::MAX_TAKER_FEE_BPS {
         return Err(format!("at most {} bps", market::instructions::MAX_TAKER_FEE_BPS));
     }
@@ -67,26 +72,35 @@ pub fn parse_address(what: &str, text: &str) -> Result<Pubkey, String> {
     if text.is_empty() {
         return Err(format!("enter the {what}'s address"));
     }
-    crate::tx::parse_pubkey(text).ok_or_else(|| format!("{what}: {text:?} is not an address (base58, 32 bytes)"))
+    crate::tx::parse_pubkey(text)
+        .ok_or_else(|| format!("{what}: {text:?} is not an address (base58, 32 bytes)"))
 }
 
 /// A price band from the form: the Pyth price account (its feed id is read from the
 /// account itself, so nobody types 64 hex digits), the most a limit price may stray from
 /// the reference, and the oldest reference price accepted.
-pub fn parse_band(price_feed: Pubkey, feed: &PriceFeedMessage, deviation_bps: &str, staleness_secs: &str) -> Result<PriceBand, String> {
-    let deviation: u16 = deviation_bps
-        .trim()
-        .parse()
-        .ok()
-        .filter(|d| (1..=10_000).contains(d))
-        .ok_or_else(|| format!("the deviation {deviation_bps:?} must be whole basis points from 1 to 10000"))?;
+pub fn parse_band(
+    price_feed: Pubkey,
+    feed: &PriceFeedMessage,
+    deviation_bps: &str,
+    staleness_secs: &str,
+) -> Result<PriceBand, String> {
+    let deviation: u16 =
+        deviation_bps.trim().parse().ok().filter(|d| (1..=10_000).contains(d)).ok_or_else(|| {
+            format!("the deviation {deviation_bps:?} must be whole basis points from 1 to 10000")
+        })?;
     let staleness: u32 = staleness_secs
         .trim()
         .parse()
         .ok()
         .filter(|s| *s >= 1)
         .ok_or_else(|| format!("the age {staleness_secs:?} must be whole seconds, at least 1"))?;
-    Ok(PriceBand { price_feed, feed_id: feed.feed_id, max_deviation_bps: deviation, max_staleness_secs: staleness })
+    Ok(PriceBand {
+        price_feed,
+        feed_id: feed.feed_id,
+        max_deviation_bps: deviation,
+        max_staleness_secs: staleness,
+    })
 }
 
 /// A Pyth `PriceUpdateV2` account as `getAccountInfo` returns it (owner and data).
@@ -94,8 +108,11 @@ pub fn price_feed(owner: &str, data: &[u8]) -> Result<PriceFeedMessage, String> 
     if owner != PYTH_RECEIVER_ID.to_string() {
         return Err(format!("not a Pyth price account (owned by {owner}, not the Pyth receiver)"));
     }
-    let body = data.strip_prefix(&PRICE_UPDATE_V2_DISCRIMINATOR[..]).ok_or("not a Pyth price update account")?;
-    PriceUpdateV2::deserialize(&mut &body[..]).map(|u| u.price_message).map_err(|_| "an unreadable Pyth price update".into())
+    let body =
+        data.strip_prefix(&PRICE_UPDATE_V2_DISCRIMINATOR[..]).ok_or("not a Pyth price update account")?;
+    PriceUpdateV2::deserialize(&mut &body[..])
+        .map(|u| u.price_message)
+        .map_err(|_| "an unreadable Pyth price update".into())
 }
 
 /// The reference price of a feed in words ("0.12": quote tokens per whole base token).
@@ -126,7 +143,11 @@ pub fn parse_council(members: &str, threshold: &str, guardians: &str) -> Result<
         .trim()
         .parse()
         .map_err(|_| format!("approvals needed: {threshold:?} is not a whole number"))?;
-    let config = CouncilConfig { members: keys("member", members)?, threshold, guardians: keys("guardian", guardians)? };
+    let config = CouncilConfig {
+        members: keys("member", members)?,
+        threshold,
+        guardians: keys("guardian", guardians)?,
+    };
     config.validate().map_err(|e| match e {
         anchor_lang::error::Error::AnchorError(a) => a.error_msg.clone(),
         other => other.to_string(),
@@ -159,7 +180,9 @@ mod tests {
     #[test]
     fn each_change_is_the_programs_own_instruction_for_the_council_to_sign() {
         let council = governance::client::council_address();
-        let signers = |ix: &Instruction| ix.accounts.iter().filter(|a| a.is_signer).map(|a| a.pubkey).collect::<Vec<_>>();
+        let signers = |ix: &Instruction| {
+            ix.accounts.iter().filter(|a| a.is_signer).map(|a| a.pubkey).collect::<Vec<_>>()
+        };
 
         let register = Change::RegisterOracle { oracle: key(5), payer: key(1) }.instruction();
         assert_eq!(register, energy::client::register_oracle(council, key(1), key(5)));
@@ -170,7 +193,10 @@ mod tests {
         assert_eq!(signers(&revoke), [council]);
 
         let suspend = Change::MeterStatus { meter: key(6), suspended: true }.instruction();
-        assert_eq!(suspend, energy::client::set_meter_status(council, key(6), energy::state::MeterStatus::Suspended));
+        assert_eq!(
+            suspend,
+            energy::client::set_meter_status(council, key(6), energy::state::MeterStatus::Suspended)
+        );
 
         let config = CouncilConfig { members: vec![key(1), key(2)], threshold: 2, guardians: vec![key(3)] };
         assert_eq!(Change::Council(config.clone()).instruction(), governance::client::set_council(config));
@@ -207,10 +233,21 @@ mod tests {
         assert_eq!(read, feed());
         assert_eq!(feed_price(&read), "0.12");
         assert!(price_feed(&key(1).to_string(), &account).unwrap_err().contains("not a Pyth price account"));
-        assert!(price_feed(&PYTH_RECEIVER_ID.to_string(), &account[..20]).is_err(), "truncated: an error, not a panic");
+        assert!(
+            price_feed(&PYTH_RECEIVER_ID.to_string(), &account[..20]).is_err(),
+            "truncated: an error, not a panic"
+        );
 
         let band = parse_band(key(8), &read, "500", "60").unwrap();
-        assert_eq!(band, PriceBand { price_feed: key(8), feed_id: [7; 32], max_deviation_bps: 500, max_staleness_secs: 60 });
+        assert_eq!(
+            band,
+            PriceBand {
+                price_feed: key(8),
+                feed_id: [7; 32],
+                max_deviation_bps: 500,
+                max_staleness_secs: 60
+            }
+        );
         assert!(parse_band(key(8), &read, "0", "60").unwrap_err().contains("from 1 to 10000"));
         assert!(parse_band(key(8), &read, "500", "0").unwrap_err().contains("at least 1"));
     }

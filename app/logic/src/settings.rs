@@ -45,7 +45,10 @@ pub fn check_challenge(challenge: &Challenge, wallet: &str, hosts: &[&str]) -> R
     let first = lines.next().unwrap_or_default();
     let domain = first.strip_suffix(" wants you to sign in with your Solana account:");
     if !domain.is_some_and(|d| hosts.contains(&d)) {
-        return Err(format!("the sign-in message is not for this site ({}); nothing was signed", hosts.join(", ")));
+        return Err(format!(
+            "the sign-in message is not for this site ({}); nothing was signed",
+            hosts.join(", ")
+        ));
     }
     if lines.next() != Some(wallet) {
         return Err("the sign-in message names another wallet; nothing was signed".into());
@@ -58,13 +61,18 @@ pub fn check_challenge(challenge: &Challenge, wallet: &str, hosts: &[&str]) -> R
 
 /// The settings as typed, checked as the indexer will: an e-mail address (or none, which
 /// turns every notification off) and the opt-ins, which need one.
-pub fn settings_from_form(email: &str, notify_fills: bool, notify_rec_retired: bool) -> Result<Settings, String> {
+pub fn settings_from_form(
+    email: &str,
+    notify_fills: bool,
+    notify_rec_retired: bool,
+) -> Result<Settings, String> {
     let email = email.trim();
     let email = if email.is_empty() {
         None
     } else {
         // The indexer parses it strictly; this catches the common slip before the round trip.
-        let (user, domain) = email.split_once('@').ok_or_else(|| format!("{email:?} is not an e-mail address (no @)"))?;
+        let (user, domain) =
+            email.split_once('@').ok_or_else(|| format!("{email:?} is not an e-mail address (no @)"))?;
         if user.is_empty() || domain.is_empty() || email.contains(char::is_whitespace) {
             return Err(format!("{email:?} is not an e-mail address"));
         }
@@ -99,9 +107,16 @@ mod tests {
     fn only_a_sign_in_for_this_wallet_on_this_site_is_signed() {
         let here = ["127.0.0.1:8080"];
         assert_eq!(check_challenge(&challenge("127.0.0.1:8080", "W1"), "W1", &here), Ok(()));
-        assert_eq!(check_challenge(&challenge("api.example", "W1"), "W1", &["app.example", "api.example"]), Ok(()));
-        assert!(check_challenge(&challenge("evil.example", "W1"), "W1", &here).unwrap_err().contains("not for this site"));
-        assert!(check_challenge(&challenge("127.0.0.1:8080", "W2"), "W1", &here).unwrap_err().contains("another wallet"));
+        assert_eq!(
+            check_challenge(&challenge("api.example", "W1"), "W1", &["app.example", "api.example"]),
+            Ok(())
+        );
+        assert!(check_challenge(&challenge("evil.example", "W1"), "W1", &here)
+            .unwrap_err()
+            .contains("not for this site"));
+        assert!(check_challenge(&challenge("127.0.0.1:8080", "W2"), "W1", &here)
+            .unwrap_err()
+            .contains("another wallet"));
         let mut c = challenge("h", "W1");
         c.nonce = "other".into();
         assert!(check_challenge(&c, "W1", &["h"]).unwrap_err().contains("nonce"));
@@ -112,19 +127,28 @@ mod tests {
     #[test]
     fn settings_need_an_address_for_any_notification() {
         let s = settings_from_form(" me@example.com ", true, false).unwrap();
-        assert_eq!((s.email.as_deref(), s.notify_fills, s.notify_rec_retired), (Some("me@example.com"), true, false));
+        assert_eq!(
+            (s.email.as_deref(), s.notify_fills, s.notify_rec_retired),
+            (Some("me@example.com"), true, false)
+        );
         assert_eq!(settings_from_form("", false, false).unwrap().email, None);
         assert!(settings_from_form("", true, false).unwrap_err().contains("need an e-mail"));
         assert!(settings_from_form("me.example.com", false, false).unwrap_err().contains("no @"));
         assert!(settings_from_form("@example.com", false, false).is_err());
         // The wallet is the session's, never sent.
         let body = serde_json::to_value(&s).unwrap();
-        assert_eq!(body, json!({"email": "me@example.com", "notify_fills": true, "notify_rec_retired": false}));
+        assert_eq!(
+            body,
+            json!({"email": "me@example.com", "notify_fills": true, "notify_rec_retired": false})
+        );
     }
 
     #[test]
     fn refusals_are_read_from_the_indexer_s_error_body() {
-        assert_eq!(error_message(r#"{"error":"the session is unknown or expired: sign in again"}"#), "the session is unknown or expired: sign in again");
+        assert_eq!(
+            error_message(r#"{"error":"the session is unknown or expired: sign in again"}"#),
+            "the session is unknown or expired: sign in again"
+        );
         assert_eq!(error_message("Bad Gateway"), "Bad Gateway");
     }
 }

@@ -41,7 +41,9 @@ pub fn CandleChart(market: Market, trades: RwSignal<Vec<Fill>>) -> impl IntoView
     let (rpc_url, key) = (config.rpc_url.clone(), market.pubkey.clone());
     // A band changes only when a council proposal executes: read it again then.
     let proposals = expect_context::<RwSignal<gridtokenx_app_logic::admin::AdminState>>();
-    let executed = Memo::new(move |_| proposals.with(|s| s.proposals.values().filter(|p| p.status == "executed").count()));
+    let executed = Memo::new(move |_| {
+        proposals.with(|s| s.proposals.values().filter(|p| p.status == "executed").count())
+    });
     let band = LocalResource::new(move || {
         executed.track();
         let (rpc_url, key) = (rpc_url.clone(), key.clone());

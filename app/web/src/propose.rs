@@ -82,7 +82,10 @@ pub fn ProposeForms(
 
 /// Market settings (taker fee, trading open or paused) and the market's price band.
 #[component]
-fn MarketForms<P: Fn(Result<Change, String>) + Send + Sync + 'static>(disabled: Signal<bool>, propose: StoredValue<P>) -> impl IntoView {
+fn MarketForms<P: Fn(Result<Change, String>) + Send + Sync + 'static>(
+    disabled: Signal<bool>,
+    propose: StoredValue<P>,
+) -> impl IntoView {
     let config = StoredValue::new(expect_context::<Config>());
     let markets_url = format!("{}/api/v1/markets", config.get_value().indexer_url);
     let markets = LocalResource::new(move || {
@@ -106,7 +109,9 @@ fn MarketForms<P: Fn(Result<Change, String>) + Send + Sync + 'static>(disabled: 
             }
         }
     });
-    let chosen = move || markets.get().and_then(Result::ok).and_then(|l| l.into_iter().find(|m| m.pubkey == market.get()));
+    let chosen = move || {
+        markets.get().and_then(Result::ok).and_then(|l| l.into_iter().find(|m| m.pubkey == market.get()))
+    };
     // Reads the header, applies `edit` to what it holds, and proposes the result.
     let change_market = move |edit: Box<dyn FnOnce(&mut Change) -> Result<(), String>>| {
         let address = market.get_untracked();
@@ -133,7 +138,8 @@ fn MarketForms<P: Fn(Result<Change, String>) + Send + Sync + 'static>(disabled: 
         }));
     };
     let propose_band = move |remove: bool| {
-        let (feed_text, deviation, staleness) = (feed.get_untracked(), deviation.get_untracked(), staleness.get_untracked());
+        let (feed_text, deviation, staleness) =
+            (feed.get_untracked(), deviation.get_untracked(), staleness.get_untracked());
         leptos::task::spawn_local(async move {
             let band = if remove {
                 Ok(None)
@@ -204,7 +210,8 @@ fn OracleForm<P: Fn(Result<Change, String>) + Send + Sync + 'static>(
     let config = StoredValue::new(expect_context::<Config>());
     let url = format!("{}/api/v1/oracles", config.get_value().indexer_url);
     // Refetched whenever a proposal executes: that is when oracles change.
-    let executed = Memo::new(move |_| state.with(|s| s.proposals.values().filter(|p| p.status == "executed").count()));
+    let executed =
+        Memo::new(move |_| state.with(|s| s.proposals.values().filter(|p| p.status == "executed").count()));
     let oracles = LocalResource::new(move || {
         let url = url.clone();
         executed.track();
@@ -250,12 +257,16 @@ fn OracleForm<P: Fn(Result<Change, String>) + Send + Sync + 'static>(
 /// Suspends or reactivates a meter by its account's address (the Produce view and the
 /// indexer's `/meters` list them).
 #[component]
-fn MeterForm<P: Fn(Result<Change, String>) + Send + Sync + 'static>(disabled: Signal<bool>, propose: StoredValue<P>) -> impl IntoView {
+fn MeterForm<P: Fn(Result<Change, String>) + Send + Sync + 'static>(
+    disabled: Signal<bool>,
+    propose: StoredValue<P>,
+) -> impl IntoView {
     let address = RwSignal::new(String::new());
     let suspend = RwSignal::new("suspend".to_string());
     let submit = move |_| {
         let suspended = suspend.get_untracked() == "suspend";
-        let change = change::parse_address("meter account", &address.get_untracked()).map(|meter| Change::MeterStatus { meter, suspended });
+        let change = change::parse_address("meter account", &address.get_untracked())
+            .map(|meter| Change::MeterStatus { meter, suspended });
         propose.with_value(|p| p(change));
     };
     view! {
@@ -293,7 +304,11 @@ fn CouncilForm<P: Fn(Result<Change, String>) + Send + Sync + 'static>(
         })
     });
     let submit = move |_| {
-        let config = change::parse_council(&members.get_untracked(), &threshold.get_untracked(), &guardians.get_untracked());
+        let config = change::parse_council(
+            &members.get_untracked(),
+            &threshold.get_untracked(),
+            &guardians.get_untracked(),
+        );
         propose.with_value(|p| p(config.map(Change::Council)));
     };
     view! {

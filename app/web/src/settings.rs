@@ -32,7 +32,9 @@ async fn sign_in(
     let api = format!("{}/api/v1", config.indexer_url);
     let words = |(_, e): (u16, String)| e;
     let challenge: Challenge =
-        call_json(Request::post(&format!("{api}/auth/nonce")), None, Some(settings::nonce_request(me))).await.map_err(words)?;
+        call_json(Request::post(&format!("{api}/auth/nonce")), None, Some(settings::nonce_request(me)))
+            .await
+            .map_err(words)?;
     let page_host = web_sys::window().and_then(|w| w.location().host().ok()).unwrap_or_default();
     settings::check_challenge(&challenge, me, &[&page_host, &host_of(&config.indexer_url)])?;
     let signing = WalletSolanaSignMessage::sign_message_async(wallet, challenge.message.as_bytes().to_vec());
@@ -41,10 +43,14 @@ async fn sign_in(
         Either::Left((signed, _)) => signed.map_err(|e| format!("the wallet did not sign ({e})"))?,
         Either::Right(_) => return Err("the wallet disconnected before it signed".into()),
     };
-    let signature = signed.try_signature().map_err(|e| format!("the wallet's signature is unreadable ({e})"))?;
+    let signature =
+        signed.try_signature().map_err(|e| format!("the wallet's signature is unreadable ({e})"))?;
     let verify = settings::verify_request(me, &challenge.message, &signature.to_string());
-    let session: Session = call_json(Request::post(&format!("{api}/auth/verify")), None, Some(verify)).await.map_err(words)?;
-    let mine: Settings = call_json(Request::get(&format!("{api}/me/settings")), Some(&session.token), None).await.map_err(words)?;
+    let session: Session =
+        call_json(Request::post(&format!("{api}/auth/verify")), None, Some(verify)).await.map_err(words)?;
+    let mine: Settings = call_json(Request::get(&format!("{api}/me/settings")), Some(&session.token), None)
+        .await
+        .map_err(words)?;
     Ok((session.token, mine))
 }
 
@@ -102,7 +108,11 @@ pub fn SettingsView() -> impl IntoView {
     };
     let save = move |_| {
         let Some((_, token)) = session.get_untracked() else { return };
-        let form = settings::settings_from_form(&email.get_untracked(), fills.get_untracked(), retired.get_untracked());
+        let form = settings::settings_from_form(
+            &email.get_untracked(),
+            fills.get_untracked(),
+            retired.get_untracked(),
+        );
         let body = match form.and_then(|s| serde_json::to_string(&s).map_err(|e| e.to_string())) {
             Ok(body) => body,
             Err(e) => return error.set(Some(e)),

@@ -13,7 +13,10 @@ async fn value(page: &Browser, testid: &str, property: &str) -> serde_json::Valu
 
 async fn sign_in(page: &Browser) {
     page.click("[data-testid=sign-in]").await;
-    page.text_until("[data-testid=settings-status]", "the wallet is signed in", |t| t.starts_with("Signed in as")).await;
+    page.text_until("[data-testid=settings-status]", "the wallet is signed in", |t| {
+        t.starts_with("Signed in as")
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -25,7 +28,10 @@ async fn a_wallet_signs_in_saves_its_settings_and_another_cannot_read_them() {
 
     page.eval("window.__gtxTestWallet.control.rejectNext = true").await;
     page.click("[data-testid=sign-in]").await;
-    page.text_until("[data-testid=settings-error]", "a refused signature signs nobody in", |t| t.contains("did not sign")).await;
+    page.text_until("[data-testid=settings-error]", "a refused signature signs nobody in", |t| {
+        t.contains("did not sign")
+    })
+    .await;
     assert_eq!(page.count("[data-testid=settings-email]").await, 0, "no settings without a session");
     sign_in(&page).await;
     assert_eq!(value(&page, "settings-email", "value").await, "", "a new wallet has no address yet");
@@ -33,7 +39,10 @@ async fn a_wallet_signs_in_saves_its_settings_and_another_cannot_read_them() {
     // An opt-in without an address is refused as typed; then both.
     page.click("[data-testid=settings-fills]").await;
     page.click("[data-testid=settings-save]").await;
-    page.text_until("[data-testid=settings-error]", "an opt-in needs an address", |t| t.contains("need an e-mail")).await;
+    page.text_until("[data-testid=settings-error]", "an opt-in needs an address", |t| {
+        t.contains("need an e-mail")
+    })
+    .await;
     page.type_into("[data-testid=settings-email]", "alice@example.com").await;
     page.click("[data-testid=settings-save]").await;
     page.text_until("[data-testid=settings-status]", "the settings are saved", |t| t == "Saved.").await;
