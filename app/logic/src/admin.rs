@@ -1,7 +1,6 @@
-//! The council's view: who may do what, the proposals as the indexer mirrors them — rebuilt
-//! into the very instruction the chain will execute and described in words from the
-//! programs' own instruction types — and the changes an admin can propose, each built by
-//! the programs' own instruction builders.
+//! The council's view: who may do what, and the proposals as the indexer mirrors them —
+//! rebuilt into the very instruction the chain will execute and described in words from
+//! the programs' own instruction types. The changes an admin can propose are in `change`.
 use std::collections::BTreeMap;
 
 use anchor_lang::{AnchorDeserialize, Discriminator};
@@ -9,7 +8,9 @@ use base64::prelude::*;
 use serde::Deserialize;
 use solana_message::{AccountMeta, Instruction};
 
-use crate::indexer::{Frame, Market};
+pub use crate::change::{parse_fee_bps, Change};
+use crate::indexer::Frame;
+pub use market::state::{MarketHeader, PriceBand};
 use crate::trader::Applied;
 use crate::units::short;
 use crate::Pubkey;
@@ -93,6 +94,18 @@ impl ProposalRow {
     pub fn approved_by(&self, wallet: &str) -> bool {
         self.approved_by.iter().any(|a| a == wallet)
     }
+
+    /// The wallet whose signature the execution needs besides the council's (one that
+    /// pays rent, e.g. for a new oracle's record): only it can execute the proposal.
+    pub fn executor(&self) -> Option<String> {
+        let council = governance::client::council_address().to_string();
+        self.accounts.iter().find(|a| a.is_signer && a.pubkey != council).map(|a| a.pubkey.clone())
+    }
+
+    /// Whether `wallet` can execute the proposal now.
+    pub fn executable_by(&self, wallet: &str) -> bool {
+        self.status == "approved" && self.executor().is_none_or(|e| e == wallet)
+    }
 }
 
 /// An instruction the council may be asked to sign, in words, decoded with the programs'
@@ -104,9 +117,15 @@ pub fn describe(ix: &Instruction) -> String {
         (disc == T::DISCRIMINATOR).then(|| T::try_from_slice(args).ok()).flatten()
     }
     let band = |b: Option<market::state::PriceBand>| match b {
-        Some(b) => format!("price band ±{} bps", b.max_deviation_bps),
+        Some(b) => format!(
+            "price band ±{} bps of Pyth feed {} (prices at most {} s old)",
+            b.max_deviation_bps,
+            short(&b.price_feed.to_string()),
+            b.max_staleness_secs
+        ),
         None => "no price band".into(),
     };
+    let keys = |list: &[Pubkey]| list.iter().map(|k| short(&k.to_string())).collect::<Vec<_>>().join(", ");
     use {energy::instruction as e, governance::instruction as g, market::instruction as m};
     let words = if ix.program_id == market::ID {
         if let Some(u) = decode::<m::UpdateMarket>(disc, args) {
@@ -130,9 +149,11 @@ pub fn describe(ix: &Instruction) -> String {
         }
     } else if ix.program_id == energy::ID {
         if let Some(r) = decode::<e::RegisterOracle>(disc, args) {
-            Some(format!("Register oracle {}", short(&r.oracle.to_string())))
+            Some(format!("Register oracle {} (its record paid by {})", short(&r.oracle.to_string()), account(1)))
         } else if let Some(a) = decode::<e::SetOracleActive>(disc, args) {
-            Some(if a.active { "Reactivate an oracle".into() } else { "Revoke an oracle".into() })
+            // The instruction names the oracle's record (a PDA), not the oracle's key.
+            let verb = if a.active { "Reactivate" } else { "Revoke" };
+            Some(format!("{verb} the oracle recorded at {}", account(2)))
         } else if let Some(m) = decode::<e::SetMeterStatus>(disc, args) {
             Some(format!("Meter {}: {}", account(2), format!("{:?}", m.status).to_lowercase()))
         } else {
@@ -143,12 +164,10 @@ pub fn describe(ix: &Instruction) -> String {
             Some("Resume the whole system (unpause)".into())
         } else {
             decode::<g::SetCouncil>(disc, args).map(|s| {
-                format!(
-                    "Change the council: {} members, threshold {}, {} guardians",
-                    s.config.members.len(),
-                    s.config.threshold,
-                    s.config.guardians.len()
-                )
+                let c = s.config;
+                let guardians =
+                    if c.guardians.is_empty() { "no guardians".into() } else { format!("guardians {}", keys(&c.guardians)) };
+                format!("Change the council: members {}; {} of {} to approve; {guardians}", keys(&c.members), c.threshold, c.members.len())
             })
         }
     } else {
@@ -162,44 +181,9 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 
-/// The changes the admin view offers to propose, each one instruction the council signs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Change {
-    /// Market settings: taker fee, trading paused or open; the price band is kept as is.
-    Market { market: Pubkey, taker_fee_bps: u16, paused: bool, price_band: Option<market::state::PriceBand> },
-    /// Lifts a guardian's system-wide pause.
-    Unpause,
-}
-
-impl Change {
-    pub fn instruction(&self) -> Instruction {
-        let council = governance::client::council_address();
-        match self {
-            Change::Market { market, taker_fee_bps, paused, price_band } => {
-                let params = market::instructions::UpdateMarketParams {
-                    taker_fee_bps: *taker_fee_bps,
-                    paused: *paused,
-                    price_band: *price_band,
-                };
-                market::client::update_market(council, *market, params)
-            }
-            Change::Unpause => governance::client::unpause(),
-        }
-    }
-}
-
-/// A fee typed in basis points, within what the market program accepts.
-pub fn parse_fee_bps(text: &str) -> Result<u16, String> {
-    let bps: u16 = text.trim().parse().map_err(|_| format!("{text:?} is not a whole number of basis points"))?;
-    if bps > market::instructions::MAX_TAKER_FEE_BPS {
-        return Err(format!("at most {} bps", market::instructions::MAX_TAKER_FEE_BPS));
-    }
-    Ok(bps)
-}
-
 /// The market's current settings as the chain holds them (its header), for a change that
 /// keeps what it does not touch.
-pub fn market_header(account_data: &[u8]) -> Result<market::state::MarketHeader, String> {
+pub fn market_header(account_data: &[u8]) -> Result<MarketHeader, String> {
     let size = std::mem::size_of::<market::state::MarketHeader>();
     if account_data.get(..8) != Some(market::state::Market::DISCRIMINATOR) || account_data.len() < 8 + size {
         return Err("not a market account".into());
@@ -258,14 +242,15 @@ impl AdminState {
     }
 }
 
-/// The markets list's row as the admin form starts from it.
-pub fn market_change(m: &Market, header: &market::state::MarketHeader) -> Option<Change> {
-    Some(Change::Market {
-        market: m.pubkey.parse().ok()?,
+/// A market's settings as the chain holds them, as a change the forms edit: what a form
+/// does not show stays as it is (a fee change cannot silently drop a price band).
+pub fn market_change(market: Pubkey, header: &MarketHeader) -> Change {
+    Change::Market {
+        market,
         taker_fee_bps: header.taker_fee_bps,
         paused: header.paused != 0,
         price_band: header.price_band(),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -299,9 +284,34 @@ mod tests {
         assert!(describe(&Instruction { program_id: key(7), accounts: vec![], data: vec![1, 2] }).starts_with("Instruction 0102 of program"));
         let council = governance::client::council_address();
         let register = energy::client::register_oracle(council, key(1), key(5));
-        assert_eq!(describe(&register), format!("Register oracle {}", short(&key(5).to_string())));
+        assert_eq!(
+            describe(&register),
+            format!("Register oracle {} (its record paid by {})", short(&key(5).to_string()), short(&key(1).to_string()))
+        );
         let revoke = energy::client::set_oracle_active(council, key(5), false);
-        assert_eq!(describe(&revoke), "Revoke an oracle");
+        let record = short(&energy::client::oracle_address(&key(5)).to_string());
+        assert_eq!(describe(&revoke), format!("Revoke the oracle recorded at {record}"));
+        let config = governance::state::CouncilConfig { members: vec![key(1), key(2)], threshold: 2, guardians: vec![] };
+        let words = describe(&governance::client::set_council(config));
+        assert!(words.contains("2 of 2 to approve; no guardians") && words.contains(&short(&key(2).to_string())), "{words}");
+        let band = market::state::PriceBand { price_feed: key(8), feed_id: [0; 32], max_deviation_bps: 500, max_staleness_secs: 60 };
+        let banded = Change::Market { market: key(9), taker_fee_bps: 25, paused: false, price_band: Some(band) };
+        let words = describe(&banded.instruction());
+        assert!(words.contains("price band ±500 bps of Pyth feed") && words.contains("at most 60 s old"), "{words}");
+    }
+
+    #[test]
+    fn a_proposal_whose_instruction_needs_another_signer_is_executed_by_it() {
+        let council = governance::client::council_address();
+        let mut p: ProposalRow = serde_json::from_value(row(4, &energy::client::register_oracle(council, key(1), key(5)), "approved")).unwrap();
+        assert_eq!(p.executor(), Some(key(1).to_string()), "the payer of the oracle's record");
+        assert!(p.executable_by(&key(1).to_string()));
+        assert!(!p.executable_by(&key(2).to_string()), "another member cannot sign for the payer");
+        p.status = "open".into();
+        assert!(!p.executable_by(&key(1).to_string()), "not before it is approved");
+        let fee: ProposalRow = serde_json::from_value(row(5, &Change::Unpause.instruction(), "approved")).unwrap();
+        assert_eq!(fee.executor(), None);
+        assert!(fee.executable_by(&key(2).to_string()), "anyone executes what only the council signs");
     }
 
     #[test]
@@ -310,15 +320,6 @@ mod tests {
         assert_eq!(c.role("A"), Role { member: true, guardian: false });
         assert_eq!(c.role("G"), Role { member: false, guardian: true });
         assert!(!c.role("X").any());
-    }
-
-    #[test]
-    fn fees_are_whole_basis_points_within_the_program_s_bound() {
-        assert_eq!(parse_fee_bps(" 25 "), Ok(25));
-        assert!(parse_fee_bps("2.5").is_err());
-        let max = market::instructions::MAX_TAKER_FEE_BPS;
-        assert_eq!(parse_fee_bps(&max.to_string()), Ok(max));
-        assert!(parse_fee_bps(&(max + 1).to_string()).unwrap_err().contains("at most"));
     }
 
     #[test]

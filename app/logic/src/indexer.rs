@@ -42,6 +42,7 @@ impl Market {
             lot_size_base_atoms: self.lot_size_base_atoms,
             base_decimals: self.base_decimals.max(0) as u32,
             quote_decimals: self.quote_decimals.max(0) as u32,
+            quote: crate::units::TokenName::of_mint(&self.quote_mint),
         }
     }
 }

@@ -4,11 +4,14 @@
 //! in `app/web` only wires it to the page.
 pub mod admin;
 pub mod book;
+pub mod candles;
+pub mod change;
 pub mod errors;
 pub mod indexer;
 pub mod order;
 pub mod prosumer;
 pub mod rpc;
+pub mod settings;
 pub mod trader;
 pub mod tx;
 pub mod units;

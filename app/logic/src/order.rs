@@ -8,7 +8,7 @@ use market::engine::{BaseLots, OrderPacket, SelfTradeBehavior, Ticks};
 pub use market::engine::{OrderType, Side};
 
 use crate::indexer::Seat;
-use crate::units::{format_atoms, MarketUnits};
+use crate::units::MarketUnits;
 
 /// Most resting orders one order may touch; the program clamps to its own maximum.
 pub const MATCH_LIMIT: u16 = 32;
@@ -83,10 +83,10 @@ impl MarketUnits {
         if numerator % denominator != 0 {
             let below = (numerator / denominator) as u64;
             return Err(format!(
-                "prices move in steps of {} per kWh: {} or {}",
-                self.price_per_kwh(1),
+                "prices move in steps of {}: {} or {}",
+                self.price(1),
                 self.price_per_kwh(below),
-                self.price_per_kwh(below + 1)
+                self.price(below + 1)
             ));
         }
         u64::try_from(numerator / denominator).map_err(|_| "the price is too large".into())
@@ -110,8 +110,8 @@ impl MarketUnits {
                 if needed > u128::from(seat.quote_free) {
                     return Err(format!(
                         "this bid needs {} (fee included) and the seat holds {} free: deposit more",
-                        format_atoms(needed, self.quote_decimals),
-                        format_atoms(seat.quote_free.into(), self.quote_decimals)
+                        self.quote_amount(needed),
+                        self.quote_amount(seat.quote_free.into())
                     ));
                 }
             }
@@ -153,10 +153,17 @@ pub fn with_expiry(mut packet: OrderPacket, now_ts: i64, secs: u64) -> OrderPack
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::units::TokenName;
 
     /// The demo market: energy 3 decimals (Wh), a lot of 1 kWh, a tick of 0.001 USDC per lot.
     fn units() -> MarketUnits {
-        MarketUnits { tick_size_quote_atoms: 1_000, lot_size_base_atoms: 1_000, base_decimals: 3, quote_decimals: 6 }
+        MarketUnits {
+            tick_size_quote_atoms: 1_000,
+            lot_size_base_atoms: 1_000,
+            base_decimals: 3,
+            quote_decimals: 6,
+            quote: TokenName::new("USDC"),
+        }
     }
 
     fn seat(base_free: u64, quote_free: u64) -> Seat {
@@ -190,7 +197,7 @@ mod tests {
         assert_eq!(u.ticks("0.12"), Ok(120));
         assert_eq!(u.price_per_kwh(120), "0.12");
         let err = u.ticks("0.1205").unwrap_err();
-        assert!(err.contains("steps of 0.001") && err.contains("0.12 or 0.121"), "{err}");
+        assert!(err.contains("steps of 0.001 USDC per kWh") && err.contains("0.12 or 0.121 USDC per kWh"), "{err}");
     }
 
     #[test]
@@ -198,7 +205,7 @@ mod tests {
         let u = units();
         // 2 kWh at 0.12 = 240,000 atoms; 25 bps taker fee = 600 atoms.
         let bid = form(Side::Bid, OrderType::Limit, "2", "0.12");
-        assert!(u.order(25, &seat(0, 240_599), &bid, 0).unwrap_err().contains("needs 0.2406"));
+        assert!(u.order(25, &seat(0, 240_599), &bid, 0).unwrap_err().contains("needs 0.2406 USDC"));
         let packet = u.order(25, &seat(0, 240_600), &bid, 0).unwrap();
         assert_eq!((packet.lots, packet.price, packet.expiry_ts), (BaseLots(2), Ticks(120), 0));
         // Post-only never takes, so never pays the fee.

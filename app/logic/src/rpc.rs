@@ -59,6 +59,12 @@ pub fn account_data(result: &Value) -> Result<Option<Vec<u8>>, String> {
     BASE64_STANDARD.decode(encoded).map(Some).map_err(|e| format!("account data: {e}"))
 }
 
+/// An account's owner program from a `getAccountInfo` answer; `None` when there is no
+/// account.
+pub fn account_owner(result: &Value) -> Option<String> {
+    result.pointer("/value/owner").and_then(Value::as_str).map(str::to_string)
+}
+
 /// The `result` of an answer, or its error message.
 pub fn result(body: &str) -> Result<Value, String> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!("not JSON-RPC: {e}"))?;
@@ -153,6 +159,8 @@ mod tests {
         assert_eq!(account_data(&r), Ok(Some(vec![1, 2, 3])));
         assert_eq!(account_data(&json!({"context": {"slot": 1}, "value": null})), Ok(None));
         assert!(account_data(&json!({"value": {"data": ["**", "base64"]}})).is_err());
+        assert_eq!(account_owner(&r).as_deref(), Some("x"));
+        assert_eq!(account_owner(&json!({"value": null})), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::indexer::{Fill, OrderRow, Seat};
+use crate::units::{kwh, MarketUnits};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TraderState {
@@ -130,10 +131,38 @@ pub fn my_side_of(fill: &Fill, me: &str) -> &'static str {
     }
 }
 
+/// The seat in one line: its number and both balances, free and locked in orders.
+pub fn seat_summary(units: &MarketUnits, seat: &Seat) -> String {
+    let energy = |atoms: u64| kwh(atoms.into(), units.base_decimals);
+    let quote = |atoms: u64| units.quote_amount(atoms.into());
+    format!(
+        "Seat #{} · energy {} free, {} in orders · {} free, {} in orders",
+        seat.seat,
+        energy(seat.base_free),
+        energy(seat.base_locked),
+        quote(seat.quote_free),
+        quote(seat.quote_locked)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_seat_names_the_unit_of_every_amount() {
+        let market: crate::indexer::Market = serde_json::from_value(json!({
+            "pubkey": "M", "base_mint": "B", "quote_mint": "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v",
+            "tick_size_quote_atoms": "1000", "lot_size_base_atoms": "1000", "taker_fee_bps": 25,
+            "base_decimals": 3, "quote_decimals": 6, "paused": false}))
+        .unwrap();
+        let seat: Seat = serde_json::from_value(seat("M", 239_400)).unwrap();
+        assert_eq!(
+            seat_summary(&market.units(), &seat),
+            "Seat #4 · energy 0 kWh free, 0 kWh in orders · 0.2394 USDC free, 0 USDC in orders"
+        );
+    }
 
     fn seat(market: &str, quote_free: u64) -> serde_json::Value {
         json!({"market": market, "seat": 4, "trader": "T", "base_free": "0", "base_locked": "0",

@@ -65,7 +65,7 @@ pub enum Action {
     CancelAll { market: Pubkey, seat: u32 },
     /// A council member proposes `change` as proposal `index` (the council's next one);
     /// proposing counts as the proposer's approval.
-    Propose { index: u64, change: crate::admin::Change, expires_in_secs: u32 },
+    Propose { index: u64, change: crate::change::Change, expires_in_secs: u32 },
     Approve { index: u64 },
     /// `instruction`: the proposal's own, rebuilt from the mirror (the program checks it
     /// byte for byte).

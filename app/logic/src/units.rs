@@ -1,5 +1,6 @@
 //! Amounts as people read them. On chain everything is an integer of atoms; the app shows
-//! kWh (energy mint: 3 decimals, 1 atom = 1 Wh) and the quote currency, never raw atoms.
+//! kWh (energy mint: 3 decimals, 1 atom = 1 Wh) and the quote currency, never raw atoms,
+//! and every amount names its unit.
 
 /// `atoms` with `decimals` decimals, trailing zeros trimmed (`1500, 3` → `"1.5"`).
 pub fn format_atoms(atoms: u128, decimals: u32) -> String {
@@ -25,6 +26,61 @@ pub fn kwh(energy_atoms: u128, energy_decimals: u32) -> String {
     format!("{} kWh", format_atoms(energy_atoms, energy_decimals))
 }
 
+/// USDC's mints (Circle's, mainnet and devnet).
+const USDC_MAINNET: &str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v";
+const USDC_DEVNET: &str = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU";
+/// `localnet/dev-keys/quote-mint.json`: the demo's USDC-like quote mint (`make demo`).
+const DEMO_QUOTE: &str = "5o66xoUzWnBmZXk9rBSurfRJHfF7AnUigAGyYQDvu59Q";
+
+/// A token's name as shown next to its amounts. SPL mints carry no name on chain (and ours
+/// no metadata account), so the app names the mints it knows and shows any other by its
+/// short address — the same label the markets list uses. Fixed-size and `Copy`, so
+/// `MarketUnits` stays `Copy` for the view closures that capture it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TokenName {
+    bytes: [u8; 16],
+    len: u8,
+}
+
+impl TokenName {
+    /// `name`, cut at a character boundary to 16 bytes.
+    pub fn new(name: &str) -> TokenName {
+        let mut end = name.len().min(16);
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut bytes = [0u8; 16];
+        bytes[..end].copy_from_slice(&name.as_bytes()[..end]);
+        TokenName { bytes, len: end as u8 }
+    }
+
+    /// The quote token of a market by its mint address.
+    pub fn of_mint(mint: &str) -> TokenName {
+        match mint {
+            USDC_MAINNET | USDC_DEVNET => TokenName::new("USDC"),
+            DEMO_QUOTE => TokenName::new("demo USDC"),
+            other => TokenName::new(&short(other)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Built only from a `&str` cut at a character boundary.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for TokenName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for TokenName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
 /// A market's fixed parameters, enough to turn ticks and lots into prices and sizes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarketUnits {
@@ -32,9 +88,21 @@ pub struct MarketUnits {
     pub lot_size_base_atoms: u64,
     pub base_decimals: u32,
     pub quote_decimals: u32,
+    /// The quote token's name, shown with every quote amount and price.
+    pub quote: TokenName,
 }
 
 impl MarketUnits {
+    /// Quote atoms with the token's name: `"0.2394 USDC"`.
+    pub fn quote_amount(&self, atoms: u128) -> String {
+        format!("{} {}", format_atoms(atoms, self.quote_decimals), self.quote)
+    }
+
+    /// A price in ticks with its unit: `"0.12 USDC per kWh"`.
+    pub fn price(&self, price_ticks: u64) -> String {
+        format!("{} {} per kWh", self.price_per_kwh(price_ticks), self.quote)
+    }
+
     /// Price of one kWh in the quote currency for a price in ticks (per lot). Exact: the
     /// quote atoms per kWh are `ticks × tick × 10^base_decimals / lot`, shown with the
     /// quote's decimals; a remainder (a lot that is not a divisor of 1 kWh) shows more
@@ -62,8 +130,15 @@ impl MarketUnits {
 mod tests {
     use super::*;
 
-    const DEMO: MarketUnits =
-        MarketUnits { tick_size_quote_atoms: 1_000, lot_size_base_atoms: 1_000, base_decimals: 3, quote_decimals: 6 };
+    fn demo() -> MarketUnits {
+        MarketUnits {
+            tick_size_quote_atoms: 1_000,
+            lot_size_base_atoms: 1_000,
+            base_decimals: 3,
+            quote_decimals: 6,
+            quote: TokenName::new("USDC"),
+        }
+    }
 
     #[test]
     fn atoms_trim_trailing_zeros() {
@@ -77,18 +152,32 @@ mod tests {
     #[test]
     fn demo_market_prices_and_sizes() {
         // 1 tick = 0.001 quote per kWh on the demo market (lot = 1 kWh).
-        assert_eq!(DEMO.price_per_kwh(120), "0.12");
-        assert_eq!(DEMO.price_per_kwh(1), "0.001");
-        assert_eq!(DEMO.size_kwh(3), "3 kWh");
+        let demo = demo();
+        assert_eq!(demo.price_per_kwh(120), "0.12");
+        assert_eq!(demo.price(120), "0.12 USDC per kWh");
+        assert_eq!(demo.price_per_kwh(1), "0.001");
+        assert_eq!(demo.quote_amount(239_400), "0.2394 USDC");
+        assert_eq!(demo.size_kwh(3), "3 kWh");
         assert_eq!(kwh(1_250, 3), "1.25 kWh");
     }
 
     #[test]
     fn a_lot_smaller_than_a_kwh_scales_the_price() {
-        let units = MarketUnits { lot_size_base_atoms: 100, ..DEMO };
+        let units = MarketUnits { lot_size_base_atoms: 100, ..demo() };
         // 1 tick per 0.1 kWh lot = 0.01 quote per kWh.
         assert_eq!(units.price_per_kwh(1), "0.01");
-        let odd = MarketUnits { lot_size_base_atoms: 3, tick_size_quote_atoms: 1, ..DEMO };
+        let odd = MarketUnits { lot_size_base_atoms: 3, tick_size_quote_atoms: 1, ..demo() };
         assert_eq!(odd.price_per_kwh(1), "0.000333333");
+    }
+
+    #[test]
+    fn known_quote_mints_have_their_symbol_and_others_their_short_address() {
+        assert_eq!(TokenName::of_mint(USDC_MAINNET).as_str(), "USDC");
+        assert_eq!(TokenName::of_mint(USDC_DEVNET).as_str(), "USDC");
+        assert_eq!(TokenName::of_mint(DEMO_QUOTE).as_str(), "demo USDC");
+        let other = "7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU";
+        assert_eq!(TokenName::of_mint(other).as_str(), "7xKX…gAsU");
+        // Cut at a character boundary, never inside one.
+        assert_eq!(TokenName::new("ééééééééé").as_str(), "éééééééé");
     }
 }

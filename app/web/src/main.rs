@@ -2,11 +2,14 @@
 //! the indexer serves this app) and the chain's JSON-RPC; every transaction is signed by the
 //! user's own wallet through the Wallet Standard — the app never holds a key.
 mod admin;
+mod candles;
 mod config;
 mod live;
 mod net;
+mod propose;
 mod prosumer;
 mod seat;
+mod settings;
 mod trade;
 mod txflow;
 mod wallet;
@@ -17,13 +20,14 @@ fn main() {
     leptos::mount::mount_to_body(App);
 }
 
-/// The views of the app: trade, produce (meters, readings, certificates), and the council's,
-/// offered only to members and guardians.
+/// The views of the app: trade, produce (meters, readings, certificates), the council's,
+/// offered only to members and guardians, and the wallet's notification settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum View {
     Trade,
     Produce,
     Council,
+    Settings,
 }
 
 #[component]
@@ -55,6 +59,7 @@ fn App() -> impl IntoView {
                 {tab(View::Trade, "Trade", "nav-trade")}
                 {tab(View::Produce, "Produce", "nav-produce")}
                 <Show when=move || role.get().any()>{tab(View::Council, "Council", "nav-council")}</Show>
+                {tab(View::Settings, "Settings", "nav-settings")}
             </nav>
             <p class="cluster" data-testid="cluster">
                 {format!("{} · RPC {} · indexer {}", config.cluster, config.rpc_url, config.indexer_url)}
@@ -66,6 +71,7 @@ fn App() -> impl IntoView {
             <div class="view" hidden=move || shown.get() != View::Trade><trade::TradeView/></div>
             <div class="view" hidden=move || shown.get() != View::Produce><prosumer::ProsumerView/></div>
             <div class="view" hidden=move || shown.get() != View::Council><admin::AdminView/></div>
+            <div class="view" hidden=move || shown.get() != View::Settings><settings::SettingsView/></div>
         </main>
     }
 }

@@ -25,8 +25,7 @@ pub fn ProsumerView() -> impl IntoView {
     let tx = RwSignal::new(TxState::Idle);
     let busy = Signal::derive(move || tx.with(TxState::busy));
     let send = move |action: Action| {
-        let (Some(payer), Some(w)) = (wallet.pubkey(), wallet.connected.get_untracked()) else { return };
-        leptos::task::spawn_local(txflow::run(config.get_value(), w, payer, action, tx));
+        txflow::send(config.get_value(), wallet, action, tx);
     };
     // Bumped after each confirmation (now and once the indexer has surely caught up) and
     // every 5 s: the lists below refetch.

@@ -6,7 +6,7 @@ use gridtokenx_app_logic::indexer::Market;
 use gridtokenx_app_logic::order::{parse_atoms, OrderForm, OrderType, Side};
 use gridtokenx_app_logic::trader::TraderState;
 use gridtokenx_app_logic::tx::{self, Action, MarketKeys};
-use gridtokenx_app_logic::units::{format_atoms, kwh, MarketUnits};
+use gridtokenx_app_logic::units::MarketUnits;
 use leptos::prelude::*;
 
 use crate::config::Config;
@@ -56,8 +56,7 @@ pub fn TraderPanel(market: Market) -> impl IntoView {
 
     // One transaction at a time per panel; every button is disabled while one is in flight.
     let send = move |action: Action| {
-        let (Some(payer), Some(w)) = (wallet.pubkey(), wallet.connected.get_untracked()) else { return };
-        leptos::task::spawn_local(txflow::run(config.get_value(), w, payer, action, state));
+        txflow::send(config.get_value(), wallet, action, state);
     };
     let busy = move || state.with(TxState::busy);
     let seat_index = move || trader.with(|t| t.seat.as_ref().map(|s| s.seat as u32));
@@ -71,12 +70,7 @@ pub fn TraderPanel(market: Market) -> impl IntoView {
                 }
                 match trader.with(|t| t.seat.clone()) {
                     Some(s) => view! {
-                        <p data-testid="seat">
-                            {format!("Seat #{} · energy {} free, {} in orders · {} free, {} in orders", s.seat,
-                                kwh(s.base_free.into(), units.base_decimals), kwh(s.base_locked.into(), units.base_decimals),
-                                format_atoms(s.quote_free.into(), units.quote_decimals),
-                                format_atoms(s.quote_locked.into(), units.quote_decimals))}
-                        </p>
+                        <p data-testid="seat">{gridtokenx_app_logic::trader::seat_summary(&units, &s)}</p>
                     }.into_any(),
                     None => view! {
                         <p data-testid="no-seat">{move || if trader.with(|t| t.loaded) { "No seat on this market yet." } else { "Loading…" }}</p>
@@ -143,7 +137,7 @@ fn Funds(
         <section class="funds" aria-labelledby="funds-h">
             <h2 id="funds-h">"Deposit and withdraw"</h2>
             <label>"Energy (kWh) " <input data-testid="funds-energy" inputmode="decimal" bind:value=energy/></label>
-            <label>"Quote " <input data-testid="funds-quote" inputmode="decimal" bind:value=quote/></label>
+            <label>{format!("{} ", units.quote)} <input data-testid="funds-quote" inputmode="decimal" bind:value=quote/></label>
             <button data-testid="deposit" disabled=busy on:click=move |_| submit(true)>"Deposit"</button>
             <button data-testid="withdraw" disabled=busy on:click=move |_| submit(false)>"Withdraw"</button>
             <Show when=move || error.with(Option::is_some)>
@@ -220,7 +214,7 @@ fn OrderEntry(
                 </select>
             </label>
             <label>"Size (kWh) " <input data-testid="order-size" inputmode="decimal" bind:value=size/></label>
-            <label>"Price per kWh " <input data-testid="order-price" inputmode="decimal" bind:value=price/></label>
+            <label>{format!("Price ({} per kWh) ", units.quote)} <input data-testid="order-price" inputmode="decimal" bind:value=price/></label>
             <label>"Expires "
                 <select data-testid="order-expiry" on:change=move |ev| expiry.set(event_target_value(&ev))>
                     <option value="0" selected=true>"when cancelled"</option>
@@ -233,8 +227,8 @@ fn OrderEntry(
             </button>
             <p class="hint" data-testid="order-check" aria-live="polite">
                 {move || match checked.get() {
-                    Ok(p) => format!("{} {} at {} per kWh", if p.side == Side::Bid { "Buy" } else { "Sell" },
-                        units.size_kwh(p.lots.0), units.price_per_kwh(p.price.0)),
+                    Ok(p) => format!("{} {} at {}", if p.side == Side::Bid { "Buy" } else { "Sell" },
+                        units.size_kwh(p.lots.0), units.price(p.price.0)),
                     Err(e) if typed() => e,
                     Err(_) => String::new(),
                 }}
@@ -268,8 +262,8 @@ fn OpenOrders(
                     let order_id = o.order_id;
                     view! {
                         <li data-testid="open-order" data-order-id=order_id.to_string()>
-                            {format!("#{} {} {} at {} per kWh", o.order_id, if side == Side::Bid { "buy" } else { "sell" },
-                                units.size_kwh(o.remaining_lots()), units.price_per_kwh(o.price_ticks))}
+                            {format!("#{} {} {} at {}", o.order_id, if side == Side::Bid { "buy" } else { "sell" },
+                                units.size_kwh(o.remaining_lots()), units.price(o.price_ticks))}
                             <button data-testid="cancel-order" disabled=busy
                                 on:click=move |_| if let Some(seat) = seat() { send(Action::Cancel { market, seat, side, order_id }) }>
                                 "Cancel"
@@ -280,8 +274,8 @@ fn OpenOrders(
             </ul>
             <h2>"My fills"</h2>
             <ul data-testid="my-fills">
-                {move || trader.with(|t| t.fills.iter().take(20).map(|f| format!("{} {} at {} per kWh",
-                    gridtokenx_app_logic::trader::my_side_of(f, &me()), units.size_kwh(f.lots), units.price_per_kwh(f.price_ticks))).collect::<Vec<_>>())
+                {move || trader.with(|t| t.fills.iter().take(20).map(|f| format!("{} {} at {}",
+                    gridtokenx_app_logic::trader::my_side_of(f, &me()), units.size_kwh(f.lots), units.price(f.price_ticks))).collect::<Vec<_>>())
                     .into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
             </ul>
         </section>

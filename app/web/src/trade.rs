@@ -2,7 +2,7 @@
 //! indexer's sequenced channels, and the connected trader's seat with its actions.
 use gridtokenx_app_logic::book::{Applied, Book};
 use gridtokenx_app_logic::indexer::{Fill, Frame, Market};
-use gridtokenx_app_logic::units::{short, MarketUnits};
+use gridtokenx_app_logic::units::MarketUnits;
 use leptos::prelude::*;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -74,7 +74,7 @@ pub fn TradeView() -> impl IntoView {
                 Some(Ok(list)) => view! {
                     <ul data-testid="markets">
                         {list.into_iter().map(|m| {
-                            let label = format!("Energy / {} · fee {} bps{}", short(&m.quote_mint), m.taker_fee_bps, if m.paused { " · paused" } else { "" });
+                            let label = format!("Energy / {} · fee {} bps{}", m.units().quote, m.taker_fee_bps, if m.paused { " · paused" } else { "" });
                             let key = m.pubkey.clone();
                             let is_selected = move || selected.with(|s| s.as_ref().map(|s| s.pubkey == key).unwrap_or(false));
                             view! {
@@ -149,24 +149,25 @@ fn MarketView(market: Market) -> impl IntoView {
             <h2 id="book-h">"Order book"</h2>
             <p data-testid="spread">
                 {move || book.with(|b| match b.spread_ticks() {
-                    Some(s) => format!("Spread {} per kWh", units.price_per_kwh(s)),
+                    Some(s) => format!("Spread {}", units.price(s)),
                     None => "No spread: one side is empty".into(),
                 })}
             </p>
             <table data-testid="depth">
                 <caption>"Depth (asks above, bids below)"</caption>
-                <thead><tr><th scope="col">"Price / kWh"</th><th scope="col">"Size"</th><th scope="col">"Orders"</th></tr></thead>
+                <thead><tr><th scope="col">{format!("Price ({} per kWh)", units.quote)}</th><th scope="col">"Size"</th><th scope="col">"Orders"</th></tr></thead>
                 <tbody>
                     {move || levels(units, book.with(|b| b.asks().into_iter().rev().collect()), "ask")}
                     {move || levels(units, book.with(Book::bids), "bid")}
                 </tbody>
             </table>
         </section>
+        <crate::candles::CandleChart market=market.clone() trades=trades/>
         <section class="trades" aria-labelledby="trades-h">
             <h2 id="trades-h">"Recent trades"</h2>
             <ul data-testid="trades">
                 {move || trades.get().into_iter().map(|f| view! {
-                    <li>{format!("{} {} at {}", f.taker_side, units.size_kwh(f.lots), units.price_per_kwh(f.price_ticks))}</li>
+                    <li>{format!("{} {} at {}", f.taker_side, units.size_kwh(f.lots), units.price(f.price_ticks))}</li>
                 }).collect_view()}
             </ul>
         </section>

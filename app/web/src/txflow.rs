@@ -1,7 +1,9 @@
 //! One transaction from click to confirmation, with a state the UI shows at each step.
-//! A rejected signature, a failed simulation or a send error ends in `Failed` with the
-//! reason in words; nothing stays pending.
+//! A rejected signature, a wallet that disconnects before it signs, a failed simulation or
+//! a send error ends in `Failed` with the reason in words; nothing stays pending.
 use base64::prelude::*;
+use futures::channel::oneshot;
+use futures::future::{select, Either};
 use gridtokenx_app_logic::rpc::{self, Simulated, Status};
 use gridtokenx_app_logic::tx::{self, Action};
 use gridtokenx_app_logic::Pubkey;
@@ -11,6 +13,7 @@ use wallet_standard_browser::{BrowserWallet, SolanaSignTransactionProps};
 
 use crate::config::Config;
 use crate::net::{rpc_call, sleep_ms};
+use crate::wallet::WalletCtx;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TxState {
@@ -28,8 +31,24 @@ impl TxState {
     }
 }
 
-pub async fn run(config: Config, wallet: BrowserWallet, payer: Pubkey, action: Action, state: RwSignal<TxState>) {
-    let outcome = steps(&config, &wallet, payer, &action, state).await;
+/// Runs `action` for the connected account in the background; does nothing when no wallet
+/// is connected (the views offer no action then).
+pub fn send(config: Config, wallet: WalletCtx, action: Action, state: RwSignal<TxState>) {
+    let (Some(payer), Some(connected)) = (wallet.pubkey(), wallet.connected.get_untracked()) else { return };
+    // Taken now, while this account is the connected one.
+    let leaves = wallet.account_leaves();
+    leptos::task::spawn_local(run(config, connected, payer, action, state, leaves));
+}
+
+async fn run(
+    config: Config,
+    wallet: BrowserWallet,
+    payer: Pubkey,
+    action: Action,
+    state: RwSignal<TxState>,
+    leaves: oneshot::Receiver<()>,
+) {
+    let outcome = steps(&config, &wallet, payer, &action, state, leaves).await;
     match outcome {
         Ok(signature) => state.set(TxState::Confirmed(signature)),
         Err(reason) => state.set(TxState::Failed(format!("{}: {reason}", action.label()))),
@@ -42,6 +61,7 @@ async fn steps(
     payer: Pubkey,
     action: &Action,
     state: RwSignal<TxState>,
+    mut leaves: oneshot::Receiver<()>,
 ) -> Result<String, String> {
     state.set(TxState::Preparing);
     let rpc_url = &config.rpc_url;
@@ -59,13 +79,19 @@ async fn steps(
     let unsigned = tx::unsigned(payer, &ixs, blockhash, Some(tx::compute_unit_limit(units)));
     let programs = tx::program_ids(&unsigned);
 
+    const LEFT: &str = "the wallet disconnected before it signed; nothing was sent";
+    // `Ok(None)`: still connected; a sender dropped counts as gone.
+    if !matches!(leaves.try_recv(), Ok(None)) {
+        return Err(LEFT.into());
+    }
     state.set(TxState::AwaitingSignature);
     let props = SolanaSignTransactionProps::builder().transaction(unsigned).chain(Some(config.cluster.clone())).build();
-    let signed = wallet
-        .sign_transaction(props)
-        .await
-        .map_err(|e| format!("the wallet did not sign ({e})"))?
-        .signed_transaction_bytes();
+    // A wallet that disconnects may never answer, or answer late: the flow ends when the
+    // account leaves, and a signature handed over after that is dropped, never sent.
+    let signed = match select(Box::pin(wallet.sign_transaction(props)), leaves).await {
+        Either::Left((signed, _)) => signed.map_err(|e| format!("the wallet did not sign ({e})"))?.signed_transaction_bytes(),
+        Either::Right(_) => return Err(LEFT.into()),
+    };
     let signature = tx::from_wire(&signed)
         .ok()
         .and_then(|t| tx::signature_of(&t))

@@ -2,6 +2,7 @@
 //! `wallet_standard_browser`, which ships the standard's own app-side registry: wallets that
 //! registered before the app are replayed, later ones arrive through `register` events (both
 //! handshake orders). This module is the app's only door to a wallet.
+use futures::channel::oneshot;
 use gridtokenx_app_logic::Pubkey;
 use leptos::prelude::*;
 use wallet_standard_browser::prelude::*;
@@ -18,6 +19,10 @@ pub struct WalletCtx {
     pub error: RwSignal<Option<String>>,
     /// The connected wallet's `change` listener, dropped (unsubscribed) on disconnect.
     changes: StoredValue<Option<ChangeListener>, LocalStorage>,
+    /// Told when the connected account leaves (a disconnect from either side, a switch to
+    /// another account, another connect): a flow awaiting that account's signature stops
+    /// waiting, and drops whatever the wallet hands over later.
+    leaving: StoredValue<Vec<oneshot::Sender<()>>, LocalStorage>,
 }
 
 /// A `standard:events` subscription: the wallet switched accounts or disconnected on its
@@ -38,7 +43,9 @@ impl WalletCtx {
     fn follow_changes(self, wallet: &BrowserWallet) {
         let callback = Closure::<dyn Fn(BrowserStandardEventsProperties)>::new(move |change: BrowserStandardEventsProperties| {
             let Some(accounts) = change.accounts() else { return };
-            match accounts.into_iter().next() {
+            let next = accounts.into_iter().next();
+            let before = self.pubkey();
+            match next {
                 // Not `forget`: that would drop this very closure while it runs; the
                 // listener goes with the next connect or disconnect.
                 None => self.connected.set(None),
@@ -47,6 +54,9 @@ impl WalletCtx {
                         w.wallet_account = Some(account);
                     }
                 }),
+            }
+            if self.pubkey() != before {
+                self.account_left();
             }
         });
         // A wallet without standard:events simply never tells us; nothing to follow.
@@ -57,7 +67,27 @@ impl WalletCtx {
     /// Drops the connection and its listener; returns the wallet that was connected.
     fn forget(self) -> Option<BrowserWallet> {
         self.changes.set_value(None);
+        self.account_left();
         self.connected.try_update(|w| w.take()).flatten()
+    }
+
+    /// Tells every flow waiting on the account that it is gone.
+    fn account_left(self) {
+        for waiting in self.leaving.try_update_value(std::mem::take).unwrap_or_default() {
+            // A flow that already finished dropped its receiver; nothing to tell it.
+            let _ = waiting.send(());
+        }
+    }
+
+    /// Resolves when the account connected now leaves (or at once when none is).
+    pub fn account_leaves(&self) -> oneshot::Receiver<()> {
+        let (tell, told) = oneshot::channel();
+        if self.pubkey().is_some() {
+            self.leaving.update_value(|list| list.push(tell));
+        } else {
+            let _ = tell.send(());
+        }
+        told
     }
 
     pub fn pubkey(&self) -> Option<Pubkey> {
@@ -75,6 +105,7 @@ pub fn provide() {
         connected: RwSignal::new_local(None),
         error: RwSignal::new(None),
         changes: StoredValue::new_local(None),
+        leaving: StoredValue::new_local(Vec::new()),
     };
     let registry = get_wallets();
     ctx.wallets.set(registry.get().into_iter().filter(is_solana).collect());
@@ -113,6 +144,7 @@ pub fn WalletBar() -> impl IntoView {
             let mut wallet = BrowserWallet::from(info);
             match wallet.connect().await {
                 Ok(_) => {
+                    ctx.account_left();
                     ctx.follow_changes(&wallet);
                     ctx.connected.set(Some(wallet));
                 }

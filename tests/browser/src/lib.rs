@@ -96,6 +96,13 @@ impl Stack {
         )
     }
 
+    /// The quote token's name as the app shows it next to amounts: the stack's quote mint
+    /// is random, so the app names it by its short address ("7xKX…gAsU").
+    pub fn quote_name(&self) -> String {
+        let mint = self.keys.quote_mint.pubkey().to_string();
+        format!("{}…{}", &mint[..4], &mint[mint.len() - 4..])
+    }
+
     pub fn market(&self) -> Pubkey {
         self.node.deployment.as_ref().expect("localnet bootstrapped the world").market
     }

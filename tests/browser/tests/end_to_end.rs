@@ -61,7 +61,7 @@ async fn metered_energy_is_sold_certified_and_the_council_pauses_its_market() {
     let (_, p) = stack.seat(&market, &prosumer.pubkey()).await.expect("the prosumer's seat");
     assert_eq!((b.base_free, p.base_free, p.base_locked), (2_000, 3_000, 0), "energy moved on chain");
     let proceeds = gridtokenx_browser_tests::quote_text(p.quote_free);
-    seller.text_until("[data-testid=seat]", "her proceeds are shown", |t| t.contains(&format!("{proceeds} free"))).await;
+    seller.text_until("[data-testid=seat]", "her proceeds are shown", |t| t.contains(&format!("{proceeds} {} free", stack.quote_name()))).await;
 
     // The indexer's REST API says the same, from the page's own origin.
     let api = &stack.api_url;

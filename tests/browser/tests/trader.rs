@@ -1,7 +1,7 @@
 //! A trader meets GridTokenX in a browser: the app finds their wallet (in both Wallet
 //! Standard handshake orders), connects, shows the live market, and a seat is claimed with a
-//! transaction the wallet signs — after a first request the user rejects, which must leave
-//! nothing pending. The chain and the indexer are checked against what the page shows.
+//! transaction the wallet signs — after a first request the user rejects and a second the
+//! wallet drops by disconnecting, which must both leave nothing pending. The chain and the indexer are checked against what the page shows.
 use std::time::{Duration, Instant};
 
 use gridtokenx_browser_tests::{Browser, Stack, Wallet, WAIT};
@@ -56,6 +56,8 @@ async fn a_trader_connects_a_wallet_and_claims_a_seat() {
     assert!(button.is_enabled().await.unwrap(), "no pending state after a rejection");
     assert_eq!(stack.seat_on_chain(&market, &trader.pubkey()).await, None, "nothing reached the chain");
 
+    disconnect_while_signing(&stack, &browser, &trader.pubkey()).await;
+
     // Accepted: simulated, signed in the wallet, sent by the app, confirmed on chain.
     browser.click("[data-testid=claim-seat]").await;
     let confirmed = browser.text_until("[data-testid=tx-status]", "the claim confirms", |t| t.starts_with("Confirmed")).await;
@@ -68,8 +70,8 @@ async fn a_trader_connects_a_wallet_and_claims_a_seat() {
     assert!(shown.starts_with(&format!("Seat #{seat} ")), "page {shown:?}, chain seat {seat}");
     assert_eq!(
         wallet.requests(&browser).await,
-        ["connect", "signTransaction", "signTransaction"],
-        "the wallet was asked once to connect and once per attempt to sign"
+        ["connect", "signTransaction", "signTransaction", "connect", "signTransaction"],
+        "the wallet was asked to connect (again after its disconnect) and once per attempt to sign"
     );
 
     trade_on_the_seat(&stack, &browser, &trader.pubkey()).await;
@@ -89,6 +91,42 @@ async fn a_trader_connects_a_wallet_and_claims_a_seat() {
     browser.client.close().await.expect("the browser closes");
 }
 
+/// The wallet disconnects while the app awaits its signature (the user locks it, or closes
+/// it): the flow ends in words at once, and a signature the wallet hands over later anyway
+/// is never sent. Connected again, nothing is pending.
+async fn disconnect_while_signing(stack: &Stack, browser: &Browser, trader: &anchor_lang::prelude::Pubkey) {
+    browser.eval("window.__gtxTestWallet.control.holdNext = true").await;
+    browser.click("[data-testid=claim-seat]").await;
+    browser.text_until("[data-testid=tx-status]", "the app awaits the signature", |t| t.starts_with("Awaiting")).await;
+    assert_eq!(browser.eval("return window.__gtxTestWallet.control.held").await, true, "the wallet holds the request");
+    browser.eval("window.__gtxTestWallet.control.disconnect()").await;
+    let said = browser.text_until("[data-testid=tx-status]", "a disconnect ends the flow", |t| t.starts_with("Failed")).await;
+    assert!(said.contains("disconnected") && said.contains("nothing was sent"), "the page says why: {said}");
+    wait_until_gone(browser, "[data-testid=wallet-address]", "the wallet's disconnect").await;
+
+    // The wallet answers late: the app, no longer waiting, must not send it.
+    browser.eval("window.__gtxTestWallet.control.release()").await;
+    let deadline = Instant::now() + WAIT;
+    let late: solana_signature::Signature = loop {
+        let signed = browser.eval("return window.__gtxTestWallet.control.signatures").await;
+        if let Some(s) = signed.as_array().and_then(|a| a.first()).and_then(|s| s.as_str()) {
+            break s.parse().expect("a base58 signature");
+        }
+        assert!(Instant::now() < deadline, "the held request was never signed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // Longer than the app's own send and confirmation would take on localnet.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(stack.rpc().get_signature_status(&late).await.expect("status"), None, "the late signature was never sent");
+    assert_eq!(stack.seat_on_chain(&stack.market(), trader).await, None, "nothing reached the chain");
+
+    browser.click("[data-testid=connect]").await;
+    browser.text("[data-testid=wallet-address]").await;
+    browser.text_until("[data-testid=no-seat]", "the seat panel is back", |t| t.contains("No seat")).await;
+    let button = browser.client.find(fantoccini::Locator::Css("[data-testid=claim-seat]")).await.expect("offered");
+    assert!(button.is_enabled().await.unwrap(), "no pending state after a disconnect");
+}
+
 async fn wait_until_gone(browser: &Browser, css: &str, after: &str) {
     let deadline = Instant::now() + WAIT;
     while browser.client.find(fantoccini::Locator::Css(css)).await.is_ok() {
@@ -101,10 +139,12 @@ async fn wait_until_gone(browser: &Browser, css: &str, after: &str) {
 /// cancelled, and the funds withdrawn: each step confirmed on chain and mirrored back.
 async fn trade_on_the_seat(stack: &Stack, browser: &Browser, trader: &anchor_lang::prelude::Pubkey) {
     let market = stack.market();
+    // Every amount names its unit: the quote token by its name as the app knows it.
+    let quote = stack.quote_name();
     browser.type_into("[data-testid=funds-quote]", "100").await;
     let status = browser.transact("[data-testid=deposit]", "the deposit settles").await;
     assert!(status.starts_with("Confirmed"), "deposit: {status}");
-    browser.text_until("[data-testid=seat]", "the deposit is mirrored", |t| t.contains("100 free")).await;
+    browser.text_until("[data-testid=seat]", "the deposit is mirrored", |t| t.contains(&format!("100 {quote} free"))).await;
     assert_eq!(stack.seat_on_chain(&market, trader).await.map(|s| s.1), Some(100_000_000), "100 USDC free on chain");
 
     // Refused as typed, with the nearest valid values; the wallet is not asked.
@@ -120,7 +160,7 @@ async fn trade_on_the_seat(stack: &Stack, browser: &Browser, trader: &anchor_lan
     // 2 kWh at 0.12: a resting bid locking 0.24 of the 100.
     browser.choose("[data-testid=order-type]", "post_only").await;
     browser.type_into("[data-testid=order-size]", "2").await;
-    browser.text_until("[data-testid=order-check]", "the order is understood", |t| t == "Buy 2 kWh at 0.12 per kWh").await;
+    browser.text_until("[data-testid=order-check]", "the order is understood", |t| t == format!("Buy 2 kWh at 0.12 {quote} per kWh")).await;
     let status = browser.transact("[data-testid=place-order]", "the bid settles").await;
     assert!(status.starts_with("Confirmed"), "place: {status}");
     let open = browser.text_until("[data-testid=open-orders]", "the bid is listed", |t| t.contains("buy 2 kWh at 0.12")).await;
@@ -136,6 +176,6 @@ async fn trade_on_the_seat(stack: &Stack, browser: &Browser, trader: &anchor_lan
     browser.type_into("[data-testid=funds-quote]", "100").await;
     let status = browser.transact("[data-testid=withdraw]", "the withdrawal settles").await;
     assert!(status.starts_with("Confirmed"), "withdraw: {status}");
-    browser.text_until("[data-testid=seat]", "the withdrawal is mirrored", |t| t.contains("· 0 free")).await;
+    browser.text_until("[data-testid=seat]", "the withdrawal is mirrored", |t| t.contains(&format!("· 0 {quote} free"))).await;
     assert_eq!(stack.seat_on_chain(&market, trader).await.map(|s| (s.1, s.2)), Some((0, 0)));
 }

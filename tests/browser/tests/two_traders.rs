@@ -48,6 +48,9 @@ async fn a_second_wallet_takes_a_resting_bid_and_both_pages_follow() {
         let fill = format!("{verb} 2 kWh at 0.12");
         page.text_until("[data-testid=my-fills]", &format!("{who}'s fills show it from their side"), |t| t.contains(&fill)).await;
     }
+    // The candle chart follows the trade (the indexer's 1-minute candles), in the quote token.
+    let close = format!("1 candles: last close 0.12 {} per kWh", stack.quote_name());
+    alice_page.text_until("[data-testid=candle-summary]", "the chart has the trade's candle", |t| t.contains(&close)).await;
     alice_page.text_until("[data-testid=open-orders]", "Alice's filled bid is no longer open", |t| !t.contains("buy 2 kWh")).await;
     alice_page.text_until("[data-testid=seat]", "Alice received the energy", |t| t.contains("energy 2 kWh free")).await;
     bob_page.text_until("[data-testid=seat]", "Bob's energy left", |t| t.contains("energy 3 kWh free")).await;
@@ -61,7 +64,7 @@ async fn a_second_wallet_takes_a_resting_bid_and_both_pages_follow() {
     assert_eq!((a.base_free, a.quote_free, a.quote_locked), (2_000, 100_000_000 - 240_000, 0), "Alice on chain");
     assert_eq!((b.base_free, b.quote_free), (3_000, 240_000 - fee), "Bob on chain");
     assert_eq!(m.book.fees_accrued_quote_atoms, fee, "the market holds the taker fee");
-    let shown_quote = format!("{} free", gridtokenx_browser_tests::quote_text(240_000 - fee));
+    let shown_quote = format!("{} {} free", gridtokenx_browser_tests::quote_text(240_000 - fee), stack.quote_name());
     bob_page.text_until("[data-testid=seat]", "Bob's proceeds are shown", |t| t.contains(&shown_quote)).await;
 
     // For docs/benchmarks.md: book delta published → next frame painted with it, per page.

@@ -8,7 +8,12 @@
 //   window.__gtxTestWallet = { seed: [32 bytes], address: "base58", rpc: "http://…" }
 // before this file runs. The test steers the "user" through window.__gtxTestWallet.control:
 //   rejectNext  — the next signing request is refused as a user would refuse it;
+//   holdNext    — the next transaction signing request waits, as a popup left open,
+//                 until release() (`held` is true meanwhile);
+//   release()   — answers the held request: it signs, as a slow wallet might even after
+//                 it disconnected;
 //   requests    — every signing request seen, for assertions;
+//   signatures  — the (base58) signature of every transaction it signed;
 //   disconnect()— the wallet disconnects on its own (emits change with no accounts).
 (() => {
   const config = window.__gtxTestWallet;
@@ -17,7 +22,8 @@
 
   const CHAINS = ["solana:localnet", "solana:devnet", "solana:testnet", "solana:mainnet"];
   const FEATURES = ["solana:signTransaction", "solana:signAndSendTransaction", "solana:signMessage"];
-  const control = { rejectNext: false, requests: [], disconnect: null };
+  const control = { rejectNext: false, holdNext: false, held: false, requests: [], signatures: [], disconnect: null, release: null };
+  let releaseHeld = null;
   config.control = control;
 
   const publicKey = new Uint8Array(config.publicKey);
@@ -144,7 +150,17 @@
         supportedTransactionVersions: ["legacy", 0],
         signTransaction: async (...inputs) => {
           refuseIfAsked("signTransaction");
-          return Promise.all(inputs.map(async (i) => ({ signedTransaction: await signWire(i.transaction) })));
+          if (control.holdNext) {
+            control.holdNext = false;
+            control.held = true;
+            await new Promise((resolve) => (releaseHeld = resolve));
+          }
+          const out = await Promise.all(inputs.map(async (i) => ({ signedTransaction: await signWire(i.transaction) })));
+          for (const { signedTransaction } of out) {
+            const [, at] = shortvec(signedTransaction, 0);
+            control.signatures.push(base58(signedTransaction.subarray(at, at + 64)));
+          }
+          return out;
         },
       },
       "solana:signAndSendTransaction": {
@@ -176,6 +192,12 @@
         },
       },
     },
+  };
+
+  control.release = () => {
+    control.held = false;
+    if (releaseHeld) releaseHeld();
+    releaseHeld = null;
   };
 
   control.disconnect = () => {
