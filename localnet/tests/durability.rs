@@ -113,7 +113,8 @@ fn fresh_dir(name: &str) -> PathBuf {
 
 async fn call(url: &str, method: &str, params: Value) -> Value {
     let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
-    let reply: Value = reqwest::Client::new().post(url).json(&body).send().await.unwrap().json().await.unwrap();
+    let reply: Value =
+        reqwest::Client::new().post(url).json(&body).send().await.unwrap().json().await.unwrap();
     assert!(reply.get("error").is_none(), "{method}: {reply}");
     reply["result"].clone()
 }
@@ -123,7 +124,8 @@ async fn until_confirmed(rpc: &RpcClient, signatures: &[Signature]) {
     let deadline = Instant::now() + WAIT;
     loop {
         let statuses = rpc.get_signature_statuses(signatures).await.unwrap().value;
-        let confirmed = statuses.iter().flatten().filter(|s| s.satisfies_commitment(CommitmentConfig::confirmed()));
+        let confirmed =
+            statuses.iter().flatten().filter(|s| s.satisfies_commitment(CommitmentConfig::confirmed()));
         if confirmed.inspect(|s| assert_eq!(s.err, None)).count() == signatures.len() {
             return;
         }
@@ -133,7 +135,11 @@ async fn until_confirmed(rpc: &RpcClient, signatures: &[Signature]) {
 }
 
 /// Sends `n` transfers from `payer` to new accounts; returns their signatures and recipients.
-async fn transfers(rpc: &RpcClient, payer: &Keypair, n: u64) -> (Vec<Signature>, Vec<(anchor_lang::prelude::Pubkey, u64)>) {
+async fn transfers(
+    rpc: &RpcClient,
+    payer: &Keypair,
+    n: u64,
+) -> (Vec<Signature>, Vec<(anchor_lang::prelude::Pubkey, u64)>) {
     let blockhash = rpc.get_latest_blockhash().await.unwrap();
     let mut signatures = Vec::new();
     let mut recipients = Vec::new();
@@ -156,7 +162,11 @@ async fn kill_9_keeps_every_confirmed_transaction_its_history_and_the_geyser_win
     let first = Localnet::start(&dir, "first");
     let genesis = first.genesis_hash.clone();
     let rpc = first.rpc();
+    // A Yellowstone subscriber saw everything up to this slot; what follows it misses.
     let slot_before = rpc.get_slot().await.unwrap();
+    while rpc.get_slot().await.unwrap() <= slot_before {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     let (mut signatures, recipients) = transfers(&rpc, alice, 30).await;
     let meter_id = [42u8; 32];
@@ -192,28 +202,35 @@ async fn kill_9_keeps_every_confirmed_transaction_its_history_and_the_geyser_win
         assert!(status.satisfies_commitment(CommitmentConfig::confirmed()));
     }
     for signature in &signatures {
-        let tx = call(&second.rpc_url, "getTransaction", json!([signature.to_string(), { "encoding": "base64" }])).await;
+        let tx =
+            call(&second.rpc_url, "getTransaction", json!([signature.to_string(), { "encoding": "base64" }]))
+                .await;
         assert!(tx["slot"].as_u64().is_some(), "getTransaction {signature} after the restart: {tx}");
         assert_eq!(tx["meta"]["err"], Value::Null);
     }
-    let history: HashSet<String> = call(&second.rpc_url, "getSignaturesForAddress", json!([alice.pubkey().to_string()]))
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["signature"].as_str().unwrap().to_string())
-        .collect();
+    let history: HashSet<String> =
+        call(&second.rpc_url, "getSignaturesForAddress", json!([alice.pubkey().to_string()]))
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["signature"].as_str().unwrap().to_string())
+            .collect();
     for signature in &signatures {
         assert!(history.contains(&signature.to_string()), "{signature} in alice's history");
     }
 
     // A Yellowstone subscriber that last saw `slot_before` resumes after the restart and
     // receives every transaction it missed.
-    let mut client = GeyserGrpcClient::build_from_shared(second.grpc_url.clone()).unwrap().connect().await.unwrap();
+    let mut client =
+        GeyserGrpcClient::build_from_shared(second.grpc_url.clone()).unwrap().connect().await.unwrap();
     let request = SubscribeRequest {
         transactions: HashMap::from([(
             "alice".to_string(),
-            SubscribeRequestFilterTransactions { account_include: vec![alice.pubkey().to_string()], ..Default::default() },
+            SubscribeRequestFilterTransactions {
+                account_include: vec![alice.pubkey().to_string()],
+                ..Default::default()
+            },
         )]),
         commitment: Some(CommitmentLevel::Confirmed as i32),
         from_slot: Some(slot_before + 1),
