@@ -3,7 +3,7 @@
 //! accounts (so the accounts stay few and what grows is history); the process's RSS, the
 //! history and the ledger on disk every `total / 10`; then localnet is dropped without a
 //! final snapshot (as `kill -9` leaves it) and the restart on that data dir is timed.
-//! cargo run --release -p gridtokenx-localnet --example ledger_load -- [total] [history_transactions]
+//! cargo run -p gridtokenx-localnet --example ledger_load -- [total] [history_transactions] [geyser_retain_slots]
 use std::time::{Duration, Instant};
 
 use gridtokenx_localnet::keys::DeploymentKeys;
@@ -40,12 +40,14 @@ async fn main() {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>().expect("numbers"));
     let total = args.next().unwrap_or(100_000) as u64;
     let history = args.next().unwrap_or(gridtokenx_localnet::history::DEFAULT_CAPACITY);
+    let window = args.next().map_or(gridtokenx_localnet::geyser::feed::RETAIN_SLOTS, |w| w as u64);
     let dir = std::env::temp_dir().join(format!("gtx-ledger-load-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let keys = DeploymentKeys::random();
     let options = || Options {
         data_dir: Some(dir.clone()),
         history_transactions: history,
+        geyser_retain_slots: window,
         ..Options::ephemeral(Options::default().slot_duration)
     };
     let node = Node::start(&keys, options()).await.expect("localnet");
@@ -55,7 +57,10 @@ async fn main() {
     ));
     let payer = keys.traders[0].insecure_clone();
     let recipients: Vec<_> = (0..RECIPIENTS).map(|_| Keypair::new().pubkey()).collect();
-    println!("{total} transfers, history {history} transactions, 400 ms slots, data dir {}", dir.display());
+    println!(
+        "{total} transfers, history {history} transactions, Geyser window {window} slots, 400 ms slots, data dir {}",
+        dir.display()
+    );
     let started = Instant::now();
     let mut last_report = Instant::now();
     let step = (total / 10).max(1);
