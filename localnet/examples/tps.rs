@@ -1,6 +1,8 @@
 //! Sustained sendTransaction throughput through localnet's JSON-RPC (docs/benchmarks.md):
 //! SOL transfers, then market orders (a resting 1-lot ask and the IOC bid that takes it).
-//! cargo run -p gridtokenx-localnet --example tps -- [transactions] [concurrency]
+//! cargo run -p gridtokenx-localnet --example tps -- [transactions] [concurrency] [data_dir]
+//! With a data dir (a fresh one: it is emptied first), every commit goes to the ledger and is
+//! fsynced once per slot, as `--data-dir` does.
 use std::time::Instant;
 
 use gridtokenx_localnet::keys::DeploymentKeys;
@@ -13,11 +15,16 @@ use solana_transaction::Transaction;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>().expect("numbers"));
-    let total = args.next().unwrap_or(2_000);
-    let concurrency = args.next().unwrap_or(16);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let number = |i: usize, default: usize| args.get(i).map_or(default, |a| a.parse().expect("a number"));
+    let total = number(0, 2_000);
+    let concurrency = number(1, 16);
+    let data_dir = args.get(2).map(std::path::PathBuf::from);
+    if let Some(dir) = &data_dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     let keys = DeploymentKeys::random();
-    let options = Options::ephemeral(Options::default().slot_duration);
+    let options = Options { data_dir, ..Options::ephemeral(Options::default().slot_duration) };
     let node = Node::start(&keys, options).await.expect("localnet");
     let rpc = std::sync::Arc::new(RpcClient::new_with_commitment(
         node.rpc_url.clone(),

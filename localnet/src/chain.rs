@@ -1,6 +1,8 @@
 //! The chain localnet serves: the bank, its slot clock, and the ledger the RPC needs that
-//! the bank does not keep for us (signatures, logs, which accounts exist).
-use std::collections::{BTreeSet, HashMap};
+//! the bank does not keep for us (signatures, logs, which accounts exist) — on disk too when
+//! localnet has a data dir (`ledger`), so nothing reported confirmed is lost to a crash.
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
 use solana_account::Account;
@@ -11,9 +13,11 @@ use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 
 use crate::events::{ChainEvent, EVENT_BUFFER};
+use crate::history::History;
+use crate::ledger::{Ledger, Record};
 
 /// A processed transaction as the RPC reports it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TxRecord {
     pub slot: u64,
     pub err: Option<TransactionError>,
@@ -23,6 +27,21 @@ pub struct TxRecord {
     /// Unix seconds when it was executed (the slot's wall-clock time).
     pub block_time: i64,
     pub transaction: VersionedTransaction,
+}
+
+/// A committed transaction and what it left behind: the record its history needs and the
+/// state, right after it, of every account it could write (what Geyser streams and the
+/// ledger replays).
+#[derive(Clone, Debug)]
+pub struct Committed {
+    pub record: TxRecord,
+    pub writes: Vec<(Pubkey, Account)>,
+}
+
+impl Committed {
+    pub fn signature(&self) -> Signature {
+        self.record.transaction.signatures.first().copied().unwrap_or_default()
+    }
 }
 
 /// What running a transaction produced.
@@ -55,10 +74,14 @@ pub struct Chain {
     /// Complete because this process is the chain's only writer and every account a
     /// transaction can touch must be listed in it.
     known: BTreeSet<Pubkey>,
-    txs: HashMap<Signature, TxRecord>,
-    /// Per account, the signatures of the transactions that named it, oldest first
-    /// (`getSignaturesForAddress`).
-    by_address: HashMap<Pubkey, Vec<Signature>>,
+    history: History,
+    /// Where commits are made durable, with a data dir.
+    ledger: Option<Ledger>,
+    /// Slots of Geyser window the ledger keeps on disk for replay after a restart.
+    pub ledger_keeps_slots: u64,
+    /// Why the chain stopped: the ledger could not be written. Nothing more is taken and no
+    /// slot advances, so nothing that is not on disk is ever reported confirmed.
+    halted: Option<String>,
     events: tokio::sync::broadcast::Sender<ChainEvent>,
     genesis_hash: Option<String>,
 }
@@ -69,12 +92,14 @@ pub enum ChainError {
     Bank(#[from] BanksClientError),
     #[error("address lookup tables are not supported by localnet yet; send a legacy or v0 transaction without lookups")]
     LookupTablesUnsupported,
+    #[error("localnet stopped taking transactions: {0}")]
+    Halted(String),
 }
 
 impl Chain {
     /// `ctx` must come from a `ProgramTest` with `set_blockhash_ticker(false)`: the chain
     /// registers blockhashes itself, one per slot.
-    pub async fn new(ctx: ProgramTestContext) -> Result<Chain, ChainError> {
+    pub async fn new(ctx: ProgramTestContext, history_capacity: usize) -> Result<Chain, ChainError> {
         let slot = ctx.banks_client.get_root_slot().await?;
         let (events, _) = tokio::sync::broadcast::channel(EVENT_BUFFER);
         Ok(Chain {
@@ -83,8 +108,10 @@ impl Chain {
             confirm_after: 1,
             finalize_after: 2,
             known: BTreeSet::new(),
-            txs: HashMap::new(),
-            by_address: HashMap::new(),
+            history: History::new(history_capacity),
+            ledger: None,
+            ledger_keeps_slots: 0,
+            halted: None,
             events,
             genesis_hash: None,
         })
@@ -103,12 +130,76 @@ impl Chain {
         self.known.iter()
     }
 
+    /// From now on every commit is written to `ledger`, and made durable before the slot
+    /// that confirms it begins.
+    pub fn attach_ledger(&mut self, ledger: Ledger) {
+        self.ledger = Some(ledger);
+    }
+
+    /// Puts a transaction read back from the ledger into the history.
+    pub fn restore(&mut self, committed: &Committed) {
+        let keys = committed.record.transaction.message.static_account_keys();
+        self.remember(keys.iter().copied());
+        self.history.insert(committed.signature(), committed.record.clone());
+    }
+
+    /// Starts a new ledger segment; returns its id, from which a snapshot taken now must be
+    /// replayed (0, the first segment, before the ledger exists).
+    pub fn rotate_ledger(&mut self) -> Result<u64, ChainError> {
+        let Some(ledger) = &mut self.ledger else { return Ok(0) };
+        match ledger.rotate() {
+            Ok(id) => Ok(id),
+            Err(e) => Err(self.halt(e.to_string())),
+        }
+    }
+
+    /// Deletes the ledger segments a saved snapshot (replayed from `covered_below`) holds and
+    /// the retained history and Geyser window no longer need.
+    pub fn prune_ledger(&mut self, covered_below: u64) {
+        let window_start = self.slot.saturating_sub(self.ledger_keeps_slots);
+        let keep_from = self.history.oldest_slot().map_or(window_start, |h| h.min(window_start));
+        if let Some(ledger) = &mut self.ledger {
+            ledger.prune(covered_below, keep_from);
+        }
+    }
+
+    /// Ledger segments on disk.
+    pub fn ledger_segments(&self) -> usize {
+        self.ledger.as_ref().map_or(0, Ledger::segments)
+    }
+
+    /// Transactions in the history.
+    pub fn history_len(&self) -> usize {
+        self.history.len()
+    }
+
+    fn halt(&mut self, reason: String) -> ChainError {
+        if self.halted.is_none() {
+            eprintln!(
+                "localnet: cannot write the ledger ({reason}); the chain stops here: no transaction is taken and no slot begins, so nothing that is not on disk is reported confirmed. Restart localnet once the cause is fixed"
+            );
+            self.halted = Some(format!("cannot write the ledger ({reason})"));
+        }
+        ChainError::Halted(reason)
+    }
+
     /// Advances the chain by one slot (the slot timer calls this): the Clock sysvar that
     /// programs read gets the new slot and the wall-clock time, and the bank registers a new
     /// blockhash, as a validator's bank does once per block — so a blockhash lives 150 slots
     /// (60 s at the default 400 ms). We do not warp the bank: a new bank per slot would keep
     /// every slot's accounts in the never-flushed write cache.
     pub fn advance_slot(&mut self) {
+        if self.halted.is_some() {
+            return;
+        }
+        // Group commit: the slot's transactions become durable before the slot that confirms
+        // them is announced.
+        if let Some(ledger) = &mut self.ledger {
+            if let Err(e) = ledger.append(&Record::Slot { slot: self.slot + 1 }).and_then(|()| ledger.seal()) {
+                self.halt(e.to_string());
+                return;
+            }
+        }
         self.slot += 1;
         let unix_timestamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -201,11 +292,11 @@ impl Chain {
 
     /// Signatures of transactions that named `address`, newest first.
     pub fn signatures_for(&self, address: &Pubkey) -> impl Iterator<Item = &Signature> {
-        self.by_address.get(address).into_iter().flat_map(|s| s.iter().rev())
+        self.history.signatures_for(address)
     }
 
     pub fn record(&self, signature: &Signature) -> Option<&TxRecord> {
-        self.txs.get(signature)
+        self.history.get(signature)
     }
 
     /// Executes `tx` and commits it, as a validator's banking stage does: a transaction
@@ -216,6 +307,9 @@ impl Chain {
     pub async fn execute(&mut self, tx: VersionedTransaction) -> Result<Executed, ChainError> {
         if tx.message.address_table_lookups().is_some_and(|l| !l.is_empty()) {
             return Err(ChainError::LookupTablesUnsupported);
+        }
+        if let Some(reason) = &self.halted {
+            return Err(ChainError::Halted(reason.clone()));
         }
         let signature = tx.signatures.first().copied().unwrap_or_default();
         let fee = match &tx.message {
@@ -234,30 +328,44 @@ impl Chain {
         let logs = crate::logs::as_validator_logs(metadata.log_messages);
         let compute_units = metadata.compute_units_consumed;
         let accounts = tx.message.static_account_keys().to_vec();
-        self.remember(accounts.iter().copied());
-        for key in &accounts {
-            self.by_address.entry(*key).or_default().push(signature);
+        // Every account the transaction could write, as it is now (a closed one: zero
+        // lamports, no data). Static keys are all it can touch: lookup tables are refused.
+        let mut writes = Vec::new();
+        for (i, key) in accounts.iter().enumerate() {
+            if tx.message.is_maybe_writable_with_reserved_addresses(i, None::<&BTreeSet<Pubkey>>) {
+                let account = self.ctx.banks_client.get_account(*key).await?.unwrap_or_default();
+                writes.push((*key, account));
+            }
         }
+        self.remember(accounts.iter().copied());
+        let record = TxRecord {
+            slot: self.slot,
+            err: err.clone(),
+            logs: logs.clone(),
+            compute_units,
+            fee,
+            block_time: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+            transaction: tx,
+        };
+        let committed = Arc::new(Committed { record, writes });
+        if let Some(ledger) = &mut self.ledger {
+            if let Err(e) = ledger.append(&Record::transaction(&committed)) {
+                // Committed in the bank but not on disk: it stays `processed` (the slot never
+                // advances again) and a restart forgets it, as a validator forgets a block
+                // that never reached the cluster.
+                return Err(self.halt(e.to_string()));
+            }
+        }
+        self.history.insert(signature, committed.record.clone());
         let _ = self.events.send(ChainEvent::Transaction {
             signature,
             slot: self.slot,
             err: err.clone(),
             accounts,
+            committed,
         });
-        self.txs.insert(
-            signature,
-            TxRecord {
-                slot: self.slot,
-                err: err.clone(),
-                logs: logs.clone(),
-                compute_units,
-                fee,
-                block_time: std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs() as i64),
-                transaction: tx,
-            },
-        );
         Ok(Executed { signature, err, logs, compute_units, committed: true })
     }
 

@@ -7,8 +7,15 @@ use solana_transaction_error::TransactionError;
 pub enum ChainEvent {
     /// A new slot began.
     Slot { slot: u64, parent: u64 },
-    /// A transaction was executed in `slot`; `accounts` are all it named.
-    Transaction { signature: Signature, slot: u64, err: Option<TransactionError>, accounts: Vec<Pubkey> },
+    /// A transaction was executed in `slot`; `accounts` are all it named, `committed` what it
+    /// left behind.
+    Transaction {
+        signature: Signature,
+        slot: u64,
+        err: Option<TransactionError>,
+        accounts: Vec<Pubkey>,
+        committed: std::sync::Arc<crate::chain::Committed>,
+    },
 }
 
 /// Subscribers that fall this far behind miss events and are disconnected rather than

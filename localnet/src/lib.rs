@@ -7,9 +7,12 @@
 pub mod bootstrap;
 pub mod chain;
 pub mod compute_units;
+pub mod durable;
 pub mod events;
 pub mod geyser;
+pub mod history;
 pub mod keys;
+pub mod ledger;
 pub mod logs;
 pub mod native;
 pub mod node;

@@ -26,13 +26,19 @@ struct Cli {
     /// Slots of Yellowstone history kept for `from_slot` replay.
     #[arg(long, default_value_t = gridtokenx_localnet::geyser::feed::RETAIN_SLOTS)]
     geyser_retain_slots: u64,
+    /// Transactions kept for getTransaction, getSignatureStatuses and getSignaturesForAddress
+    /// (the oldest forgotten first).
+    #[arg(long, default_value_t = gridtokenx_localnet::history::DEFAULT_CAPACITY)]
+    history_transactions: usize,
     /// Folder with the DEV-ONLY deployment keys.
     #[arg(long, default_value = "localnet/dev-keys")]
     keys: PathBuf,
     /// Start an empty chain: programs deployed, nothing initialized.
     #[arg(long)]
     no_bootstrap: bool,
-    /// Keep state here across restarts (saved every 30 s and on Ctrl-C); in memory if unset.
+    /// Keep the chain here across restarts, kill -9 included: every commit is on disk before
+    /// it is reported confirmed (a ledger, compacted by a snapshot every 30 s and on Ctrl-C).
+    /// In memory if unset.
     #[arg(long)]
     data_dir: Option<PathBuf>,
 }
@@ -55,6 +61,7 @@ async fn main() {
         bootstrap: !cli.no_bootstrap,
         data_dir: cli.data_dir,
         geyser_retain_slots: cli.geyser_retain_slots,
+        history_transactions: cli.history_transactions,
     };
     let node = match Node::start(&keys, options).await {
         Ok(n) => n,

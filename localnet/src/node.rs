@@ -10,7 +10,10 @@ use tokio::task::JoinHandle;
 
 use crate::bootstrap::{self, Deployment};
 use crate::chain::Chain;
+use crate::durable::RestoreError;
+use crate::geyser::feed::Restored;
 use crate::keys::DeploymentKeys;
+use crate::ledger::{Ledger, Replayed};
 use crate::rpc::{self, SharedChain};
 use crate::snapshot::Snapshot;
 
@@ -24,11 +27,14 @@ pub struct Options {
     pub slot_duration: Duration,
     /// Bootstrap a deployment (council, energy, oracle, quote mint, market) on start.
     pub bootstrap: bool,
-    /// Where state is saved (periodically and by `Node::save`) and restored from on start;
-    /// `None` keeps everything in memory.
+    /// Where the chain is kept (a ledger of every commit, and snapshots) and restored from
+    /// on start; `None` keeps everything in memory.
     pub data_dir: Option<std::path::PathBuf>,
     /// Slots of Yellowstone history kept for `from_slot` replay.
     pub geyser_retain_slots: u64,
+    /// Transactions kept for `getTransaction`, `getSignatureStatuses` and
+    /// `getSignaturesForAddress`, the oldest forgotten first.
+    pub history_transactions: usize,
 }
 
 impl Default for Options {
@@ -41,6 +47,7 @@ impl Default for Options {
             bootstrap: true,
             data_dir: None,
             geyser_retain_slots: crate::geyser::feed::RETAIN_SLOTS,
+            history_transactions: crate::history::DEFAULT_CAPACITY,
         }
     }
 }
@@ -58,6 +65,7 @@ impl Options {
             bootstrap: true,
             data_dir: None,
             geyser_retain_slots: crate::geyser::feed::RETAIN_SLOTS,
+            history_transactions: crate::history::DEFAULT_CAPACITY,
         }
     }
 }
@@ -71,6 +79,8 @@ pub struct Node {
     /// The genesis hash that identifies this chain, kept across restarts.
     pub genesis_hash: String,
     data_dir: Option<std::path::PathBuf>,
+    /// Checkpoints one at a time (`durable::checkpoint`).
+    checkpoints: Arc<Mutex<()>>,
     tasks: Vec<JoinHandle<()>>,
     feed: Arc<crate::geyser::Feed>,
 }
@@ -85,27 +95,31 @@ pub enum StartError {
     Chain(#[from] crate::chain::ChainError),
     #[error(transparent)]
     Snapshot(#[from] crate::snapshot::SnapshotError),
+    #[error(transparent)]
+    Restore(#[from] RestoreError),
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
 }
 
-/// How often state is saved when a data dir is set.
+/// How often a snapshot compacts the ledger when a data dir is set.
 pub const SNAPSHOT_INTERVAL: Duration = Duration::from_secs(30);
 
 impl Node {
     pub async fn start(keys: &DeploymentKeys, options: Options) -> Result<Node, StartError> {
         let restored = match &options.data_dir {
-            Some(dir) => Snapshot::load(dir)?,
+            Some(dir) => crate::durable::restore(dir)?,
             None => None,
         };
         let mut pt = crate::native::program_test(&keys.upgrade_authority.pubkey());
         // Blockhashes advance with localnet's slots (`Chain::advance_slot`), not every 6.4 ms
         // as program-test's own task would: a blockhash lives 150 slots (60 s at 400 ms).
         pt.set_blockhash_ticker(false);
-        for (key, account) in restored.iter().flat_map(|s| s.accounts()) {
-            pt.add_account(key, account);
+        for (key, account) in restored.iter().flat_map(|r| &r.accounts) {
+            pt.add_account(*key, account.clone());
         }
         let mut ctx = crate::native::start(pt).await;
         let (deployment, genesis_hash) = match &restored {
-            Some(s) => (s.deployment(), s.genesis_hash.clone()),
+            Some(r) => (r.snapshot.deployment(), r.snapshot.genesis_hash.clone()),
             None if options.bootstrap => {
                 // The genesis hash is the cluster tag oracles sign for.
                 let cluster_tag = ctx.genesis_config().hash().to_bytes();
@@ -117,12 +131,30 @@ impl Node {
             }
             None => (None, ctx.genesis_config().hash().to_string()),
         };
-        let mut chain = Chain::new(ctx).await?;
+        let mut chain = Chain::new(ctx, options.history_transactions).await?;
+        chain.ledger_keeps_slots = options.geyser_retain_slots;
         chain.set_genesis_hash(genesis_hash.clone());
         chain.remember(deployment_accounts(keys, deployment.as_ref()));
-        if let Some(s) = &restored {
-            chain.remember(s.accounts().map(|(k, _)| k));
-            chain.resume_at_slot(s.slot);
+        let mut replayed = Vec::new();
+        match (restored, &options.data_dir) {
+            (Some(r), _) => {
+                chain.remember(r.accounts.iter().map(|(k, _)| *k));
+                for record in &r.replayed {
+                    if let Replayed::Transaction { committed, .. } = record {
+                        chain.restore(committed);
+                    }
+                }
+                chain.attach_ledger(r.ledger);
+                // The slot after the newest one on disk: no slot is reported twice.
+                chain.resume_at_slot(r.slot + 1);
+                replayed = r.replayed;
+            }
+            (None, Some(dir)) => {
+                // A new chain's identity and bootstrap are on disk before anything else.
+                Snapshot::capture(&mut chain, genesis_hash.clone(), deployment.as_ref(), 0).await.save(dir)?;
+                chain.attach_ledger(Ledger::open(dir, &genesis_hash, |_| {})?);
+            }
+            (None, None) => {}
         }
         let chain: SharedChain = Arc::new(Mutex::new(chain));
 
@@ -154,6 +186,17 @@ impl Node {
             (c.slot, c.confirm_after, c.finalize_after)
         };
         let feed = Arc::new(crate::geyser::Feed::new(slot, confirm_after, finalize_after, options.geyser_retain_slots));
+        feed.restore(
+            replayed
+                .iter()
+                .map(|r| match r {
+                    Replayed::Slot(s) => Restored::Slot(*s),
+                    Replayed::Transaction { committed, .. } => Restored::Transaction(committed),
+                })
+                // The slot the restart began, after the last one the ledger holds.
+                .chain((!replayed.is_empty()).then_some(Restored::Slot(slot))),
+        );
+        drop(replayed);
         let feed_chain = chain.clone();
         let feed_task = feed.clone();
         let node_feed = feed.clone();
@@ -182,10 +225,16 @@ impl Node {
                 }
             }));
         }
+        let checkpoints = Arc::new(Mutex::new(()));
         if let Some(dir) = options.data_dir.clone() {
-            let (saver_chain, saver_deployment, saver_hash) =
-                (chain.clone(), deployment.clone(), genesis_hash.clone());
-            tasks_extra_saver(&mut extra, dir, saver_chain, saver_deployment, saver_hash);
+            let saver = Saver {
+                dir,
+                chain: chain.clone(),
+                deployment: deployment.clone(),
+                genesis_hash: genesis_hash.clone(),
+                checkpoints: checkpoints.clone(),
+            };
+            extra.push(tokio::spawn(saver.run()));
         }
         Ok(Node {
             rpc_url: format!("http://{local}"),
@@ -195,6 +244,7 @@ impl Node {
             deployment,
             genesis_hash,
             data_dir: options.data_dir,
+            checkpoints,
             tasks: [server, pubsub, follower, grpc].into_iter().chain(extra).collect(),
             feed: node_feed,
         })
@@ -207,34 +257,41 @@ impl Node {
         self.chain.lock().await.advance_slot();
     }
 
-    /// Saves the chain to the data dir now (if one is set).
+    /// Saves a snapshot to the data dir now (if one is set), compacting the ledger.
     pub async fn save(&self) -> Result<(), crate::snapshot::SnapshotError> {
         let Some(dir) = &self.data_dir else { return Ok(()) };
-        let mut c = self.chain.lock().await;
-        Snapshot::capture(&mut c, self.genesis_hash.clone(), self.deployment.as_ref()).await.save(dir)
+        crate::durable::checkpoint(&self.chain, dir, &self.genesis_hash, self.deployment.as_ref(), &self.checkpoints)
+            .await
     }
 }
 
-fn tasks_extra_saver(
-    tasks: &mut Vec<JoinHandle<()>>,
+/// Checkpoints the chain every `SNAPSHOT_INTERVAL`.
+struct Saver {
     dir: std::path::PathBuf,
     chain: SharedChain,
     deployment: Option<Deployment>,
     genesis_hash: String,
-) {
-    tasks.push(tokio::spawn(async move {
+    checkpoints: Arc<Mutex<()>>,
+}
+
+impl Saver {
+    async fn run(self) {
         let mut tick = tokio::time::interval(SNAPSHOT_INTERVAL);
         tick.tick().await;
         loop {
             tick.tick().await;
-            let mut c = chain.lock().await;
-            let snapshot = Snapshot::capture(&mut c, genesis_hash.clone(), deployment.as_ref()).await;
-            drop(c);
-            if let Err(e) = snapshot.save(&dir) {
+            let saved = crate::durable::checkpoint(
+                &self.chain,
+                &self.dir,
+                &self.genesis_hash,
+                self.deployment.as_ref(),
+                &self.checkpoints,
+            );
+            if let Err(e) = saved.await {
                 eprintln!("localnet: {e}");
             }
         }
-    }));
+    }
 }
 
 impl Drop for Node {

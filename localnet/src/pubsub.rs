@@ -149,7 +149,7 @@ async fn notifications(chain: &SharedChain, subs: &mut HashMap<u64, Sub>, event:
                 }
             }
         }
-        ChainEvent::Transaction { signature, slot, err, accounts } => {
+        ChainEvent::Transaction { signature, slot, err, accounts, .. } => {
             for (id, sub) in subs.iter_mut() {
                 match sub {
                     Sub::Signature { signature: s, age, landed } if s == signature => {

@@ -1,7 +1,8 @@
-//! Persistence: the chain's accounts, slot and identity, saved to a data dir and restored
-//! on start, so a demo and an indexer's checkpoint survive a restart. Transaction history
-//! and the Geyser replay window are not kept: subscribers reconnecting across a restart
-//! backfill over RPC, as they must against any cluster.
+//! Persistence: the chain's accounts, slot and identity, saved to a data dir every
+//! `SNAPSHOT_INTERVAL` and restored on start. What happened since the last snapshot — and
+//! the transaction history and Geyser window — is in the ledger (`crate::ledger`), which a
+//! snapshot compacts: it names the first ledger segment whose account writes it does not
+//! hold.
 use std::path::{Path, PathBuf};
 
 use anchor_lang::prelude::Pubkey;
@@ -12,10 +13,12 @@ use crate::bootstrap::Deployment;
 use crate::chain::Chain;
 
 const FILE: &str = "localnet-snapshot.bin";
-const VERSION: u32 = 1;
+/// Version 2 added `log_from`; a version 1 snapshot (no ledger) is still read.
+const VERSION: u32 = 2;
 
+/// An account as snapshots and ledger records hold it.
 #[derive(Serialize, Deserialize)]
-struct SavedAccount {
+pub struct SavedAccount {
     pubkey: [u8; 32],
     lamports: u64,
     owner: [u8; 32],
@@ -41,6 +44,44 @@ pub struct Snapshot {
     pub slot: u64,
     accounts: Vec<SavedAccount>,
     deployment: Option<SavedDeployment>,
+    /// The first ledger segment whose account writes this snapshot does not hold.
+    pub log_from: u64,
+}
+
+/// What version 1 wrote: no ledger.
+#[derive(Deserialize)]
+struct SnapshotV1 {
+    version: u32,
+    genesis_hash: String,
+    slot: u64,
+    accounts: Vec<SavedAccount>,
+    deployment: Option<SavedDeployment>,
+}
+
+impl SavedAccount {
+    pub fn new(key: &Pubkey, a: &Account) -> SavedAccount {
+        SavedAccount {
+            pubkey: key.to_bytes(),
+            lamports: a.lamports,
+            owner: a.owner.to_bytes(),
+            executable: a.executable,
+            rent_epoch: a.rent_epoch,
+            data: a.data.clone(),
+        }
+    }
+
+    pub fn to_account(&self) -> (Pubkey, Account) {
+        (
+            Pubkey::new_from_array(self.pubkey),
+            Account {
+                lamports: self.lamports,
+                data: self.data.clone(),
+                owner: Pubkey::new_from_array(self.owner),
+                executable: self.executable,
+                rent_epoch: self.rent_epoch,
+            },
+        )
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,10 +92,12 @@ pub enum SnapshotError {
     Format { path: PathBuf, reason: String },
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("cannot start a new ledger segment for the snapshot: {0}")]
+    Ledger(String),
 }
 
 /// State worth saving: data accounts. Programs, loaders and sysvars come from the new bank.
-fn worth_saving(account: &Account) -> bool {
+pub fn worth_saving(account: &Account) -> bool {
     const NATIVE_LOADER: Pubkey = anchor_lang::pubkey!("NativeLoader1111111111111111111111111111111");
     const SYSVAR: Pubkey = anchor_lang::pubkey!("Sysvar1111111111111111111111111111111111111");
     !account.executable
@@ -64,24 +107,19 @@ fn worth_saving(account: &Account) -> bool {
 }
 
 impl Snapshot {
+    /// The chain's accounts now; `log_from` is the ledger segment that starts now.
     pub async fn capture(
         chain: &mut Chain,
         genesis_hash: String,
         deployment: Option<&Deployment>,
+        log_from: u64,
     ) -> Snapshot {
         let keys: Vec<Pubkey> = chain.known_accounts().copied().collect();
         let mut accounts = Vec::with_capacity(keys.len());
         for key in keys {
             if let Ok(Some(a)) = chain.account(&key).await {
                 if worth_saving(&a) {
-                    accounts.push(SavedAccount {
-                        pubkey: key.to_bytes(),
-                        lamports: a.lamports,
-                        owner: a.owner.to_bytes(),
-                        executable: a.executable,
-                        rent_epoch: a.rent_epoch,
-                        data: a.data,
-                    });
+                    accounts.push(SavedAccount::new(&key, &a));
                 }
             }
         }
@@ -92,18 +130,22 @@ impl Snapshot {
             cluster_tag: d.cluster_tag,
             next_proposal: d.next_proposal,
         });
-        Snapshot { version: VERSION, genesis_hash, slot: chain.slot, accounts, deployment }
+        Snapshot { version: VERSION, genesis_hash, slot: chain.slot, accounts, deployment, log_from }
     }
 
-    /// Writes atomically: a crash mid-write leaves the previous snapshot intact.
+    /// Writes atomically and durably (the ledger segments it covers are deleted next): a
+    /// crash mid-write leaves the previous snapshot intact.
     pub fn save(&self, dir: &Path) -> Result<(), SnapshotError> {
         let path = dir.join(FILE);
         let tmp = dir.join(format!("{FILE}.tmp"));
         let write_err = |source| SnapshotError::Write { path: path.clone(), source };
         std::fs::create_dir_all(dir).map_err(write_err)?;
         let bytes = bincode::serialize(self).map_err(|e| write_err(std::io::Error::other(e)))?;
-        std::fs::write(&tmp, bytes).map_err(write_err)?;
-        std::fs::rename(&tmp, &path).map_err(write_err)
+        let mut file = std::fs::File::create(&tmp).map_err(write_err)?;
+        std::io::Write::write_all(&mut file, &bytes).map_err(write_err)?;
+        file.sync_all().map_err(write_err)?;
+        std::fs::rename(&tmp, &path).map_err(write_err)?;
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(write_err)
     }
 
     pub fn load(dir: &Path) -> Result<Option<Snapshot>, SnapshotError> {
@@ -113,27 +155,32 @@ impl Snapshot {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(SnapshotError::Read { path, source }),
         };
-        let snapshot: Snapshot = bincode::deserialize(&bytes)
-            .map_err(|e| SnapshotError::Format { path: path.clone(), reason: e.to_string() })?;
-        if snapshot.version != VERSION {
-            return Err(SnapshotError::Format { path, reason: format!("version {}", snapshot.version) });
-        }
+        let format_err = |reason: String| SnapshotError::Format { path: path.clone(), reason };
+        // bincode writes the leading u32 as 4 little-endian bytes.
+        let version = bytes.first_chunk::<4>().map(|v| u32::from_le_bytes(*v));
+        let snapshot = match version {
+            Some(VERSION) => {
+                bincode::deserialize::<Snapshot>(&bytes).map_err(|e| format_err(e.to_string()))?
+            }
+            Some(1) => {
+                let v1: SnapshotV1 = bincode::deserialize(&bytes).map_err(|e| format_err(e.to_string()))?;
+                Snapshot {
+                    version: v1.version,
+                    genesis_hash: v1.genesis_hash,
+                    slot: v1.slot,
+                    accounts: v1.accounts,
+                    deployment: v1.deployment,
+                    log_from: 0,
+                }
+            }
+            Some(other) => return Err(format_err(format!("version {other}"))),
+            None => return Err(format_err("shorter than its version".into())),
+        };
         Ok(Some(snapshot))
     }
 
     pub fn accounts(&self) -> impl Iterator<Item = (Pubkey, Account)> + '_ {
-        self.accounts.iter().map(|a| {
-            (
-                Pubkey::new_from_array(a.pubkey),
-                Account {
-                    lamports: a.lamports,
-                    data: a.data.clone(),
-                    owner: Pubkey::new_from_array(a.owner),
-                    executable: a.executable,
-                    rent_epoch: a.rent_epoch,
-                },
-            )
-        })
+        self.accounts.iter().map(SavedAccount::to_account)
     }
 
     pub fn deployment(&self) -> Option<Deployment> {

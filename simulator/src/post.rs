@@ -129,9 +129,31 @@ impl Poster {
         Ok(meters)
     }
 
+    /// The indexes of the `meters` whose account the chain does not hold (a chain restored
+    /// from before they were registered, or a new chain under the same genesis), so they can
+    /// be registered again with the same owners.
+    pub async fn missing_on_chain(&self, meters: &[ChainMeter]) -> Result<Vec<usize>, ClientError> {
+        // getMultipleAccounts takes at most 100 accounts.
+        const PER_CALL: usize = 100;
+        let mut missing = Vec::new();
+        for (n, chunk) in meters.chunks(PER_CALL).enumerate() {
+            let addresses: Vec<Pubkey> = chunk.iter().map(|m| m.address).collect();
+            let accounts = self.rpc.get_multiple_accounts(&addresses).await?;
+            for (i, account) in accounts.iter().enumerate() {
+                if !account.as_ref().is_some_and(|a| a.owner == energy::ID) {
+                    missing.push(n * PER_CALL + i);
+                }
+            }
+        }
+        Ok(missing)
+    }
+
     /// Registers onboarded meters, each signed by its owner (funded from the payer), and
     /// creates the owners' energy token accounts.
-    pub async fn register(&self, meters: &[ChainMeter]) -> Result<(), PostError> {
+    pub async fn register<'a>(
+        &self,
+        meters: impl IntoIterator<Item = &'a ChainMeter>,
+    ) -> Result<(), PostError> {
         let mint = energy::client::energy_mint_address();
         for ChainMeter { meter_id, owner, .. } in meters {
             // The owner pays its meter account's rent (~0.0018 SOL) and must itself stay rent-exempt

@@ -9,7 +9,7 @@ use solana_signature::Signature;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 
-use crate::chain::TxRecord;
+use crate::chain::{Committed, TxRecord};
 use crate::events::ChainEvent;
 use crate::rpc::SharedChain;
 
@@ -146,48 +146,83 @@ impl Feed {
         Read::Entries(s.entries.iter().skip(skip).take_while(|e| e.slot + age <= current).cloned().collect())
     }
 
+    /// Fills the window from what the ledger held at start (oldest first), as if the feed
+    /// had followed it live; replay then reaches back to the first slot the ledger holds
+    /// from its beginning, within the retained window, instead of only to the restart.
+    pub fn restore<'a>(&self, replayed: impl IntoIterator<Item = Restored<'a>>) {
+        let current = self.current_slot();
+        let window_start = current.saturating_sub(self.retain_slots);
+        // Only slots whose beginning the ledger holds are complete.
+        let mut floor = None;
+        for item in replayed {
+            match item {
+                Restored::Slot(slot) => {
+                    if floor.is_none() && slot >= window_start {
+                        floor = Some(slot);
+                    }
+                    if floor.is_some() {
+                        let updates = self.slot_updates(slot);
+                        self.push(slot, updates);
+                    }
+                }
+                Restored::Transaction(committed) if floor.is_some() => {
+                    let updates = self.transaction_updates(committed);
+                    self.push(committed.record.slot, updates);
+                }
+                Restored::Transaction(_) => {}
+            }
+        }
+        if let Some(floor) = floor {
+            let mut s = self.lock();
+            s.floor = s.floor.min(floor);
+        }
+    }
+
+    fn transaction_updates(&self, committed: &Committed) -> Vec<Update> {
+        let signature = committed.signature();
+        let mut updates = Vec::with_capacity(committed.writes.len() + 1);
+        for (pubkey, account) in &committed.writes {
+            let write_version = {
+                let mut s = self.lock();
+                s.write_version += 1;
+                s.write_version
+            };
+            updates.push(Update::Account {
+                pubkey: *pubkey,
+                account: account.clone(),
+                write_version,
+                signature,
+            });
+        }
+        updates.push(Update::Transaction { signature, record: committed.record.clone() });
+        updates
+    }
+
+    /// The slot began (processed), and the slots it confirms and finalizes.
+    fn slot_updates(&self, slot: u64) -> Vec<Update> {
+        let mut updates =
+            vec![Update::Slot { slot, parent: slot.checked_sub(1), status: SlotStatus::Processed }];
+        if let Some(s) = slot.checked_sub(self.confirm_after) {
+            updates.push(Update::Slot { slot: s, parent: s.checked_sub(1), status: SlotStatus::Confirmed });
+        }
+        if let Some(s) = slot.checked_sub(self.finalize_after) {
+            updates.push(Update::Slot { slot: s, parent: s.checked_sub(1), status: SlotStatus::Finalized });
+        }
+        updates
+    }
+
     /// Follows the chain's events forever, turning them into updates.
     pub async fn run(&self, chain: SharedChain) {
         let mut events = chain.lock().await.subscribe();
         loop {
             match events.recv().await {
-                Ok(ChainEvent::Transaction { signature, slot, accounts, .. }) => {
-                    let mut c = chain.lock().await;
-                    let mut updates = Vec::with_capacity(accounts.len() + 1);
-                    for pubkey in accounts {
-                        // A closed account is reported with zero lamports and no data.
-                        let account = c.account(&pubkey).await.ok().flatten().unwrap_or_default();
-                        let write_version = {
-                            let mut s = self.lock();
-                            s.write_version += 1;
-                            s.write_version
-                        };
-                        updates.push(Update::Account { pubkey, account, write_version, signature });
-                    }
-                    if let Some(record) = c.record(&signature).cloned() {
-                        updates.push(Update::Transaction { signature, record });
-                    }
-                    drop(c);
+                Ok(ChainEvent::Transaction { slot, committed, .. }) => {
+                    let updates = self.transaction_updates(&committed);
                     self.push(slot, updates);
                     self.slot.send_replace(self.current_slot());
                 }
-                Ok(ChainEvent::Slot { slot, parent }) => {
-                    let mut updates =
-                        vec![Update::Slot { slot, parent: Some(parent), status: SlotStatus::Processed }];
-                    if let Some(s) = slot.checked_sub(self.confirm_after) {
-                        updates.push(Update::Slot {
-                            slot: s,
-                            parent: s.checked_sub(1),
-                            status: SlotStatus::Confirmed,
-                        });
-                    }
-                    if let Some(s) = slot.checked_sub(self.finalize_after) {
-                        updates.push(Update::Slot {
-                            slot: s,
-                            parent: s.checked_sub(1),
-                            status: SlotStatus::Finalized,
-                        });
-                    }
+                Ok(ChainEvent::Slot { slot, .. }) => {
+                    let updates = self.slot_updates(slot);
                     self.push(slot, updates);
                     {
                         let mut s = self.lock();
@@ -204,4 +239,10 @@ impl Feed {
             }
         }
     }
+}
+
+/// What the ledger held at start, for `Feed::restore`.
+pub enum Restored<'a> {
+    Slot(u64),
+    Transaction(&'a Committed),
 }

@@ -175,6 +175,28 @@ impl OutputArgs {
                 fleet.now_s
             );
         }
+        // Meters of the state file the chain does not hold are registered again, with their
+        // owners from the state file: otherwise every reading of theirs is refused forever.
+        if let Some(chain) = &outputs.chain {
+            let url = self.rpc_url.as_deref().unwrap_or_default();
+            let missing = chain
+                .poster
+                .missing_on_chain(&chain.meters)
+                .await
+                .map_err(|e| format!("cannot check the state file's meters on {url}: {e}"))?;
+            if !missing.is_empty() {
+                eprintln!(
+                    "{} of the state file's {} meters are missing on {url}: registering them again",
+                    missing.len(),
+                    chain.meters.len()
+                );
+                chain
+                    .poster
+                    .register(missing.iter().map(|&i| &chain.meters[i]))
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
         if outputs.chain.as_ref().is_some_and(|c| c.meters.len() < fleet.meters.len()) {
             let missing = fleet.meters.len() - outputs.chain.as_ref().map_or(0, |c| c.meters.len());
             eprintln!("registering {missing} meters on {}", self.rpc_url.as_deref().unwrap_or_default());
