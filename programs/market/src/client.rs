@@ -58,16 +58,31 @@ pub fn create_market(
     )
 }
 
-fn seat_accounts(trader: Pubkey, market: Pubkey) -> crate::accounts::ClaimSeat {
-    crate::accounts::ClaimSeat { trader, market, council: governance::client::council_address() }
+fn claim_accounts(trader: Pubkey, market: Pubkey, idle_holder: Option<Pubkey>) -> crate::accounts::ClaimSeat {
+    crate::accounts::ClaimSeat {
+        trader,
+        market,
+        council: governance::client::council_address(),
+        system_program: system_program::ID,
+        idle_holder,
+    }
 }
 
+/// The trader's seat: its own, else a free one. Bonds `state::seat_bond` lamports.
 pub fn claim_seat(trader: Pubkey, market: Pubkey) -> Instruction {
-    build(seat_accounts(trader, market), crate::instruction::ClaimSeat {})
+    build(claim_accounts(trader, market, None), crate::instruction::ClaimSeat {})
 }
 
+/// When every seat is taken: takes over the seat of `idle_holder`, which must be empty
+/// and idle for `engine::SEAT_IDLE_SLOTS`; the holder gets its bond back. (Same
+/// instruction as `claim_seat`: a free seat, if one opened meanwhile, is taken instead.)
+pub fn take_over_seat(trader: Pubkey, market: Pubkey, idle_holder: Pubkey) -> Instruction {
+    build(claim_accounts(trader, market, Some(idle_holder)), crate::instruction::ClaimSeat {})
+}
+
+/// Refunds the seat's bond to the trader.
 pub fn release_seat(trader: Pubkey, market: Pubkey, seat: u32) -> Instruction {
-    build(seat_accounts(trader, market), crate::instruction::ReleaseSeat { seat })
+    build(crate::accounts::ReleaseSeat { trader, market }, crate::instruction::ReleaseSeat { seat })
 }
 
 /// Token accounts of the trader for the market's base and quote mints.

@@ -49,13 +49,16 @@ pub mod market {
         instructions::admin::withdraw_fees(ctx, quote_atoms)
     }
 
-    /// Returns the trader's seat index, the hint every trading instruction takes.
+    /// Returns the trader's seat index, the hint every trading instruction takes. Bonds
+    /// `state::seat_bond` lamports; with every seat taken, `idle_holder` names an empty
+    /// seat idle for `engine::SEAT_IDLE_SLOTS` to take over (its holder is refunded).
     pub fn claim_seat(ctx: Context<ClaimSeat>) -> Result<u32> {
         instructions::seat::claim(ctx)
     }
 
-    /// Frees the trader's seat once it holds nothing and has no open orders.
-    pub fn release_seat(ctx: Context<ClaimSeat>, seat: u32) -> Result<()> {
+    /// Frees the trader's seat once it holds nothing and has no open orders, and refunds
+    /// its bond.
+    pub fn release_seat(ctx: Context<ReleaseSeat>, seat: u32) -> Result<()> {
         instructions::seat::release(ctx, seat)
     }
 
