@@ -5,7 +5,7 @@ use anchor_lang::{system_program, InstructionData};
 use anchor_spl::token;
 
 use crate::engine::{OrderPacket, Side};
-use crate::instructions::{CreateMarketParams, UpdateMarketParams};
+use crate::instructions::{CancelRef, CreateMarketParams, UpdateMarketParams};
 use crate::state::{pair_seeds, BASE_VAULT_SEED, PAIR_SEED, QUOTE_VAULT_SEED, VAULT_AUTHORITY_SEED};
 
 /// The same address for (base, quote) and (quote, base).
@@ -143,6 +143,48 @@ pub fn place_order(
             price_feed,
         },
         crate::instruction::PlaceOrder { seat, packet },
+    )
+}
+
+/// Cancels `order_id` on `packet.side` and places `packet`; fails (placing nothing) if that
+/// order is no longer on the book.
+pub fn replace_order(
+    trader: Pubkey,
+    market: Pubkey,
+    seat: u32,
+    order_id: u64,
+    packet: OrderPacket,
+    price_feed: Option<Pubkey>,
+) -> Instruction {
+    build(
+        crate::accounts::PlaceOrder {
+            trader,
+            market,
+            council: governance::client::council_address(),
+            price_feed,
+        },
+        crate::instruction::ReplaceOrder { seat, order_id, packet },
+    )
+}
+
+/// Cancels, then places, for one trader (each list at most `MAX_BATCH_ORDERS`). Cancels
+/// of orders no longer on the book are skipped. `price_feed` as for `place_order`.
+pub fn batch_orders(
+    trader: Pubkey,
+    market: Pubkey,
+    seat: u32,
+    cancels: Vec<CancelRef>,
+    places: Vec<OrderPacket>,
+    price_feed: Option<Pubkey>,
+) -> Instruction {
+    build(
+        crate::accounts::PlaceOrder {
+            trader,
+            market,
+            council: governance::client::council_address(),
+            price_feed,
+        },
+        crate::instruction::BatchOrders { seat, cancels, places },
     )
 }
 

@@ -60,6 +60,8 @@ pub enum MarketError {
     OrderTooSmall,
     #[msg("that seat was claimed or withdrawn from too recently to be taken over")]
     SeatNotIdle,
+    #[msg("a batch takes at most MAX_BATCH_ORDERS cancels and MAX_BATCH_ORDERS placements")]
+    BatchTooLarge,
 }
 
 impl From<EngineError> for MarketError {

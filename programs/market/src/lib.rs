@@ -74,6 +74,27 @@ pub mod market {
         instructions::place_order::handler(ctx, seat, packet)
     }
 
+    /// Cancels one order and places its successor, with every check of `place_order`.
+    pub fn replace_order(
+        ctx: Context<PlaceOrder>,
+        seat: u32,
+        order_id: u64,
+        packet: OrderPacket,
+    ) -> Result<PlaceOutcome> {
+        instructions::batch::replace_order(ctx, seat, order_id, packet)
+    }
+
+    /// Up to `MAX_BATCH_ORDERS` cancels, then up to `MAX_BATCH_ORDERS` placements, for one
+    /// trader (a market maker's requote in one instruction).
+    pub fn batch_orders(
+        ctx: Context<PlaceOrder>,
+        seat: u32,
+        cancels: Vec<CancelRef>,
+        places: Vec<OrderPacket>,
+    ) -> Result<BatchOutcome> {
+        instructions::batch::batch_orders(ctx, seat, cancels, places)
+    }
+
     pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id: u64) -> Result<()> {
         instructions::cancel::cancel_order(ctx, seat, side, order_id)
     }
