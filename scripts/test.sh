@@ -40,5 +40,9 @@ step "running the app's native tests (app/logic)"
 # The SBF route (tools/sbf/README.md): the lowering pass proven against the host.
 tools/sbf/test.sh 2>&1 | tee -a "$log"
 
+# The programs' Anchor IDL: the committed idl/*.json must match the code (tools/idl/idl.sh).
+step "the committed Anchor IDL (idl/) against the programs (tools/idl/idl.sh)"
+tools/idl/idl.sh 2>&1 | tee -a "$log"
+
 # One closing line for the whole run (each test binary prints its own).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "\ntotal: %d passed, %d failed\n", p, f; exit (f > 0) }' "$log"

@@ -5,7 +5,7 @@ use anchor_lang::{system_program, InstructionData};
 use anchor_spl::token;
 
 use crate::engine::{OrderPacket, Side};
-use crate::instructions::{CreateMarketParams, UpdateMarketParams};
+use crate::instructions::{CancelRef, CreateMarketParams, UpdateMarketParams};
 use crate::state::{pair_seeds, BASE_VAULT_SEED, PAIR_SEED, QUOTE_VAULT_SEED, VAULT_AUTHORITY_SEED};
 
 /// The same address for (base, quote) and (quote, base).
@@ -58,16 +58,31 @@ pub fn create_market(
     )
 }
 
-fn seat_accounts(trader: Pubkey, market: Pubkey) -> crate::accounts::ClaimSeat {
-    crate::accounts::ClaimSeat { trader, market, council: governance::client::council_address() }
+fn claim_accounts(trader: Pubkey, market: Pubkey, idle_holder: Option<Pubkey>) -> crate::accounts::ClaimSeat {
+    crate::accounts::ClaimSeat {
+        trader,
+        market,
+        council: governance::client::council_address(),
+        system_program: system_program::ID,
+        idle_holder,
+    }
 }
 
+/// The trader's seat: its own, else a free one. Bonds `state::seat_bond` lamports.
 pub fn claim_seat(trader: Pubkey, market: Pubkey) -> Instruction {
-    build(seat_accounts(trader, market), crate::instruction::ClaimSeat {})
+    build(claim_accounts(trader, market, None), crate::instruction::ClaimSeat {})
 }
 
+/// When every seat is taken: takes over the seat of `idle_holder`, which must be empty
+/// and idle for `engine::SEAT_IDLE_SLOTS`; the holder gets its bond back. (Same
+/// instruction as `claim_seat`: a free seat, if one opened meanwhile, is taken instead.)
+pub fn take_over_seat(trader: Pubkey, market: Pubkey, idle_holder: Pubkey) -> Instruction {
+    build(claim_accounts(trader, market, Some(idle_holder)), crate::instruction::ClaimSeat {})
+}
+
+/// Refunds the seat's bond to the trader.
 pub fn release_seat(trader: Pubkey, market: Pubkey, seat: u32) -> Instruction {
-    build(seat_accounts(trader, market), crate::instruction::ReleaseSeat { seat })
+    build(crate::accounts::ReleaseSeat { trader, market }, crate::instruction::ReleaseSeat { seat })
 }
 
 /// Token accounts of the trader for the market's base and quote mints.
@@ -128,6 +143,48 @@ pub fn place_order(
             price_feed,
         },
         crate::instruction::PlaceOrder { seat, packet },
+    )
+}
+
+/// Cancels `order_id` on `packet.side` and places `packet`; fails (placing nothing) if that
+/// order is no longer on the book.
+pub fn replace_order(
+    trader: Pubkey,
+    market: Pubkey,
+    seat: u32,
+    order_id: u64,
+    packet: OrderPacket,
+    price_feed: Option<Pubkey>,
+) -> Instruction {
+    build(
+        crate::accounts::PlaceOrder {
+            trader,
+            market,
+            council: governance::client::council_address(),
+            price_feed,
+        },
+        crate::instruction::ReplaceOrder { seat, order_id, packet },
+    )
+}
+
+/// Cancels, then places, for one trader (each list at most `MAX_BATCH_ORDERS`). Cancels
+/// of orders no longer on the book are skipped. `price_feed` as for `place_order`.
+pub fn batch_orders(
+    trader: Pubkey,
+    market: Pubkey,
+    seat: u32,
+    cancels: Vec<CancelRef>,
+    places: Vec<OrderPacket>,
+    price_feed: Option<Pubkey>,
+) -> Instruction {
+    build(
+        crate::accounts::PlaceOrder {
+            trader,
+            market,
+            council: governance::client::council_address(),
+            price_feed,
+        },
+        crate::instruction::BatchOrders { seat, cancels, places },
     )
 }
 

@@ -39,7 +39,7 @@ pub enum MarketError {
     PostOnlyWouldCross,
     #[msg("this side of the book is full")]
     BookFull,
-    #[msg("all trader seats of this market are taken")]
+    #[msg("all trader seats of this market are taken (name the holder of an idle empty seat to take it over)")]
     SeatsFull,
     #[msg("seat index does not belong to this trader")]
     SeatMismatch,
@@ -58,6 +58,10 @@ pub enum MarketError {
     MintHasFreezeAuthority,
     #[msg("order is smaller than the market's minimum order size")]
     OrderTooSmall,
+    #[msg("that seat was claimed or withdrawn from too recently to be taken over")]
+    SeatNotIdle,
+    #[msg("a batch takes at most MAX_BATCH_ORDERS cancels and MAX_BATCH_ORDERS placements")]
+    BatchTooLarge,
 }
 
 impl From<EngineError> for MarketError {
@@ -72,6 +76,7 @@ impl From<EngineError> for MarketError {
             EngineError::SeatsFull => MarketError::SeatsFull,
             EngineError::SeatMismatch => MarketError::SeatMismatch,
             EngineError::SeatNotEmpty => MarketError::SeatNotEmpty,
+            EngineError::SeatNotIdle => MarketError::SeatNotIdle,
             EngineError::InsufficientFunds => MarketError::InsufficientFunds,
             EngineError::OrderNotFound => MarketError::OrderNotFound,
             EngineError::InvalidEnum => MarketError::InvalidEnum,

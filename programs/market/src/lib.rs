@@ -49,13 +49,16 @@ pub mod market {
         instructions::admin::withdraw_fees(ctx, quote_atoms)
     }
 
-    /// Returns the trader's seat index, the hint every trading instruction takes.
+    /// Returns the trader's seat index, the hint every trading instruction takes. Bonds
+    /// `state::seat_bond` lamports; with every seat taken, `idle_holder` names an empty
+    /// seat idle for `engine::SEAT_IDLE_SLOTS` to take over (its holder is refunded).
     pub fn claim_seat(ctx: Context<ClaimSeat>) -> Result<u32> {
         instructions::seat::claim(ctx)
     }
 
-    /// Frees the trader's seat once it holds nothing and has no open orders.
-    pub fn release_seat(ctx: Context<ClaimSeat>, seat: u32) -> Result<()> {
+    /// Frees the trader's seat once it holds nothing and has no open orders, and refunds
+    /// its bond.
+    pub fn release_seat(ctx: Context<ReleaseSeat>, seat: u32) -> Result<()> {
         instructions::seat::release(ctx, seat)
     }
 
@@ -69,6 +72,27 @@ pub mod market {
 
     pub fn place_order(ctx: Context<PlaceOrder>, seat: u32, packet: OrderPacket) -> Result<PlaceOutcome> {
         instructions::place_order::handler(ctx, seat, packet)
+    }
+
+    /// Cancels one order and places its successor, with every check of `place_order`.
+    pub fn replace_order(
+        ctx: Context<PlaceOrder>,
+        seat: u32,
+        order_id: u64,
+        packet: OrderPacket,
+    ) -> Result<PlaceOutcome> {
+        instructions::batch::replace_order(ctx, seat, order_id, packet)
+    }
+
+    /// Up to `MAX_BATCH_ORDERS` cancels, then up to `MAX_BATCH_ORDERS` placements, for one
+    /// trader (a market maker's requote in one instruction).
+    pub fn batch_orders(
+        ctx: Context<PlaceOrder>,
+        seat: u32,
+        cancels: Vec<CancelRef>,
+        places: Vec<OrderPacket>,
+    ) -> Result<BatchOutcome> {
+        instructions::batch::batch_orders(ctx, seat, cancels, places)
     }
 
     pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id: u64) -> Result<()> {

@@ -95,6 +95,14 @@ impl Market {
     pub const SPACE: usize = 8 + std::mem::size_of::<Market>();
 }
 
+/// Lamports a claimed seat bonds into the market account: the rent-exempt deposit of an
+/// account holding one seat. Refunded in full on release or take-over; being at least a
+/// bare account's rent-exempt minimum, a refund always lands, even in a wallet emptied to
+/// zero since the claim.
+pub fn seat_bond(rent: &Rent) -> u64 {
+    rent.minimum_balance(std::mem::size_of::<crate::engine::Seat>())
+}
+
 /// The pair record's seeds after `PAIR_SEED`: the two mints in byte order, so that
 /// (a, b) and (b, a) are the same pair. Base and quote keep their roles in the market;
 /// only the uniqueness record is order-free.

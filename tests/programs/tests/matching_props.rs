@@ -113,13 +113,17 @@ fn check_invariants(book: &Book, ledger: &Ledger) {
     }
 }
 
+fn seat_claim(t: usize) -> market::engine::SeatClaim {
+    market::engine::SeatClaim { trader: [t as u8 + 1; 32], ..Default::default() }
+}
+
 fn run(ops: Vec<Op>) {
     let mut book: Box<Book> = bytemuck::zeroed_box();
     book.next_order_id = 1;
     let mut ledger = Ledger { base_in: 0, quote_in: 0 };
     let mut now = 1_000i64;
     for t in 0..TRADERS {
-        let seat = book.claim_seat([t as u8 + 1; 32]).expect("seat");
+        let seat = book.claim_seat(seat_claim(t)).expect("seat").seat();
         assert_eq!(seat as usize, t);
         book.deposit(seat, BaseAtoms(10_000), QuoteAtoms(100_000)).expect("deposit");
         ledger.base_in += 10_000;
@@ -236,7 +240,7 @@ fn generated_flows_exercise_the_engine() {
         let mut book: Box<Book> = bytemuck::zeroed_box();
         book.next_order_id = 1;
         for t in 0..TRADERS {
-            book.claim_seat([t as u8 + 1; 32]).unwrap();
+            book.claim_seat(seat_claim(t)).unwrap();
             book.deposit(t as u32, BaseAtoms(10_000), QuoteAtoms(100_000)).unwrap();
         }
         for op in ops {

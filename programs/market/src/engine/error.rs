@@ -10,6 +10,8 @@ pub enum EngineError {
     SeatsFull,
     SeatMismatch,
     SeatNotEmpty,
+    /// The named seat was claimed or withdrawn from too recently to be taken over.
+    SeatNotIdle,
     InsufficientFunds,
     OrderNotFound,
     InvalidEnum,

@@ -25,5 +25,5 @@ pub use matching::{
     MAX_PLACE_EVENTS,
 };
 pub use order::{Order, OrderPacket, OrderType, SelfTradeBehavior, Side};
-pub use seat::Seat;
+pub use seat::{Claimed, Seat, SeatClaim, SEAT_IDLE_SLOTS};
 pub use units::{BaseAtoms, BaseLots, MarketParams, QuoteAtoms, Ticks};

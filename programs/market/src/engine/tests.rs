@@ -9,10 +9,14 @@ fn book_with(traders: u8) -> Box<Book> {
     let mut book: Box<Book> = bytemuck::zeroed_box();
     book.next_order_id = 1;
     for t in 0..traders {
-        let seat = book.claim_seat([t + 1; 32]).unwrap();
+        let seat = book.claim_seat(claim([t + 1; 32])).unwrap().seat();
         book.deposit(seat, BaseAtoms(100_000), QuoteAtoms(1_000_000)).unwrap();
     }
     book
+}
+
+fn claim(trader: [u8; 32]) -> SeatClaim {
+    SeatClaim { trader, ..SeatClaim::default() }
 }
 
 fn packet(side: Side, order_type: OrderType, price: u64, lots: u64) -> OrderPacket {
@@ -112,10 +116,10 @@ fn book_full_and_seats_full() {
         let mut key = [0u8; 32];
         key[..8].copy_from_slice(&(t as u64).to_le_bytes());
         key[31] = 1;
-        book.claim_seat(key).unwrap();
+        book.claim_seat(claim(key)).unwrap();
     }
-    assert_eq!(book.claim_seat([9; 32]).unwrap_err(), EngineError::SeatsFull);
-    assert_eq!(book.claim_seat([1; 32]).unwrap(), 0, "claiming again returns the same seat");
+    assert_eq!(book.claim_seat(claim([9; 32])).unwrap_err(), EngineError::SeatsFull);
+    assert_eq!(book.claim_seat(claim([1; 32])).unwrap(), Claimed::Existing(0), "claiming again returns the same seat");
 }
 
 #[test]
@@ -172,4 +176,50 @@ fn release_seat_requires_an_empty_seat() {
     book.withdraw(0, BaseAtoms(100_000), QuoteAtoms(1_000_000)).unwrap();
     book.release_seat(0).unwrap();
     assert_eq!(book.seat_of(0, &[1; 32]).unwrap_err(), EngineError::SeatMismatch);
+}
+
+/// Every seat taken: a claim naming an empty seat idle for `SEAT_IDLE_SLOTS` takes it
+/// over and hands back its holder's bond; any other claim changes nothing.
+#[test]
+fn an_idle_empty_seat_is_taken_over_only_when_seats_are_full() {
+    let mut book: Box<Book> = bytemuck::zeroed_box();
+    let key = |t: usize| {
+        let mut key = [7u8; 32];
+        key[..8].copy_from_slice(&(t as u64).to_le_bytes());
+        key
+    };
+    for t in 0..MAX_SEATS {
+        let c = SeatClaim { trader: key(t), bond_lamports: 1_000 + t as u64, slot: 100, idle_holder: None };
+        assert_eq!(book.claim_seat(c).unwrap(), Claimed::Free(t as u32));
+    }
+    book.deposit(3, BaseAtoms(1), QuoteAtoms(0)).unwrap();
+    let newcomer = |holder: [u8; 32], slot: u64| SeatClaim {
+        trader: [9; 32],
+        bond_lamports: 5_000,
+        slot,
+        idle_holder: Some(holder),
+    };
+    let idle = 100 + SEAT_IDLE_SLOTS;
+    let before = book.clone();
+    let refused = [
+        (SeatClaim { idle_holder: None, ..newcomer(key(2), idle) }, EngineError::SeatsFull),
+        (newcomer(key(2), idle - 1), EngineError::SeatNotIdle),
+        (newcomer(key(3), idle), EngineError::SeatNotEmpty),
+        (newcomer([8; 32], idle), EngineError::SeatMismatch),
+        (newcomer([0; 32], idle), EngineError::SeatMismatch),
+    ];
+    for (claim, error) in refused {
+        assert_eq!(book.claim_seat(claim).unwrap_err(), error);
+        assert!(bytemuck::bytes_of(before.as_ref()) == bytemuck::bytes_of(book.as_ref()));
+    }
+    // A withdrawal restarts the window.
+    book.withdraw(3, BaseAtoms(1), QuoteAtoms(0)).unwrap();
+    book.touch_seat(3, idle).unwrap();
+    assert_eq!(book.claim_seat(newcomer(key(3), idle)).unwrap_err(), EngineError::SeatNotIdle);
+
+    let taken = book.claim_seat(newcomer(key(2), idle)).unwrap();
+    assert_eq!(taken, Claimed::TakenOver { seat: 2, holder: key(2), refund_lamports: 1_002 });
+    let seat = book.seats[2];
+    assert_eq!((seat.trader, seat.bond_lamports, seat.touched_slot), ([9; 32], 5_000, idle));
+    assert_eq!(book.release_seat(2).unwrap(), 5_000, "release hands the bond back");
 }

@@ -78,6 +78,11 @@ pub fn withdraw(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms
             .book
             .withdraw(seat, BaseAtoms(base_atoms), QuoteAtoms(quote_atoms))
             .map_err(MarketError::from)?;
+        // The seat may now be empty: its idle window starts here. A withdrawal of nothing
+        // does not count, or a holder could keep an empty seat for the price of a fee.
+        if base_atoms | quote_atoms != 0 {
+            market.book.touch_seat(seat, Clock::get()?.slot).map_err(MarketError::from)?;
+        }
         [market.header.vault_authority_bump]
     };
     let seeds = super::vault_signer_seeds(&market_key, &bump);

@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod batch;
 pub mod cancel;
 pub mod create_market;
 pub mod funds;
@@ -7,6 +8,8 @@ pub mod seat;
 
 #[allow(ambiguous_glob_reexports)]
 pub use admin::*;
+#[allow(ambiguous_glob_reexports)]
+pub use batch::*;
 #[allow(ambiguous_glob_reexports)]
 pub use cancel::*;
 #[allow(ambiguous_glob_reexports)]

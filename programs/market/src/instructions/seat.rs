@@ -1,38 +1,108 @@
 use anchor_lang::prelude::*;
+use anchor_lang::system_program::{self, Transfer};
 use governance::Council;
 
+use crate::engine::{Claimed, SeatClaim};
 use crate::error::MarketError;
 use crate::events::{SeatClaimed, SeatReleased};
-use crate::state::Market;
+use crate::state::{seat_bond, Market};
 
-/// Shared by claim_seat and release_seat. `council` is checked only by claim_seat: a
-/// claim allocates, so it stops while trading is paused; a release is an exit and never does.
+/// A claim bonds lamports into the market account (`state::seat_bond`), so holding seats
+/// costs the holder; and when every seat is taken, a trader may take over an empty seat
+/// left idle for `engine::SEAT_IDLE_SLOTS`, naming its holder, who gets the bond back.
+/// A claim allocates, so it stops while trading is paused (docs/architecture.md, "Seats").
 #[derive(Accounts)]
 pub struct ClaimSeat<'info> {
+    /// Pays the bond.
+    #[account(mut)]
     pub trader: Signer<'info>,
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
     pub council: AccountLoader<'info, Council>,
+    pub system_program: Program<'info, System>,
+    /// CHECK: needed only when every seat is taken: the trader holding the idle empty seat
+    /// to take over. The engine finds the seat by this key and checks it is empty and idle;
+    /// the account only receives that seat's bond back.
+    #[account(mut)]
+    pub idle_holder: Option<UncheckedAccount<'info>>,
 }
 
-/// Idempotent: returns the trader's existing seat if there is one. The seat index is
-/// emitted and returned so clients can pass it as a hint to every later instruction.
+/// Idempotent: returns the trader's existing seat if there is one (bonding nothing more).
+/// The seat index is emitted and returned so clients can pass it as a hint to every later
+/// instruction.
 pub fn claim(ctx: Context<ClaimSeat>) -> Result<u32> {
-    let mut market = ctx.accounts.market.load_mut()?;
-    super::ensure_trading(&market.header, &ctx.accounts.council)?;
+    let market_key = ctx.accounts.market.key();
     let trader = ctx.accounts.trader.key();
-    let seat = market.book.claim_seat(trader.to_bytes()).map_err(MarketError::from)?;
-    crate::events::emit(SeatClaimed { market: ctx.accounts.market.key(), trader, seat });
+    let bond = seat_bond(&Rent::get()?);
+    let claimed = {
+        let mut market = ctx.accounts.market.load_mut()?;
+        super::ensure_trading(&market.header, &ctx.accounts.council)?;
+        let claim = SeatClaim {
+            trader: trader.to_bytes(),
+            bond_lamports: bond,
+            slot: Clock::get()?.slot,
+            idle_holder: ctx.accounts.idle_holder.as_ref().map(|h| h.key().to_bytes()),
+        };
+        market.book.claim_seat(claim).map_err(MarketError::from)?
+    };
+    if !matches!(claimed, Claimed::Existing(_)) {
+        // After the book's borrow ends: a CPI needs the market account unborrowed.
+        system_program::transfer(
+            CpiContext::new(
+                ctx.accounts.system_program.key(),
+                Transfer {
+                    from: ctx.accounts.trader.to_account_info(),
+                    to: ctx.accounts.market.to_account_info(),
+                },
+            ),
+            bond,
+        )?;
+    }
+    if let Claimed::TakenOver { seat, holder, refund_lamports } = claimed {
+        let holder_account = ctx.accounts.idle_holder.as_ref().ok_or(MarketError::SeatMismatch)?;
+        require_keys_eq!(holder_account.key(), Pubkey::new_from_array(holder), MarketError::SeatMismatch);
+        refund_bond(&ctx.accounts.market.to_account_info(), &holder_account.to_account_info(), refund_lamports)?;
+        crate::events::emit(SeatReleased { market: market_key, trader: holder_account.key(), seat });
+    }
+    let seat = claimed.seat();
+    crate::events::emit(SeatClaimed { market: market_key, trader, seat });
     Ok(seat)
 }
 
-/// Gives an empty seat (no balances, no orders) back to the market, so seats are not a
-/// one-way resource. Uses the same accounts as claim_seat.
-pub fn release(ctx: Context<ClaimSeat>, seat: u32) -> Result<()> {
-    let mut market = ctx.accounts.market.load_mut()?;
+#[derive(Accounts)]
+pub struct ReleaseSeat<'info> {
+    /// Receives the seat's bond.
+    #[account(mut)]
+    pub trader: Signer<'info>,
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+}
+
+/// Gives an empty seat (no balances, no orders) back to the market and its bond back to
+/// the trader, so seats are not a one-way resource. An exit: open while paused.
+pub fn release(ctx: Context<ReleaseSeat>, seat: u32) -> Result<()> {
     let trader = ctx.accounts.trader.key();
-    let seat = market.book.seat_of(seat, &trader.to_bytes()).map_err(MarketError::from)?;
-    market.book.release_seat(seat).map_err(MarketError::from)?;
+    let bond = {
+        let mut market = ctx.accounts.market.load_mut()?;
+        let seat = market.book.seat_of(seat, &trader.to_bytes()).map_err(MarketError::from)?;
+        market.book.release_seat(seat).map_err(MarketError::from)?
+    };
+    refund_bond(&ctx.accounts.market.to_account_info(), &ctx.accounts.trader.to_account_info(), bond)?;
     crate::events::emit(SeatReleased { market: ctx.accounts.market.key(), trader, seat });
+    Ok(())
+}
+
+/// Moves a seat's bond out of the market account. The market owns that account, so it
+/// debits it directly; the bond was paid in on top of its rent-exempt balance, so the
+/// account stays rent-exempt.
+fn refund_bond(market: &AccountInfo, to: &AccountInfo, lamports: u64) -> Result<()> {
+    if lamports == 0 {
+        return Ok(());
+    }
+    let mut from = market.try_borrow_mut_lamports()?;
+    **from = from.checked_sub(lamports).ok_or(MarketError::Overflow)?;
+    drop(from);
+    let mut into = to.try_borrow_mut_lamports()?;
+    **into = into.checked_add(lamports).ok_or(MarketError::Overflow)?;
     Ok(())
 }

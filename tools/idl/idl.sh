@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The programs' Anchor IDL (issue #9, "IDL"), generated from the code into idl/.
+#   tools/idl/idl.sh           check: regenerate and compare with the committed idl/*.json
+#                              (`make test` runs this; a difference fails it)
+#   tools/idl/idl.sh --write   regenerate idl/*.json (commit the result)
+# The programs are compiled with the `idl-build` feature in a target dir of their own
+# ($GRIDTOKENX_CACHE/idl/target): the main workspace build never sees that feature.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/env.sh
+idl_cache="$GRIDTOKENX_CACHE/idl"
+mkdir -p "$idl_cache"
+
+CARGO_TARGET_DIR="$idl_cache/tool-target" \
+    cargo build --locked --release --quiet --manifest-path tools/idl/Cargo.toml
+tool="$idl_cache/tool-target/release/gridtokenx-idl"
+
+if [ "${1:-}" = "--write" ]; then
+    CARGO_TARGET_DIR="$idl_cache/target" "$tool" "$PWD" idl
+    echo "wrote idl/*.json"
+    exit 0
+fi
+
+generated="$idl_cache/generated"
+rm -rf "$generated"
+CARGO_TARGET_DIR="$idl_cache/target" "$tool" "$PWD" "$generated"
+# Reported like a test binary's results, so that `make test`'s closing total counts them.
+passed=0 failed=0
+for json in "$generated"/*.json; do
+    name=$(basename "$json" .json)
+    if diff -u "idl/$name.json" "$json"; then
+        echo "test idl::$name ... ok"
+        passed=$((passed + 1))
+    else
+        echo "test idl::$name ... FAILED (idl/$name.json no longer matches the code: run tools/idl/idl.sh --write)"
+        failed=$((failed + 1))
+    fi
+done
+if [ "$failed" -eq 0 ]; then
+    echo "test result: ok. $passed passed; 0 failed"
+else
+    echo "test result: FAILED. $passed passed; $failed failed"
+    exit 1
+fi
