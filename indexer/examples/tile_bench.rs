@@ -23,7 +23,8 @@ fn main() {
     ] {
         let topology = grid_fixture::topology(spec, name, meters);
         let state = grid_fixture::state(&topology, 1_800_000_000, 0.0);
-        let (topology_json, flow_json) = (serde_json::to_vec(&topology).unwrap(), serde_json::to_vec(&state.flow).unwrap());
+        let (topology_json, flow_json) =
+            (serde_json::to_vec(&topology).unwrap(), serde_json::to_vec(&state.flow).unwrap());
         let tile = whole(&topology);
         let mut decode = Vec::new();
         let mut encode = Vec::new();
@@ -66,7 +67,10 @@ fn whole(topology: &gridtokenx_telemetry::GridTopologyV1) -> TileId {
             .map(|b| {
                 let t = TileId { z, x: 0, y: 0 };
                 let (x, y) = t.project(b.lon.unwrap(), b.lat.unwrap());
-                ((x / 4096.0).floor().clamp(0.0, n - 1.0) as u32, (y / 4096.0).floor().clamp(0.0, n - 1.0) as u32)
+                (
+                    (x / 4096.0).floor().clamp(0.0, n - 1.0) as u32,
+                    (y / 4096.0).floor().clamp(0.0, n - 1.0) as u32,
+                )
             })
             .collect();
         if tiles.len() == 1 {

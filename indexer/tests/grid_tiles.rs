@@ -38,7 +38,8 @@ async fn send(producer: &FutureProducer, key: &str, payload: &[u8]) {
 async fn wait_until(what: &str, pool: &PgPool, sql: &str, want: i64) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let got: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(pool).await.unwrap();
+        let got: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(pool).await.unwrap();
         if got == want {
             return;
         }
@@ -183,7 +184,9 @@ async fn grid_messages_stored_and_served_as_vector_tiles() {
     config.set("bootstrap.servers", &broker.address);
     let admin: AdminClient<DefaultClientContext> = config.create().unwrap();
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-    for r in admin.create_topics([&NewTopic::new(TOPIC, 1, TopicReplication::Fixed(1))], &options).await.unwrap() {
+    for r in
+        admin.create_topics([&NewTopic::new(TOPIC, 1, TopicReplication::Fixed(1))], &options).await.unwrap()
+    {
         r.expect("topic created");
     }
     let producer: FutureProducer = config.set("acks", "all").create().unwrap();
@@ -205,7 +208,13 @@ async fn grid_messages_stored_and_served_as_vector_tiles() {
     let older: GridStateV1 = fx::state(&topology, 1_800_000_000, 0.02);
     send(&producer, &feeder, &serde_json::to_vec(&topology).unwrap()).await;
     send(&producer, &feeder, &serde_json::to_vec(&newer).unwrap()).await;
-    wait_until("stored state", &pool, "select coalesce(max(interval_start_ts), 0) from grid_states", 1_800_000_900).await;
+    wait_until(
+        "stored state",
+        &pool,
+        "select coalesce(max(interval_start_ts), 0) from grid_states",
+        1_800_000_900,
+    )
+    .await;
     send(&producer, &feeder, &serde_json::to_vec(&older).unwrap()).await;
     send(&producer, &feeder, b"{not json").await;
     send(&producer, &feeder, br#"{"schema":"gridtokenx.grid-state.v9","feeder":"x"}"#).await;
@@ -215,19 +224,29 @@ async fn grid_messages_stored_and_served_as_vector_tiles() {
     wait_until("dead letters", &pool, "select count(*) from telemetry_dead_letters", 3).await;
 
     let dead: Vec<(String, String, String)> =
-        sqlx::query_as("select topic, code, reason from telemetry_dead_letters order by kafka_offset").fetch_all(&pool).await.unwrap();
-    assert_eq!(dead.iter().map(|d| d.1.as_str()).collect::<Vec<_>>(), ["unparseable", "unknown_schema", "unparseable"]);
+        sqlx::query_as("select topic, code, reason from telemetry_dead_letters order by kafka_offset")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        dead.iter().map(|d| d.1.as_str()).collect::<Vec<_>>(),
+        ["unparseable", "unknown_schema", "unparseable"]
+    );
     assert!(dead.iter().all(|d| d.0 == TOPIC));
     assert!(dead[1].2.contains("gridtokenx.grid-state.v9"), "{}", dead[1].2);
     assert!(dead[2].2.contains("interval_start_ts"), "{}", dead[2].2);
     // The older state (offset before the dead letters, so it was processed) changed nothing.
-    let (ts, vm): (i64, f64) = sqlx::query_as("select interval_start_ts, (flow->'buses'->0->>'vm_pu')::float8 from grid_states")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let (ts, vm): (i64, f64) =
+        sqlx::query_as("select interval_start_ts, (flow->'buses'->0->>'vm_pu')::float8 from grid_states")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!((ts, vm), (1_800_000_900, 0.95));
     let (meters, connected): (i64, i64) =
-        sqlx::query_as("select count(*), count(*) filter (where connected) from grid_meters").fetch_one(&pool).await.unwrap();
+        sqlx::query_as("select count(*), count(*) filter (where connected) from grid_meters")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!((meters, connected), (60, 48));
 
     let served = Served::start(pool.clone()).await;
@@ -277,10 +296,17 @@ async fn grid_messages_stored_and_served_as_vector_tiles() {
         let (_, _, px, py) = tile_of(b.lon.unwrap(), b.lat.unwrap(), z);
         (px, py)
     };
-    let near = |v: (i32, i32), want: (f64, f64)| (f64::from(v.0) - want.0).abs() <= 1.0 && (f64::from(v.1) - want.1).abs() <= 1.0;
+    let near = |v: (i32, i32), want: (f64, f64)| {
+        (f64::from(v.0) - want.0).abs() <= 1.0 && (f64::from(v.1) - want.1).abs() <= 1.0
+    };
     for (i, b) in topology.feeder.buses.iter().enumerate() {
         let (geometry, p) = &buses[&b.id];
-        assert!(geometry.len() == 1 && near(geometry[0], at(&b.id)), "bus {} at {geometry:?}, expected {:?}", b.id, at(&b.id));
+        assert!(
+            geometry.len() == 1 && near(geometry[0], at(&b.id)),
+            "bus {} at {geometry:?}, expected {:?}",
+            b.id,
+            at(&b.id)
+        );
         assert_close!(num(p, "vm_pu"), flow.buses[i].vm_pu, "bus {}", b.id);
         assert_close!(num(p, "net_production_kw"), -flow.buses[i].p_mw * 1000.0);
         assert_close!(num(p, "meters"), f64::from(fx::meters_at(&topology, &b.id)));
@@ -291,7 +317,11 @@ async fn grid_messages_stored_and_served_as_vector_tiles() {
     for (j, l) in topology.feeder.lines.iter().enumerate() {
         let (geometry, p) = &lines[&l.id];
         assert_eq!(geometry.len(), 2, "line {}", l.id);
-        assert!(near(geometry[0], at(&l.from_bus)) && near(geometry[1], at(&l.to_bus)), "line {} at {geometry:?}", l.id);
+        assert!(
+            near(geometry[0], at(&l.from_bus)) && near(geometry[1], at(&l.to_bus)),
+            "line {} at {geometry:?}",
+            l.id
+        );
         assert_close!(num(p, "loading_percent"), flow.lines[j].loading_percent);
         assert_close!(num(p, "i_ka"), flow.lines[j].i_to_ka);
         assert_eq!(p["overloaded"], V::B(j == 0));
@@ -320,11 +350,20 @@ async fn grid_messages_stored_and_served_as_vector_tiles() {
     let (x2, y2, _, _) = tile_of(b0.lon.unwrap(), b0.lat.unwrap(), z2);
     let deep = served.tile(z2, x2, y2).await;
     let deep_buses = features(&deep, "buses", "id");
-    assert!(deep_buses.contains_key(&b0.id) && deep_buses.len() < 41, "{} buses at {z2}/{x2}/{y2}: {:?}", deep_buses.len(), deep_buses.values().map(|v| v.0[0]).collect::<Vec<_>>());
+    assert!(
+        deep_buses.contains_key(&b0.id) && deep_buses.len() < 41,
+        "{} buses at {z2}/{x2}/{y2}: {:?}",
+        deep_buses.len(),
+        deep_buses.values().map(|v| v.0[0]).collect::<Vec<_>>()
+    );
     for layer in &deep.layers {
         for f in &layer.features {
             for (x, y) in vertices(&f.geometry) {
-                assert!((-64..=4160).contains(&x) && (-64..=4160).contains(&y), "{} vertex {x},{y} outside the buffer", layer.name);
+                assert!(
+                    (-64..=4160).contains(&x) && (-64..=4160).contains(&y),
+                    "{} vertex {x},{y} outside the buffer",
+                    layer.name
+                );
             }
         }
     }

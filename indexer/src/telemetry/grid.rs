@@ -72,17 +72,28 @@ pub fn classify(batch: &[Raw]) -> GridBatch {
                 topologies.insert(at.topology.feeder.name.clone(), at);
             }
             Ok(GridMessage::State(state)) => {
-                let newer = states.get(&state.feeder).is_none_or(|s| s.state.interval_start_ts <= state.interval_start_ts);
+                let newer = states
+                    .get(&state.feeder)
+                    .is_none_or(|s| s.state.interval_start_ts <= state.interval_start_ts);
                 if newer {
-                    states.insert(state.feeder.clone(), StateAt { partition: raw.partition, offset: raw.offset, state });
+                    states.insert(
+                        state.feeder.clone(),
+                        StateAt { partition: raw.partition, offset: raw.offset, state },
+                    );
                 }
             }
-            Err(rejection) => {
-                rejected.push(Rejected { raw: raw.clone(), code: rejection.code(), reason: rejection.to_string() })
-            }
+            Err(rejection) => rejected.push(Rejected {
+                raw: raw.clone(),
+                code: rejection.code(),
+                reason: rejection.to_string(),
+            }),
         }
     }
-    GridBatch { topologies: topologies.into_values().collect(), states: states.into_values().collect(), rejected }
+    GridBatch {
+        topologies: topologies.into_values().collect(),
+        states: states.into_values().collect(),
+        rejected,
+    }
 }
 
 async fn write_until_done(pool: &PgPool, topic: &str, batch: &GridBatch) {
@@ -96,7 +107,9 @@ async fn write_until_done(pool: &PgPool, topic: &str, batch: &GridBatch) {
             }
             Err(e) => {
                 metrics::counter!(m::DB_ERRORS).increment(1);
-                tracing::warn!("telemetry: writing grid messages failed ({e}); retrying, offsets stay uncommitted");
+                tracing::warn!(
+                    "telemetry: writing grid messages failed ({e}); retrying, offsets stay uncommitted"
+                );
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;
             }

@@ -1,6 +1,6 @@
 //! The grid in Postgres (migrations/0005_grid.sql): writes guarded so that an older message
 //! never replaces a newer one, and the read the tiles are drawn from.
-use gridtokenx_telemetry::{GridFlowV1, GridEventV1, GridTopologyV1};
+use gridtokenx_telemetry::{GridEventV1, GridFlowV1, GridTopologyV1};
 use sqlx::types::Json;
 use sqlx::PgPool;
 

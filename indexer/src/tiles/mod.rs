@@ -40,7 +40,10 @@ pub fn routes() -> Router<AppState> {
     params(("z" = u8, Path, description = "zoom, 0 to 22"), ("x" = u32, Path), ("y" = u32, Path, description = "row, followed by .mvt")),
     responses((status = 200, content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
               (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
-async fn tile(State(s): State<AppState>, Path((z, x, y)): Path<(String, String, String)>) -> Result<Response, ApiError> {
+async fn tile(
+    State(s): State<AppState>,
+    Path((z, x, y)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
     let id = TileId::parse(&z, &x, &y).map_err(bad_request)?;
     let feeders = grid_store::feeders(&s.pool).await?;
     // Drawing the 10,000-meter feeder takes milliseconds: off the async workers.
@@ -48,7 +51,8 @@ async fn tile(State(s): State<AppState>, Path((z, x, y)): Path<(String, String, 
         .await
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("drawing the tile failed: {e}")))?;
     // The state changes every interval: clients revalidate rather than cache.
-    Ok(([(header::CONTENT_TYPE, MVT_CONTENT_TYPE), (header::CACHE_CONTROL, "no-cache")], bytes).into_response())
+    Ok(([(header::CONTENT_TYPE, MVT_CONTENT_TYPE), (header::CACHE_CONTROL, "no-cache")], bytes)
+        .into_response())
 }
 
 /// TileJSON 3.0.0 (github.com/mapbox/tilejson-spec) for the grid tiles.
@@ -85,7 +89,8 @@ async fn tilejson(State(s): State<AppState>, headers: HeaderMap) -> Result<Json<
     let feeders = grid_store::feeders(&s.pool).await?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
     let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    let bounds = draw::bounds(&feeders).unwrap_or([-180.0, -85.051_128_779_806_59, 180.0, 85.051_128_779_806_59]);
+    let bounds =
+        draw::bounds(&feeders).unwrap_or([-180.0, -85.051_128_779_806_59, 180.0, 85.051_128_779_806_59]);
     Ok(Json(document(&format!("{scheme}://{host}"), bounds)))
 }
 
@@ -97,7 +102,11 @@ pub fn document(base: &str, bounds: [f64; 4]) -> TileJson {
         .map(|(id, fields)| VectorLayer {
             id: id.to_string(),
             fields: fields.iter().map(|(f, ty, _)| (f.to_string(), ty.to_string())).collect(),
-            description: fields.iter().map(|(f, _, meaning)| format!("{f}: {meaning}")).collect::<Vec<_>>().join("; "),
+            description: fields
+                .iter()
+                .map(|(f, _, meaning)| format!("{f}: {meaning}"))
+                .collect::<Vec<_>>()
+                .join("; "),
             minzoom: 0,
             maxzoom: MAX_ZOOM,
         })
