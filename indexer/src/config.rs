@@ -77,6 +77,9 @@ pub struct KafkaArgs {
     pub kafka_brokers: String,
     #[arg(long, env = "INDEXER_KAFKA_TOPIC", default_value = "meter-readings")]
     pub kafka_topic: String,
+    /// The simulator's grid topology and power-flow states (`grid-state`); empty = not consumed.
+    #[arg(long, env = "INDEXER_KAFKA_GRID_TOPIC", default_value = gridtokenx_telemetry::GRID_TOPIC)]
+    pub kafka_grid_topic: String,
     /// Consumer group: several `telemetry` processes in one group share the partitions.
     #[arg(long, env = "INDEXER_KAFKA_GROUP", default_value = "gridtokenx-indexer")]
     pub kafka_group: String,

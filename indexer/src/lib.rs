@@ -10,4 +10,5 @@ pub mod metrics;
 pub mod model;
 pub mod store;
 pub mod telemetry;
+pub mod tiles;
 pub mod users;

@@ -34,6 +34,7 @@ async fn readiness_fails_while_the_kafka_broker_is_down() {
     let args = KafkaArgs {
         kafka_brokers: broker.address.clone(),
         kafka_topic: gridtokenx_telemetry::TOPIC.into(),
+        kafka_grid_topic: String::new(),
         kafka_group: "health".into(),
         kafka_batch: 100,
         kafka_linger_ms: 20,

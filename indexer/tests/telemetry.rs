@@ -63,6 +63,7 @@ impl Kafka {
         KafkaArgs {
             kafka_brokers: self.broker.address.clone(),
             kafka_topic: TOPIC.into(),
+            kafka_grid_topic: String::new(),
             kafka_group: group.into(),
             kafka_batch: batch,
             kafka_linger_ms: 20,

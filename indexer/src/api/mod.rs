@@ -75,9 +75,10 @@ pub fn router(state: AppState) -> Router {
     let api = rest::routes()
         .merge(crate::users::routes())
         .route("/ws", get(ws::upgrade))
-        .route("/openapi.json", get(|| async { Json(rest::ApiDoc::openapi()) }));
+        .route("/openapi.json", get(|| async { Json(openapi()) }));
     let mut app = Router::new()
         .nest("/api/v1", api)
+        .merge(crate::tiles::routes())
         .route("/metrics", get(health::metrics))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
@@ -88,6 +89,18 @@ pub fn router(state: AppState) -> Router {
         app = app.fallback_service(tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index)));
     }
     app.layer(tower_http::cors::CorsLayer::permissive()).with_state(state)
+}
+
+/// The REST document with the grid tiles' paths, which live at the root (`/tiles/…`, where
+/// map clients expect them) and so name their own server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = rest::ApiDoc::openapi();
+    let mut tiles = crate::tiles::TilesDoc::openapi();
+    for item in tiles.paths.paths.values_mut() {
+        item.servers = Some(vec![utoipa::openapi::Server::new("/")]);
+    }
+    doc.merge(tiles);
+    doc
 }
 
 /// Serves until `shutdown` resolves.

@@ -51,7 +51,7 @@ impl ClientContext for KafkaContext {
         if let Some(topic) = stats.topics.get(&self.topic) {
             let lag: i64 =
                 topic.partitions.values().filter(|p| p.partition >= 0 && p.consumer_lag >= 0).map(|p| p.consumer_lag).sum();
-            metrics::gauge!(m::KAFKA_LAG).set(lag as f64);
+            metrics::gauge!(m::KAFKA_LAG, "topic" => self.topic.clone()).set(lag as f64);
         }
     }
 
@@ -68,12 +68,12 @@ impl ConsumerContext for KafkaContext {}
 
 pub type TelemetryConsumer = StreamConsumer<KafkaContext>;
 
-/// Joins the group and subscribes. Fails only on configuration errors: an unreachable
-/// broker is not an error here, the client waits for it.
-pub fn subscribe(args: &KafkaArgs) -> anyhow::Result<Arc<TelemetryConsumer>> {
+/// Joins the group and subscribes to `topic`. Fails only on configuration errors: an
+/// unreachable broker is not an error here, the client waits for it.
+pub fn subscribe(args: &KafkaArgs, topic: &str, group: &str) -> anyhow::Result<Arc<TelemetryConsumer>> {
     let consumer: TelemetryConsumer = ClientConfig::new()
         .set("bootstrap.servers", &args.kafka_brokers)
-        .set("group.id", &args.kafka_group)
+        .set("group.id", group)
         .set("client.id", "gridtokenx-indexer")
         // Offsets are committed by hand, after the rows they cover are in Postgres.
         .set("enable.auto.commit", "false")
@@ -84,11 +84,11 @@ pub fn subscribe(args: &KafkaArgs) -> anyhow::Result<Arc<TelemetryConsumer>> {
         // every 10 s rather than librdkafka's default 5 min.
         .set("topic.metadata.refresh.interval.ms", "10000")
         .set("statistics.interval.ms", "5000")
-        .create_with_context(KafkaContext { topic: args.kafka_topic.clone() })
+        .create_with_context(KafkaContext { topic: topic.to_string() })
         .with_context(|| format!("creating a Kafka consumer for {} (check --kafka-brokers)", args.kafka_brokers))?;
     consumer
-        .subscribe(&[&args.kafka_topic])
-        .with_context(|| format!("subscribing to Kafka topic {:?} (check --kafka-topic)", args.kafka_topic))?;
+        .subscribe(&[topic])
+        .with_context(|| format!("subscribing to Kafka topic {topic:?} (check --kafka-topic / --kafka-grid-topic)"))?;
     Ok(Arc::new(consumer))
 }
 

@@ -6,7 +6,12 @@
 //! and the writes are idempotent, so nothing is lost and nothing doubled. Bad input is
 //! dead-lettered and never stops the consumer; a dead database holds the batch (retried
 //! with backoff, offsets not committed); a dead broker is librdkafka's to reconnect.
+//!
+//! The grid topic (`grid-state`: feeder topologies and power-flow states) is consumed the
+//! same way by a second member (`grid`), in the group `<group>-grid`.
 pub mod consumer;
+pub mod grid;
+pub mod grid_store;
 pub mod store;
 
 use std::time::{Duration, Instant};
@@ -18,9 +23,17 @@ use self::store::{Accepted, Rejected, Written};
 use crate::config::{backoff, KafkaArgs};
 use crate::metrics as m;
 
-/// Consumes telemetry forever; returns only on a configuration error.
+/// Consumes telemetry (readings, and the grid unless its topic is empty) forever; returns
+/// only on a configuration error.
 pub async fn run(pool: PgPool, args: KafkaArgs) -> anyhow::Result<()> {
-    let consumer = consumer::subscribe(&args)?;
+    if args.kafka_grid_topic.is_empty() {
+        return run_readings(pool, args).await;
+    }
+    tokio::try_join!(run_readings(pool.clone(), args.clone()), grid::run(pool, args)).map(|_| ())
+}
+
+async fn run_readings(pool: PgPool, args: KafkaArgs) -> anyhow::Result<()> {
+    let consumer = consumer::subscribe(&args, &args.kafka_topic, &args.kafka_group)?;
     tracing::info!(
         "telemetry: consuming {} from {} as group {}",
         args.kafka_topic,

@@ -91,7 +91,7 @@ async fn insert_readings<'e>(db: impl PgExecutor<'e>, accepted: &[Accepted]) -> 
     Ok(done.rows_affected())
 }
 
-async fn insert_dead_letters<'e>(db: impl PgExecutor<'e>, topic: &str, rejected: &[Rejected]) -> sqlx::Result<u64> {
+pub(crate) async fn insert_dead_letters<'e>(db: impl PgExecutor<'e>, topic: &str, rejected: &[Rejected]) -> sqlx::Result<u64> {
     if rejected.is_empty() {
         return Ok(0);
     }

@@ -3,6 +3,7 @@
 //! (`scenario`), and the mirror-versus-chain comparison (`verify`).
 #![allow(dead_code)]
 pub mod broker;
+pub mod grid_fixture;
 pub mod scenario;
 pub mod stack;
 pub mod verify;

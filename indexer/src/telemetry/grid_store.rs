@@ -1,0 +1,117 @@
+//! The grid in Postgres (migrations/0005_grid.sql): writes guarded so that an older message
+//! never replaces a newer one, and the read the tiles are drawn from.
+use gridtokenx_telemetry::{GridEventV1, GridFlowV1, GridTopologyV1};
+use sqlx::types::Json;
+use sqlx::PgPool;
+
+use super::grid::GridBatch;
+
+/// Writes a batch (topologies, states, dead letters) in one transaction. Idempotent: a
+/// redelivered message writes nothing newer than what is there.
+pub async fn write(pool: &PgPool, topic: &str, batch: &GridBatch) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    for t in &batch.topologies {
+        let spec = &t.topology.feeder;
+        // Newer = a later offset on the feeder's partition (or any offset after the topic
+        // was repartitioned and the feeder moved).
+        let replaced = sqlx::query(
+            "insert into grid_topologies (feeder, source, topology, buses, lines, transformers, kafka_partition, kafka_offset)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)
+             on conflict (feeder) do update set source = excluded.source, topology = excluded.topology,
+                 buses = excluded.buses, lines = excluded.lines, transformers = excluded.transformers,
+                 kafka_partition = excluded.kafka_partition, kafka_offset = excluded.kafka_offset, received_at = now()
+             where grid_topologies.kafka_partition <> excluded.kafka_partition
+                or grid_topologies.kafka_offset < excluded.kafka_offset",
+        )
+        .bind(&spec.name)
+        .bind(&t.topology.source)
+        .bind(Json(&t.topology))
+        .bind(spec.buses.len() as i32)
+        .bind(spec.lines.len() as i32)
+        .bind(spec.transformers.len() as i32)
+        .bind(t.partition)
+        .bind(t.offset)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if replaced == 1 {
+            replace_meters(&mut tx, &t.topology).await?;
+        }
+    }
+    for s in &batch.states {
+        let st = &s.state;
+        sqlx::query(
+            "insert into grid_states (feeder, interval_start_ts, interval_secs, flow, events, losses_mw, kafka_partition, kafka_offset)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)
+             on conflict (feeder) do update set interval_start_ts = excluded.interval_start_ts,
+                 interval_secs = excluded.interval_secs, flow = excluded.flow, events = excluded.events,
+                 losses_mw = excluded.losses_mw, kafka_partition = excluded.kafka_partition,
+                 kafka_offset = excluded.kafka_offset, received_at = now()
+             where grid_states.interval_start_ts < excluded.interval_start_ts",
+        )
+        .bind(&st.feeder)
+        .bind(st.interval_start_ts)
+        .bind(i64::from(st.interval_secs))
+        .bind(st.flow.as_ref().map(Json))
+        .bind(Json(&st.events))
+        .bind(st.flow.as_ref().map(|f| f.losses_mw))
+        .bind(s.partition)
+        .bind(s.offset)
+        .execute(&mut *tx)
+        .await?;
+    }
+    super::store::insert_dead_letters(&mut *tx, topic, &batch.rejected).await?;
+    tx.commit().await
+}
+
+async fn replace_meters(tx: &mut sqlx::PgConnection, topology: &GridTopologyV1) -> sqlx::Result<()> {
+    let feeder = &topology.feeder.name;
+    sqlx::query("delete from grid_meters where feeder = $1").bind(feeder).execute(&mut *tx).await?;
+    // A fleet lists each meter once; should a producer repeat one, the last entry wins.
+    let mut latest = std::collections::BTreeMap::new();
+    for m in &topology.meters {
+        latest.insert(m.meter_id.clone(), (m.bus.clone(), m.connected));
+    }
+    let ids: Vec<String> = latest.keys().cloned().collect();
+    let buses: Vec<String> = latest.values().map(|v| v.0.clone()).collect();
+    let connected: Vec<bool> = latest.values().map(|v| v.1).collect();
+    sqlx::query(
+        "insert into grid_meters (feeder, meter_id, bus, connected)
+         select $1, * from unnest($2::text[], $3::text[], $4::bool[])",
+    )
+    .bind(feeder)
+    .bind(&ids)
+    .bind(&buses)
+    .bind(&connected)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// A feeder as the tiles draw it: its topology and latest state (none before the first).
+pub struct StoredFeeder {
+    pub topology: GridTopologyV1,
+    pub interval_start_ts: Option<i64>,
+    pub flow: Option<GridFlowV1>,
+    pub events: Vec<GridEventV1>,
+}
+
+/// Every feeder with its latest state.
+pub async fn feeders(pool: &PgPool) -> sqlx::Result<Vec<StoredFeeder>> {
+    type Row = (Json<GridTopologyV1>, Option<i64>, Option<Json<GridFlowV1>>, Option<Json<Vec<GridEventV1>>>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "select t.topology, s.interval_start_ts, s.flow, s.events
+         from grid_topologies t left join grid_states s using (feeder) order by t.feeder",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(topology, interval_start_ts, flow, events)| StoredFeeder {
+            topology: topology.0,
+            interval_start_ts,
+            flow: flow.map(|f| f.0),
+            events: events.map(|e| e.0).unwrap_or_default(),
+        })
+        .collect())
+}
