@@ -136,12 +136,7 @@ pub fn place_order(
     price_feed: Option<Pubkey>,
 ) -> Instruction {
     build(
-        crate::accounts::PlaceOrder {
-            trader,
-            market,
-            council: governance::client::council_address(),
-            price_feed,
-        },
+        place_accounts(trader, market, price_feed),
         crate::instruction::PlaceOrder { seat, packet },
     )
 }
@@ -157,12 +152,7 @@ pub fn replace_order(
     price_feed: Option<Pubkey>,
 ) -> Instruction {
     build(
-        crate::accounts::PlaceOrder {
-            trader,
-            market,
-            council: governance::client::council_address(),
-            price_feed,
-        },
+        place_accounts(trader, market, price_feed),
         crate::instruction::ReplaceOrder { seat, order_id, packet },
     )
 }
@@ -178,12 +168,7 @@ pub fn batch_orders(
     price_feed: Option<Pubkey>,
 ) -> Instruction {
     build(
-        crate::accounts::PlaceOrder {
-            trader,
-            market,
-            council: governance::client::council_address(),
-            price_feed,
-        },
+        place_accounts(trader, market, price_feed),
         crate::instruction::BatchOrders { seat, cancels, places },
     )
 }
@@ -235,4 +220,10 @@ pub fn withdraw_fees(
         },
         crate::instruction::WithdrawFees { quote_atoms },
     )
+}
+
+/// The accounts of every instruction that places orders (`place_order`, `replace_order`,
+/// `batch_orders`).
+fn place_accounts(trader: Pubkey, market: Pubkey, price_feed: Option<Pubkey>) -> crate::accounts::PlaceOrder {
+    crate::accounts::PlaceOrder { trader, market, council: governance::client::council_address(), price_feed }
 }

@@ -7,9 +7,11 @@
 //! markets) goes through council proposals.
 
 pub mod events;
+pub mod orders;
 pub mod world;
 
 pub use events::decode_events;
+pub use orders::{ask, bid, order};
 pub use world::*;
 
 use solana_instruction::error::InstructionError;

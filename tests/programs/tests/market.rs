@@ -3,32 +3,12 @@
 use anchor_lang::error::ErrorCode as AnchorError;
 use anchor_lang::prelude::Pubkey;
 use gridtokenx_program_tests::*;
-use market::engine::{BaseLots, OrderPacket, OrderType, SelfTradeBehavior, Side, Ticks};
+use market::engine::{OrderPacket, OrderType, SelfTradeBehavior, Side};
 use market::error::MarketError;
 use market::events::{OrderCanceled, OrderFilled};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-fn order(side: Side, order_type: OrderType, price: u64, lots: u64) -> OrderPacket {
-    OrderPacket {
-        side,
-        order_type,
-        price: Ticks(price),
-        lots: BaseLots(lots),
-        client_order_id: 7,
-        expiry_ts: 0,
-        self_trade: SelfTradeBehavior::Abort,
-        match_limit: 16,
-    }
-}
-
-fn ask(price: u64, lots: u64) -> OrderPacket {
-    order(Side::Ask, OrderType::Limit, price, lots)
-}
-
-fn bid(price: u64, lots: u64) -> OrderPacket {
-    order(Side::Bid, OrderType::Limit, price, lots)
-}
 
 async fn trading_world() -> World {
     let mut world = World::new().await;

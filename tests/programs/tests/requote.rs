@@ -2,33 +2,13 @@
 //! `batch_orders` keep every rule of `place_order` and `cancel_order`, and are atomic.
 use anchor_lang::prelude::Pubkey;
 use gridtokenx_program_tests::*;
-use market::engine::{BaseLots, OrderPacket, OrderType, SelfTradeBehavior, Side, Ticks};
+use market::engine::{OrderPacket, OrderType, Side};
 use market::error::MarketError;
 use market::events::{OrderCanceled, OrderFilled, OrderPlaced};
 use market::instructions::{CancelRef, MAX_BATCH_ORDERS};
 use solana_instruction::Instruction;
 use solana_signer::Signer;
 
-fn order(side: Side, order_type: OrderType, price: u64, lots: u64) -> OrderPacket {
-    OrderPacket {
-        side,
-        order_type,
-        price: Ticks(price),
-        lots: BaseLots(lots),
-        client_order_id: 7,
-        expiry_ts: 0,
-        self_trade: SelfTradeBehavior::Abort,
-        match_limit: 16,
-    }
-}
-
-fn bid(price: u64, lots: u64) -> OrderPacket {
-    order(Side::Bid, OrderType::Limit, price, lots)
-}
-
-fn ask(price: u64, lots: u64) -> OrderPacket {
-    order(Side::Ask, OrderType::Limit, price, lots)
-}
 
 /// ComputeBudget SetComputeUnitLimit(1,400,000), the most a transaction may ask for.
 fn max_budget() -> Instruction {
