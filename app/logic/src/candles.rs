@@ -129,17 +129,10 @@ pub fn describe(units: &MarketUnits, candles: &[Candle], band: Option<(BandTicks
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::units::TokenName;
     use serde_json::json;
 
     fn units() -> MarketUnits {
-        MarketUnits {
-            tick_size_quote_atoms: 1_000,
-            lot_size_base_atoms: 1_000,
-            base_decimals: 3,
-            quote_decimals: 6,
-            quote: TokenName::new("USDC"),
-        }
+        MarketUnits::demo()
     }
 
     fn candle(time: i64, o: u64, h: u64, l: u64, c: u64) -> Candle {

@@ -153,17 +153,10 @@ pub fn with_expiry(mut packet: OrderPacket, now_ts: i64, secs: u64) -> OrderPack
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::units::TokenName;
 
     /// The demo market: energy 3 decimals (Wh), a lot of 1 kWh, a tick of 0.001 USDC per lot.
     fn units() -> MarketUnits {
-        MarketUnits {
-            tick_size_quote_atoms: 1_000,
-            lot_size_base_atoms: 1_000,
-            base_decimals: 3,
-            quote_decimals: 6,
-            quote: TokenName::new("USDC"),
-        }
+        MarketUnits::demo()
     }
 
     fn seat(base_free: u64, quote_free: u64) -> Seat {

@@ -93,6 +93,19 @@ pub struct MarketUnits {
 }
 
 impl MarketUnits {
+    /// The demo market in tests: energy with 3 decimals (Wh), a lot of 1 kWh, a tick of
+    /// 0.001 USDC per lot.
+    #[cfg(test)]
+    pub fn demo() -> MarketUnits {
+        MarketUnits {
+            tick_size_quote_atoms: 1_000,
+            lot_size_base_atoms: 1_000,
+            base_decimals: 3,
+            quote_decimals: 6,
+            quote: TokenName::new("USDC"),
+        }
+    }
+
     /// Quote atoms with the token's name: `"0.2394 USDC"`.
     pub fn quote_amount(&self, atoms: u128) -> String {
         format!("{} {}", format_atoms(atoms, self.quote_decimals), self.quote)
@@ -131,13 +144,7 @@ mod tests {
     use super::*;
 
     fn demo() -> MarketUnits {
-        MarketUnits {
-            tick_size_quote_atoms: 1_000,
-            lot_size_base_atoms: 1_000,
-            base_decimals: 3,
-            quote_decimals: 6,
-            quote: TokenName::new("USDC"),
-        }
+        MarketUnits::demo()
     }
 
     #[test]

@@ -42,6 +42,21 @@ pub struct TxOutcome {
 }
 
 impl World {
+    /// Vault balances equal what the book says it holds: every seat's free and locked
+    /// balances plus accrued fees. Nothing created, nothing lost.
+    pub async fn assert_conserved(&mut self) {
+        let m = self.market_state().await;
+        let (mut base, mut quote) = (0u128, 0u128);
+        for seat in m.book.seats.iter() {
+            base += u128::from(seat.base_free) + u128::from(seat.base_locked);
+            quote += u128::from(seat.quote_free) + u128::from(seat.quote_locked);
+        }
+        quote += u128::from(m.book.fees_accrued_quote_atoms);
+        let base_vault = self.token_balance(&m.header.base_vault).await;
+        let quote_vault = self.token_balance(&m.header.quote_vault).await;
+        assert_eq!((u128::from(base_vault), u128::from(quote_vault)), (base, quote));
+    }
+
     /// Governance and energy initialized, the oracle registered and the market created,
     /// all through the council (localnet's bootstrap); the clock at `T0`.
     pub async fn new() -> World {

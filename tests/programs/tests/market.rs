@@ -16,20 +16,6 @@ async fn trading_world() -> World {
     world
 }
 
-/// Vault balances equal what the book says it holds: every seat's free and locked
-/// balances plus accrued fees. Nothing created, nothing lost.
-async fn assert_conserved(world: &mut World) {
-    let m = world.market_state().await;
-    let (mut base, mut quote) = (0u128, 0u128);
-    for seat in m.book.seats.iter() {
-        base += u128::from(seat.base_free) + u128::from(seat.base_locked);
-        quote += u128::from(seat.quote_free) + u128::from(seat.quote_locked);
-    }
-    quote += u128::from(m.book.fees_accrued_quote_atoms);
-    let base_vault = world.token_balance(&m.header.base_vault).await;
-    let quote_vault = world.token_balance(&m.header.quote_vault).await;
-    assert_eq!((u128::from(base_vault), u128::from(quote_vault)), (base, quote));
-}
 
 #[tokio::test]
 async fn taker_fills_across_makers_and_settles_exactly() {
@@ -66,7 +52,7 @@ async fn taker_fills_across_makers_and_settles_exactly() {
     assert_eq!(seat(&makers[1]).quote_free, 1_010_000);
     assert_eq!((seat(&makers[2]).quote_free, seat(&makers[2]).base_locked), (510_000, 5_000));
     assert_eq!(m.book.fees_accrued_quote_atoms, 6_300);
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 
     // The taker takes the energy home.
     let ix = market::client::withdraw(world.market, taker.accounts(), taker.seat, 25_000, 0);
@@ -83,7 +69,7 @@ async fn taker_fills_across_makers_and_settles_exactly() {
     assert_error(world.send(&[direct], &[&member]).await, MarketError::Unauthorized);
     world.council_exec(market::client::withdraw_fees(council, world.market, treasury, 6_300)).await.unwrap();
     assert_eq!(world.token_balance(&treasury).await, 6_300);
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 #[tokio::test]
@@ -148,7 +134,7 @@ async fn fake_vaults_and_foreign_token_accounts_are_rejected() {
     let other = world.trader(0, 1_000).await;
     let ix = market::client::withdraw(world.market, trader.accounts(), other.seat, 0, 1);
     assert_error(world.send(&[ix], &[&trader.key]).await, MarketError::SeatMismatch);
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 #[tokio::test]
@@ -193,7 +179,7 @@ async fn fill_or_kill_post_only_and_ioc() {
 
     let fok = order(Side::Ask, OrderType::FillOrKill, 100, 1);
     assert_error(world.place(&maker, fok).await.result, MarketError::FillOrKillNotFilled);
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 #[tokio::test]
@@ -221,7 +207,7 @@ async fn self_trade_policies() {
     assert_eq!((canceled[0].side, canceled[0].reason), (1, 2));
     let m = world.market_state().await;
     assert_eq!((m.book.asks.len, m.book.bids.len), (0, 1), "resting ask canceled, bid rests");
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 #[tokio::test]
@@ -244,7 +230,7 @@ async fn expired_makers_are_removed_not_filled() {
     let seat = m.book.seats[maker.seat as usize];
     assert_eq!((seat.base_free, seat.base_locked), (10_000, 0), "collateral unlocked");
     assert_eq!((m.book.bids.len, m.book.asks.len), (1, 0));
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 #[tokio::test]
@@ -267,7 +253,7 @@ async fn match_limit_bounds_a_taker() {
     assert_eq!((canceled[0].lots, canceled[0].reason), (2, 4), "crossing remainder is not rested");
     let m = world.market_state().await;
     assert_eq!((m.book.asks.len, m.book.bids.len), (2, 0));
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 #[tokio::test]
@@ -326,7 +312,7 @@ async fn cancel_unlocks_exactly() {
         (seat.quote_free, seat.quote_locked, seat.base_free, seat.base_locked),
         (1_000_000, 0, 5_000, 0)
     );
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 fn price_update(feed_id: [u8; 32], price: i64, exponent: i32, publish_time: i64, full: bool) -> Vec<u8> {
@@ -461,7 +447,7 @@ async fn random_flow_through_the_program_conserves_vault_balances() {
     let m = world.market_state().await;
     assert!(!m.book.is_crossed());
     assert!(m.book.fees_accrued_quote_atoms > 0, "some orders must have taken liquidity");
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 #[tokio::test]
@@ -610,7 +596,7 @@ async fn an_expired_ask_does_not_refuse_a_post_only_bid() {
     assert!(!m.book.is_crossed());
     let seat = m.book.seats[maker.seat as usize];
     assert_eq!((seat.base_free, seat.base_locked), (10_000, 0), "collateral unlocked");
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 /// A side full of expired orders is not full: a new order evicts an expired one.
@@ -634,7 +620,7 @@ async fn expired_orders_do_not_hold_capacity() {
     let m = world.market_state().await;
     assert_eq!(m.book.bids.len, market::engine::MAX_ORDERS_PER_SIDE as u64);
     assert!(m.book.bids.live().iter().any(|o| o.seat == newcomer.seat));
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 /// `match_limit` at its extreme: 64 one-lot asks under the bid's limit and a taker larger
@@ -683,7 +669,7 @@ async fn a_taker_beyond_the_match_limit_stops_cleanly_at_it() {
         assert_eq!((m.book.asks.len, m.book.bids.len), (resting - limit, rested));
         assert!(!m.book.is_crossed());
     }
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 /// `cancel_all` at its extreme: one trader holding a whole side of the book. On SBF that
@@ -712,7 +698,7 @@ async fn cancel_all_of_a_full_side() {
     assert_eq!(decode_events::<OrderCanceled>(&outcome.logs).len() as u64, full);
     let m = world.market_state().await;
     assert_eq!((m.book.bids.len, m.book.seats[trader.seat as usize].quote_locked), (0, 0));
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 /// Fills the bid side with one-lot bids at 1..=7 ticks, the attack: 256 one-lot
@@ -749,7 +735,7 @@ async fn a_better_priced_order_evicts_the_worst_of_a_full_side() {
     assert_eq!(m.book.bids.len, market::engine::MAX_ORDERS_PER_SIDE as u64);
     assert!(m.book.bids.live().iter().any(|o| o.seat == newcomer.seat && o.price_ticks == 2));
     assert_eq!(m.book.seats[squatter.seat as usize].quote_locked, locked_before - TICK_SIZE);
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 /// The market's minimum order size, set by the council: smaller orders are refused, for
@@ -811,5 +797,5 @@ async fn the_most_events_one_order_emits() {
     let m = world.market_state().await;
     assert_eq!((m.book.asks.len, m.book.bids.len), (0, market::engine::MAX_ORDERS_PER_SIDE as u64));
     assert!(!m.book.is_crossed());
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }

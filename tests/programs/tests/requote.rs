@@ -40,19 +40,6 @@ fn batch(world: &World, trader: &Trader, cancels: Vec<CancelRef>, places: Vec<Or
     market::client::batch_orders(trader.pubkey(), world.market, trader.seat, cancels, places, None)
 }
 
-/// Vault balances equal the seats' free and locked balances plus accrued fees.
-async fn assert_conserved(world: &mut World) {
-    let m = world.market_state().await;
-    let (mut base, mut quote) = (0u128, 0u128);
-    for seat in m.book.seats.iter() {
-        base += u128::from(seat.base_free) + u128::from(seat.base_locked);
-        quote += u128::from(seat.quote_free) + u128::from(seat.quote_locked);
-    }
-    quote += u128::from(m.book.fees_accrued_quote_atoms);
-    let base_vault = world.token_balance(&m.header.base_vault).await;
-    let quote_vault = world.token_balance(&m.header.quote_vault).await;
-    assert_eq!((u128::from(base_vault), u128::from(quote_vault)), (base, quote));
-}
 
 #[tokio::test]
 async fn replace_moves_one_order_with_the_checks_of_a_placement() {
@@ -113,7 +100,7 @@ async fn replace_moves_one_order_with_the_checks_of_a_placement() {
     world.send(&[governance::client::pause(guardian.pubkey())], &[&guardian]).await.unwrap();
     let resting = world.market_state().await.book.bids.live()[0].order_id;
     assert_error(world.send(&[replace(&world, &me, resting, bid(90, 2))], &[&me.key]).await, MarketError::Paused);
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 /// A market maker's requote: five quotes canceled and five placed in one instruction.
@@ -179,7 +166,7 @@ async fn batch_cancels_then_places_in_one_instruction() {
     let outcome = world.process(&[exit], &[&maker.key]).await;
     outcome.result.expect("cancel-only batch while paused");
     assert_eq!(decode_events::<OrderCanceled>(&outcome.logs).len(), 1);
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
 
 /// The batch at its bounds, on the SBF build as natively: `MAX_BATCH_ORDERS` cancels and
@@ -227,5 +214,5 @@ async fn the_largest_batch() {
     let m = world.market_state().await;
     assert_eq!((m.book.asks.len, m.book.bids.len), (0, 1));
     assert!(!m.book.is_crossed());
-    assert_conserved(&mut world).await;
+    world.assert_conserved().await;
 }
