@@ -341,7 +341,7 @@ fn signature(text: &str) -> Result<Signature, RpcError> {
     Signature::from_str(text).map_err(|e| RpcError::invalid_params(format!("Invalid param: {e:?}")))
 }
 
-fn account_encoding(encoding: Option<UiAccountEncoding>, default: &'static str) -> &'static str {
+pub(crate) fn account_encoding(encoding: Option<UiAccountEncoding>, default: &'static str) -> &'static str {
     match encoding {
         None => default,
         Some(UiAccountEncoding::Binary) => "binary",
@@ -570,7 +570,7 @@ async fn get_token_accounts_by_owner(c: &mut Chain, p: Params) -> RpcResult {
 }
 
 /// Filters in the official wire format (solana-rpc-client-types), verified as agave does.
-fn verify_filters(filters: Vec<RpcFilterType>) -> Result<Vec<RpcFilterType>, RpcError> {
+pub(crate) fn verify_filters(filters: Vec<RpcFilterType>) -> Result<Vec<RpcFilterType>, RpcError> {
     if filters.len() > MAX_GET_PROGRAM_ACCOUNT_FILTERS {
         return Err(RpcError::invalid_params(format!(
             "Too many filters provided; max {MAX_GET_PROGRAM_ACCOUNT_FILTERS}"
@@ -582,7 +582,7 @@ fn verify_filters(filters: Vec<RpcFilterType>) -> Result<Vec<RpcFilterType>, Rpc
     Ok(filters)
 }
 
-fn filter_allows(filter: &RpcFilterType, data: &[u8]) -> bool {
+pub(crate) fn filter_allows(filter: &RpcFilterType, data: &[u8]) -> bool {
     match filter {
         RpcFilterType::DataSize(n) => data.len() as u64 == *n,
         RpcFilterType::Memcmp(m) => m.bytes_match(data),
