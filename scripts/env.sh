@@ -6,7 +6,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$GRIDTOKENX_CACHE/target}"
 export CARGO_TERM_PROGRESS_WHEN="${CARGO_TERM_PROGRESS_WHEN:-auto}"
 mkdir -p "$CARGO_TARGET_DIR"
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says when it began (wall clock, and minutes since the command started), so a
+# slow run shows where its time went.
+GTX_STARTED="${GTX_STARTED:-$(date +%s)}"
+export GTX_STARTED
+step() { printf '\n==> [%s +%dm] %s\n' "$(date +%H:%M:%S)" $((($(date +%s) - GTX_STARTED) / 60)) "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Rust: the pinned toolchain (rust-toolchain.toml) comes from rustup.
