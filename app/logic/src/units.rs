@@ -13,6 +13,16 @@ pub fn format_atoms(atoms: u128, decimals: u32) -> String {
     format!("{whole}.{}", frac.trim_end_matches('0'))
 }
 
+/// A count with its noun in the right number: `1 candle`, `2 candles`, `0 candles`. Every
+/// noun the app counts makes its plural with an `s`.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// A long address as people scan it: its first and last four characters.
 pub fn short(key: &str) -> String {
     match (key.get(..4), key.get(key.len().saturating_sub(4)..)) {
@@ -145,6 +155,13 @@ mod tests {
 
     fn demo() -> MarketUnits {
         MarketUnits::demo()
+    }
+
+    #[test]
+    fn one_is_singular_and_every_other_count_plural() {
+        assert_eq!(count(1, "candle"), "1 candle");
+        assert_eq!(count(0, "candle"), "0 candles");
+        assert_eq!(count(2, "guardian"), "2 guardians");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! offers what the wallet may do.
 use gridtokenx_app_logic::admin::{self, AdminState};
 use gridtokenx_app_logic::tx::Action;
-use gridtokenx_app_logic::units::short;
+use gridtokenx_app_logic::units::{count, short};
 use leptos::prelude::*;
 
 use crate::config::Config;
@@ -48,8 +48,8 @@ pub fn AdminView() -> impl IntoView {
             <h2 id="council-h">"Council"</h2>
             <p data-testid="council">
                 {move || state.with(|s| match &s.council {
-                    Some(c) => format!("{} members, {} to approve, {} guardians · system {} · you are {}",
-                        c.members.len(), c.threshold, c.guardians.len(),
+                    Some(c) => format!("{}, {} to approve, {} · system {} · you are {}",
+                        count(c.members.len() as u64, "member"), c.threshold, count(c.guardians.len() as u64, "guardian"),
                         if c.paused { "paused" } else { "running" },
                         match (role.get().member, role.get().guardian) {
                             (true, true) => "a member and a guardian",
@@ -84,8 +84,8 @@ pub fn AdminView() -> impl IntoView {
                     let instruction = p.instruction();
                     view! {
                         <li data-testid="proposal" data-index=index.to_string()>
-                            <p>{format!("#{index} {} · {} · {} of {} approvals", p.describe(), p.status,
-                                p.approval_count, p.threshold.map(|t| t.to_string()).unwrap_or_else(|| "?".into()))}</p>
+                            <p>{format!("#{index} {} · {} · {} of {}", p.describe(), p.status,
+                                p.approval_count, p.threshold.map(|t| count(t.max(0) as u64, "approval")).unwrap_or_else(|| "? approvals".into()))}</p>
                             {executor.map(|words| view! { <p class="hint">{words}</p> })}
                             <Show when=move || can_approve>
                                 <button data-testid="approve" disabled=busy on:click=move |_| send(Action::Approve { index })>"Approve"</button>
