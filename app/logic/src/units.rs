@@ -42,6 +42,12 @@ const USDC_DEVNET: &str = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU";
 /// `localnet/dev-keys/quote-mint.json`: the demo's USDC-like quote mint (`make demo`).
 const DEMO_QUOTE: &str = "5o66xoUzWnBmZXk9rBSurfRJHfF7AnUigAGyYQDvu59Q";
 
+/// The decimals of the quote mints the app knows (all three are USDC-like: 6), for what it
+/// must describe before any market of that mint exists (a create-market proposal).
+pub fn known_quote_decimals(mint: &str) -> Option<u32> {
+    matches!(mint, USDC_MAINNET | USDC_DEVNET | DEMO_QUOTE).then_some(6)
+}
+
 /// A token's name as shown next to its amounts. SPL mints carry no name on chain (and ours
 /// no metadata account), so the app names the mints it knows and shows any other by its
 /// short address — the same label the markets list uses. Fixed-size and `Copy`, so
