@@ -1,5 +1,5 @@
-//! Every main view, audited in the browser at desktop width by axe-core (WCAG 2.1 A and AA
-//! and axe's best practices): no serious or critical finding. Pressing Tab from the top
+//! Every main view, audited in the browser at desktop and phone width by axe-core (WCAG 2.1
+//! A and AA and axe's best practices): no serious or critical finding. Pressing Tab from the top
 //! reaches every visible control, and the console stays free of warnings and errors. The
 //! wallet is a council member's with a meter that produced, so every view shows its full
 //! content: markets and book, the meter's readings and chart, council forms and proposals, and
@@ -28,6 +28,9 @@ async fn every_view_passes_axe_and_tab_reaches_every_control() {
             page.text_until("[data-testid=settings-status]", "signed in", |t| t.starts_with("Signed in as")).await;
         }
         problems.extend(page.accessibility_problems().await.into_iter().map(|p| format!("{nav}: {p}")));
+        page.phone_width(true).await;
+        problems.extend(page.accessibility_problems().await.into_iter().map(|p| format!("{nav} (phone): {p}")));
+        page.phone_width(false).await;
         problems.extend(page.controls_tab_misses().await.into_iter().map(|m| format!("{nav}: Tab never reaches {m}")));
     }
     page.screenshot("settings-desktop-audited").await;
