@@ -59,7 +59,8 @@ pub fn quote_mint(owner: &str, data: &[u8]) -> Result<QuoteMint, String> {
     if owner != anchor_spl::token::ID.to_string() {
         return Err(format!("not a token mint (owned by {owner}, not the SPL Token program)"));
     }
-    let mint = anchor_spl::token::Mint::try_deserialize(&mut &data[..]).map_err(|_| "not a token mint account".to_string())?;
+    let mint = anchor_spl::token::Mint::try_deserialize(&mut &data[..])
+        .map_err(|_| "not a token mint account".to_string())?;
     Ok(QuoteMint { decimals: mint.decimals.into(), freezable: mint.freeze_authority.is_some() })
 }
 
@@ -406,16 +407,26 @@ mod tests {
         );
         // A lot of 0.1 kWh at 0.01 per kWh: 0.001 per lot, 1000 quote atoms.
         let small = parse_new_market(usdc(), "0.1", "0.01", "0", "").unwrap();
-        assert_eq!((small.tick_size_quote_atoms, small.lot_size_base_atoms, small.min_order_lots), (1_000, 100, 0));
-        let freezable = parse_new_market(QuoteMint { freezable: true, ..usdc() }, "1", "0.001", "0", "").unwrap();
+        assert_eq!(
+            (small.tick_size_quote_atoms, small.lot_size_base_atoms, small.min_order_lots),
+            (1_000, 100, 0)
+        );
+        let freezable =
+            parse_new_market(QuoteMint { freezable: true, ..usdc() }, "1", "0.001", "0", "").unwrap();
         assert!(freezable.allow_freeze_authority, "a freezable quote mint is accepted knowingly");
 
-        assert!(parse_new_market(usdc(), "0", "0.001", "0", "").unwrap_err().contains("lot: must be more than 0"));
-        assert!(parse_new_market(usdc(), "1", "0.0000001", "0", "").unwrap_err().contains("more than 6 decimals"));
+        assert!(parse_new_market(usdc(), "0", "0.001", "0", "")
+            .unwrap_err()
+            .contains("lot: must be more than 0"));
+        assert!(parse_new_market(usdc(), "1", "0.0000001", "0", "")
+            .unwrap_err()
+            .contains("more than 6 decimals"));
         let odd = parse_new_market(usdc(), "0.001", "0.000001", "0", "").unwrap_err();
         assert!(odd.contains("not a whole number of the quote's smallest unit per lot"), "{odd}");
         assert!(parse_new_market(usdc(), "1", "0.001", "5000", "").unwrap_err().contains("at most"));
-        assert!(parse_new_market(usdc(), "2", "0.001", "0", "3").unwrap_err().contains("whole number of lots of 2 kWh"));
+        assert!(parse_new_market(usdc(), "2", "0.001", "0", "3")
+            .unwrap_err()
+            .contains("whole number of lots of 2 kWh"));
     }
 
     #[test]
@@ -458,7 +469,12 @@ mod tests {
         use anchor_lang::solana_program::program_pack::Pack;
         use anchor_spl::token::spl_token::state::Mint;
         let mut data = vec![0; Mint::LEN];
-        let mint = Mint { decimals: 6, is_initialized: true, freeze_authority: Some(key(2)).into(), ..Mint::default() };
+        let mint = Mint {
+            decimals: 6,
+            is_initialized: true,
+            freeze_authority: Some(key(2)).into(),
+            ..Mint::default()
+        };
         Mint::pack(mint, &mut data).unwrap();
         let token = anchor_spl::token::ID.to_string();
         assert_eq!(quote_mint(&token, &data), Ok(QuoteMint { decimals: 6, freezable: true }));

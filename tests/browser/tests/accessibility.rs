@@ -25,20 +25,27 @@ async fn every_view_passes_axe_and_tab_reaches_every_control() {
         page.text(loaded).await;
         if nav == "nav-settings" {
             page.click("[data-testid=sign-in]").await;
-            page.text_until("[data-testid=settings-status]", "signed in", |t| t.starts_with("Signed in as")).await;
+            page.text_until("[data-testid=settings-status]", "signed in", |t| t.starts_with("Signed in as"))
+                .await;
         }
         problems.extend(page.accessibility_problems().await.into_iter().map(|p| format!("{nav}: {p}")));
         page.phone_width(true).await;
-        problems.extend(page.accessibility_problems().await.into_iter().map(|p| format!("{nav} (phone): {p}")));
+        problems
+            .extend(page.accessibility_problems().await.into_iter().map(|p| format!("{nav} (phone): {p}")));
         page.phone_width(false).await;
-        problems.extend(page.controls_tab_misses().await.into_iter().map(|m| format!("{nav}: Tab never reaches {m}")));
+        problems.extend(
+            page.controls_tab_misses().await.into_iter().map(|m| format!("{nav}: Tab never reaches {m}")),
+        );
     }
     page.screenshot("settings-desktop-audited").await;
     assert!(problems.is_empty(), "accessibility problems: {problems:#?}");
     // The audit itself: an input without a label is a critical finding.
     page.eval("document.querySelector('main').append(document.createElement('input')); return null").await;
     let unlabelled = page.accessibility_problems().await;
-    assert!(unlabelled.iter().any(|p| p.starts_with("label (critical)")), "axe-core misses an unlabelled input: {unlabelled:?}");
+    assert!(
+        unlabelled.iter().any(|p| p.starts_with("label (critical)")),
+        "axe-core misses an unlabelled input: {unlabelled:?}"
+    );
     let logged = page.console_problems().await;
     assert!(logged.is_empty(), "the page logged: {logged:#?}");
     page.client.close().await.expect("closes");

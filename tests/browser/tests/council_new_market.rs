@@ -15,12 +15,18 @@ async fn members_create_a_market_typed_in_kwh_and_the_quote_currency() {
     let second = connected_page(&stack, &stack.keys.members[1]).await;
     for page in [&first, &second] {
         page.click("[data-testid=nav-council]").await;
-        page.text_until("[data-testid=council]", "the member is recognised", |t| t.contains("you are a member")).await;
+        page.text_until("[data-testid=council]", "the member is recognised", |t| {
+            t.contains("you are a member")
+        })
+        .await;
     }
     // The bootstrap created the demo market through the council: its proposal in units.
     let quote = stack.quote_name();
-    let bootstrap = format!("Create a market: energy against {quote}, lots of 1 kWh, price step 0.001 {quote} per kWh");
-    first.text_until("[data-testid=proposals]", "the bootstrap's market in units", |t| t.contains(&bootstrap)).await;
+    let bootstrap =
+        format!("Create a market: energy against {quote}, lots of 1 kWh, price step 0.001 {quote} per kWh");
+    first
+        .text_until("[data-testid=proposals]", "the bootstrap's market in units", |t| t.contains(&bootstrap))
+        .await;
 
     first.click("[data-testid=open-new-market]").await;
     first.type_into("[data-testid=new-market-quote]", &quote_mint.to_string()).await;
@@ -35,12 +41,19 @@ async fn members_create_a_market_typed_in_kwh_and_the_quote_currency() {
     first.type_into("[data-testid=new-market-step]", "0.002").await;
     first.type_into("[data-testid=new-market-fee]", "30").await;
     first.type_into("[data-testid=new-market-min]", "2").await;
-    confirmed("the proposal", first.transact("[data-testid=propose-new-market]", "the proposal settles").await);
+    confirmed(
+        "the proposal",
+        first.transact("[data-testid=propose-new-market]", "the proposal settles").await,
+    );
     first.text_until("[data-testid=propose-error]", "the error is cleared", str::is_empty).await;
 
     let words = "lots of 0.5 kWh, price step 0.002";
     let newest = "[data-testid=proposal]:first-child";
-    first.text_until(newest, "the proposal is listed in units", |t| t.contains(words) && t.contains("open · 1 of 2")).await;
+    first
+        .text_until(newest, "the proposal is listed in units", |t| {
+            t.contains(words) && t.contains("open · 1 of 2")
+        })
+        .await;
     second.text_until(newest, "the other member sees it", |t| t.contains(words)).await;
     confirmed("the approval", second.transact("[data-testid=approve]", "the approval settles").await);
     let waiting = second.text_until(newest, "approved", |t| t.contains("approved · 2 of 2")).await;
@@ -64,10 +77,17 @@ async fn members_create_a_market_typed_in_kwh_and_the_quote_currency() {
         .expect("a numeric index");
     let payer = stack.keys.members[0].pubkey();
     let seed = format!("market-{index}");
-    let market = anchor_lang::prelude::Pubkey::create_with_seed(&payer, &seed, &market::ID).expect("a short seed");
+    let market =
+        anchor_lang::prelude::Pubkey::create_with_seed(&payer, &seed, &market::ID).expect("a short seed");
     let header = stack.market_on_chain(&market).await.header;
     assert_eq!(
-        (header.quote_mint, header.lot_size_base_atoms, header.tick_size_quote_atoms, header.taker_fee_bps, header.min_order_lots),
+        (
+            header.quote_mint,
+            header.lot_size_base_atoms,
+            header.tick_size_quote_atoms,
+            header.taker_fee_bps,
+            header.min_order_lots
+        ),
         (quote_mint, 500, 1_000, 30, 4),
         "the market as typed, in atoms"
     );
@@ -97,12 +117,29 @@ async fn create_quote_mint(stack: &Stack) -> anchor_lang::prelude::Pubkey {
     let space = spl_token_interface::state::Mint::LEN;
     let rent = rpc.get_minimum_balance_for_rent_exemption(space).await.expect("the rent");
     let ixs = [
-        system_instruction::create_account(&payer.pubkey(), &mint.pubkey(), rent, space as u64, &spl_token_interface::ID),
-        spl_token_interface::instruction::initialize_mint2(&spl_token_interface::ID, &mint.pubkey(), &payer.pubkey(), None, 6)
-            .expect("the SPL Token program id"),
+        system_instruction::create_account(
+            &payer.pubkey(),
+            &mint.pubkey(),
+            rent,
+            space as u64,
+            &spl_token_interface::ID,
+        ),
+        spl_token_interface::instruction::initialize_mint2(
+            &spl_token_interface::ID,
+            &mint.pubkey(),
+            &payer.pubkey(),
+            None,
+            6,
+        )
+        .expect("the SPL Token program id"),
     ];
     let blockhash = rpc.get_latest_blockhash().await.expect("a blockhash");
-    let tx = solana_transaction::Transaction::new_signed_with_payer(&ixs, Some(&payer.pubkey()), &[payer, &mint], blockhash);
+    let tx = solana_transaction::Transaction::new_signed_with_payer(
+        &ixs,
+        Some(&payer.pubkey()),
+        &[payer, &mint],
+        blockhash,
+    );
     rpc.send_and_confirm_transaction(&tx).await.expect("the quote mint is created");
     mint.pubkey()
 }
