@@ -30,8 +30,20 @@ rm -rf "$out.tmp" && mkdir -p "$out.tmp"
 step "wasm-bindgen → $out"
 timed "wasm-bindgen" "$WASM_BINDGEN" --target web --no-typescript --out-dir "$out.tmp" --out-name app "$wasm"
 step "wasm-opt -Oz"
+# solana-zk-sdk (spl-pod → anchor-spl → the programs) marks its confidential-transfer types
+# #[wasm_bindgen] on wasm32, so every build exported ~60 JS classes nobody calls and kept
+# their curve25519 code alive (~30 KB gzipped); likewise wasm-streams' stream classes for
+# leptos' server functions, which a CSR app without a server never calls. Their exports go
+# first, and -Oz then drops the code only they reached. The JS glue still defines the
+# classes, but calls into the module only when one is used.
+unused_exports='*proof*,*ciphertext*,*elgamal*,*pedersen*,*aekey*,*podu64*,*decrypthandle*,*intounderlying*'
+# Two assumptions that hold for Rust's wasm32 and buy ~2 KB gzipped: no load, store or
+# division traps by accident (-iit: Rust checks divisors and bounds itself and never relies
+# on a trap), and the first KiB of memory is unused (rustc lays the 1 MiB stack out first,
+# growing down, so only a stack 1023 KiB deep would reach it).
 # The features rustc 1.95 enables by default for wasm32 must be allowed here too.
-timed "wasm-opt" "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+timed "wasm-opt" "$WASM_OPT" --remove-exports --pass-arg="remove-exports@$unused_exports" \
+    --ignore-implicit-traps --low-memory-unused -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     --strip-debug --strip-producers "$out.tmp/app_bg.wasm" -o "$out.tmp/app_bg.wasm"
 cp app/web/index.html app/web/style.css "$out.tmp/"

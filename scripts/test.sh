@@ -15,6 +15,7 @@ scripts/python-venv.sh
 # The browser tests (tests/browser) open the release build of the app in Debian's Chromium.
 source scripts/wasm-toolchain.sh
 ensure_chromium
+ensure_axe_core
 scripts/app-build.sh
 # The indexer's SQL is checked at compile time against indexer/.sqlx (no database needed
 # to build); a query that no longer matches its offline data fails the build.

@@ -10,6 +10,8 @@
 
 WASM_TARGET=wasm32-unknown-unknown
 BINARYEN_VERSION=132.0.0
+# axe-core, the accessibility checker the browser tests run in each view (tests/browser).
+AXE_CORE_VERSION=4.11.0
 APP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../app" && pwd)"
 export APP_TARGET_DIR="${APP_TARGET_DIR:-$GRIDTOKENX_CACHE/target-app}"
 
@@ -80,6 +82,19 @@ ensure_wasm_opt() {
     mkdir -p "$dir"
     (cd "$dir" && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION" >/dev/null) ||
         die "npm could not install binaryen@$BINARYEN_VERSION: check 'npm ping', then re-run"
+}
+
+# Sets and exports AXE_CORE_JS: npm axe-core's browser build, which the browser tests inject
+# into the page to audit it.
+ensure_axe_core() {
+    local dir="$GRIDTOKENX_CACHE/tools/axe-core-$AXE_CORE_VERSION"
+    export AXE_CORE_JS="$dir/node_modules/axe-core/axe.min.js"
+    [ -f "$AXE_CORE_JS" ] && return 0
+    command -v npm >/dev/null 2>&1 || ensure_packages npm
+    step "installing axe-core $AXE_CORE_VERSION from npm into $dir"
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --no-audit --no-fund --silent "axe-core@$AXE_CORE_VERSION" >/dev/null) ||
+        die "npm could not install axe-core@$AXE_CORE_VERSION: check 'npm ping', then re-run"
 }
 
 # Chromium and its driver for the browser tests (Debian keeps the two in step).

@@ -86,9 +86,16 @@ impl ProposalRow {
         Ok(Instruction { program_id: key(&self.program_id)?, accounts, data })
     }
 
-    /// What the proposal does, in words.
-    pub fn describe(&self) -> String {
-        self.instruction().map(|ix| describe(&ix)).unwrap_or_else(|e| e)
+    /// What the proposal does, in words; `mint_decimals` (mint → decimals, read from the
+    /// chain) lets a new market's amounts be shown in its quote currency.
+    pub fn describe(&self, mint_decimals: &MintDecimals) -> String {
+        self.instruction().map(|ix| describe_with(&ix, mint_decimals)).unwrap_or_else(|e| e)
+    }
+
+    /// The quote mint of a create-market proposal, whose decimals its description needs.
+    pub fn new_market_quote_mint(&self) -> Option<String> {
+        let ix = self.instruction().ok()?;
+        crate::change::creates_market(&ix).then(|| ix.accounts.get(5).map(|a| a.pubkey.to_string())).flatten()
     }
 
     pub fn approved_by(&self, wallet: &str) -> bool {
@@ -108,9 +115,17 @@ impl ProposalRow {
     }
 }
 
+/// Decimals of mints by address, as read from the chain.
+pub type MintDecimals = BTreeMap<String, u32>;
+
 /// An instruction the council may be asked to sign, in words, decoded with the programs'
 /// own instruction types.
 pub fn describe(ix: &Instruction) -> String {
+    describe_with(ix, &MintDecimals::new())
+}
+
+/// `describe`, with the decimals of mints the app has read (`mint_decimals`).
+pub fn describe_with(ix: &Instruction, mint_decimals: &MintDecimals) -> String {
     let (disc, args) = ix.data.split_at(ix.data.len().min(8));
     let account = |i: usize| ix.accounts.get(i).map(|a| short(&a.pubkey.to_string())).unwrap_or_default();
     fn decode<T: AnchorDeserialize + Discriminator>(disc: &[u8], args: &[u8]) -> Option<T> {
@@ -133,15 +148,7 @@ pub fn describe(ix: &Instruction) -> String {
             let trading = if p.paused { "paused" } else { "open" };
             Some(format!("Market {}: taker fee {} bps, trading {trading}, {}", account(1), p.taker_fee_bps, band(p.price_band)))
         } else if let Some(c) = decode::<m::CreateMarket>(disc, args) {
-            let p = c.params;
-            Some(format!(
-                "Create a market: tick {} quote atoms, lot {} base atoms, taker fee {} bps, {}{}",
-                p.tick_size_quote_atoms,
-                p.lot_size_base_atoms,
-                p.taker_fee_bps,
-                band(p.price_band),
-                if p.allow_freeze_authority { ", freezable mints allowed" } else { "" }
-            ))
+            Some(describe_new_market(ix, &c.params, band(c.params.price_band), mint_decimals))
         } else if let Some(w) = decode::<m::WithdrawFees>(disc, args) {
             Some(format!("Market {}: withdraw {} quote atoms of fees", account(1), w.quote_atoms))
         } else {
@@ -174,6 +181,52 @@ pub fn describe(ix: &Instruction) -> String {
         None
     };
     words.unwrap_or_else(|| format!("Instruction {} of program {}", hex(disc), short(&ix.program_id.to_string())))
+}
+
+/// A create-market proposal in the units people trade in: the lot and smallest order in kWh,
+/// the price step in the quote currency per kWh. A quote mint the app does not know the
+/// decimals of is described per lot in its smallest unit, saying so.
+fn describe_new_market(
+    ix: &Instruction,
+    p: &market::instructions::CreateMarketParams,
+    band: String,
+    mint_decimals: &MintDecimals,
+) -> String {
+    let mint = |i: usize| ix.accounts.get(i).map(|a| a.pubkey.to_string()).unwrap_or_default();
+    let (base, quote) = (mint(4), mint(5));
+    let energy = base == energy::client::energy_mint_address().to_string();
+    let freezable = if p.allow_freeze_authority { ", freezable mints allowed" } else { "" };
+    let fee = format!("taker fee {} bps ({}%)", p.taker_fee_bps, crate::units::format_atoms(p.taker_fee_bps.into(), 2));
+    let quote_decimals = mint_decimals.get(&quote).copied().or_else(|| crate::units::known_quote_decimals(&quote));
+    match quote_decimals.filter(|_| energy) {
+        Some(quote_decimals) => {
+            let units = crate::units::MarketUnits {
+                tick_size_quote_atoms: p.tick_size_quote_atoms,
+                lot_size_base_atoms: p.lot_size_base_atoms,
+                base_decimals: crate::change::ENERGY_DECIMALS,
+                quote_decimals,
+                quote: crate::units::TokenName::of_mint(&quote),
+            };
+            let smallest = match p.min_order_lots {
+                0 | 1 => "no smallest order beyond one lot".to_string(),
+                lots => format!("smallest order {}", units.size_kwh(lots.into())),
+            };
+            format!(
+                "Create a market: energy against {}, lots of {}, price step {}, {fee}, {smallest}, {band}{freezable}",
+                units.quote,
+                units.size_kwh(1),
+                units.price(1)
+            )
+        }
+        None => format!(
+            "Create a market: {} against {} (decimals unknown here), lot {} of the base's smallest unit, tick {} of the quote's smallest unit per lot, {fee}, smallest order {}, {band}{freezable}",
+            short(&base),
+            short(&quote),
+            p.lot_size_base_atoms,
+            p.tick_size_quote_atoms,
+            crate::units::count(p.min_order_lots.into(), "lot")
+        ),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -278,7 +331,7 @@ mod tests {
         let ix = change.instruction();
         let p: ProposalRow = serde_json::from_value(row(3, &ix, "open")).unwrap();
         assert_eq!(p.instruction().unwrap(), ix, "byte for byte the proposed instruction");
-        let words = p.describe();
+        let words = p.describe(&MintDecimals::new());
         assert!(words.contains("taker fee 25 bps") && words.contains("trading open") && words.contains("no price band"), "{words}");
         assert_eq!(describe(&Change::Unpause.instruction()), "Resume the whole system (unpause)");
         assert!(describe(&Instruction { program_id: key(7), accounts: vec![], data: vec![1, 2] }).starts_with("Instruction 0102 of program"));
@@ -298,6 +351,32 @@ mod tests {
         let banded = Change::Market { market: key(9), taker_fee_bps: 25, paused: false, price_band: Some(band) };
         let words = describe(&banded.instruction());
         assert!(words.contains("price band ±500 bps of Pyth feed") && words.contains("at most 60 s old"), "{words}");
+    }
+
+    #[test]
+    fn a_create_market_proposal_is_described_in_kwh_and_the_quote_currency() {
+        let usdc = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v".parse::<Pubkey>().unwrap();
+        let quote = crate::change::QuoteMint { decimals: 6, freezable: false };
+        let params = crate::change::parse_new_market(quote, "0.5", "0.002", "25", "2").unwrap();
+        let payer = key(1);
+        let market = crate::change::new_market_address(&payer, 4);
+        let change = Change::CreateMarket { payer, market, quote_mint: usdc, market_params: params };
+        assert_eq!(
+            describe(&change.instruction()),
+            "Create a market: energy against USDC, lots of 0.5 kWh, price step 0.002 USDC per kWh, taker fee 25 bps (0.25%), smallest order 2 kWh, no price band"
+        );
+        // A quote mint whose decimals the app cannot know is described without pretending.
+        let other = Change::CreateMarket { payer, market, quote_mint: key(3), market_params: params };
+        let words = describe(&other.instruction());
+        assert!(words.contains("decimals unknown here") && words.contains("tick 1000 of the quote's smallest unit per lot"), "{words}");
+        // Once the app has read the mint from the chain, its decimals give the units.
+        let p: ProposalRow = serde_json::from_value(row(5, &other.instruction(), "open")).unwrap();
+        assert_eq!(p.new_market_quote_mint(), Some(key(3).to_string()));
+        let read = MintDecimals::from([(key(3).to_string(), 6)]);
+        let words = p.describe(&read);
+        assert!(words.contains("lots of 0.5 kWh, price step 0.002") && words.contains(&short(&key(3).to_string())), "{words}");
+        let p: ProposalRow = serde_json::from_value(row(4, &change.instruction(), "approved")).unwrap();
+        assert_eq!(p.executor(), Some(payer.to_string()), "the proposer pays the market's rent, so executes it");
     }
 
     #[test]

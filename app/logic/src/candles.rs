@@ -109,8 +109,8 @@ pub fn describe(units: &MarketUnits, candles: &[Candle], band: Option<(BandTicks
             let low = candles.iter().map(|c| c.low).min().unwrap_or(first.low);
             let high = candles.iter().map(|c| c.high).max().unwrap_or(first.high);
             format!(
-                "{} candles: last close {}, low {}, high {}",
-                candles.len(),
+                "{}: last close {}, low {}, high {}",
+                crate::units::count(candles.len() as u64, "candle"),
                 units.price(last.close),
                 units.price_per_kwh(low),
                 units.price_per_kwh(high)
@@ -194,6 +194,6 @@ mod tests {
             &[candle(0, 120, 130, 110, 125)],
             Some((BandTicks { reference: 120.0, low: 114.0, high: 126.0 }, "0.12".into())),
         );
-        assert_eq!(words, "1 candles: last close 0.125 USDC per kWh, low 0.11, high 0.13; price band around the Pyth reference 0.12 USDC per kWh");
+        assert_eq!(words, "1 candle: last close 0.125 USDC per kWh, low 0.11, high 0.13; price band around the Pyth reference 0.12 USDC per kWh");
     }
 }

@@ -25,6 +25,128 @@ pub enum Change {
     MeterStatus { meter: Pubkey, suspended: bool },
     /// New members, approvals needed and guardians; every open proposal goes stale.
     Council(CouncilConfig),
+    /// A market for energy against `quote_mint`. Its account is too large for the program
+    /// to allocate by CPI, so `payer` (the proposer, who alone can execute it) allocates
+    /// it at `market` in the execution's own transaction (`allocate_market`).
+    CreateMarket { payer: Pubkey, market: Pubkey, quote_mint: Pubkey, market_params: NewMarket },
+}
+
+/// A new market's parameters in atoms, as the market program takes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewMarket {
+    pub tick_size_quote_atoms: u64,
+    pub lot_size_base_atoms: u64,
+    pub taker_fee_bps: u16,
+    pub min_order_lots: u32,
+    pub price_band: Option<PriceBand>,
+    pub allow_freeze_authority: bool,
+}
+
+/// The energy mint's decimals: 1 atom = 1 Wh.
+pub const ENERGY_DECIMALS: u32 = energy::state::ENERGY_DECIMALS as u32;
+
+/// A quote mint as read from the chain: what the create-market form needs to know of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuoteMint {
+    pub decimals: u32,
+    /// A freeze authority could freeze the market's vault; the council must say it accepts that.
+    pub freezable: bool,
+}
+
+/// An SPL Token mint account as `getAccountInfo` returns it (owner and data).
+pub fn quote_mint(owner: &str, data: &[u8]) -> Result<QuoteMint, String> {
+    use anchor_lang::AccountDeserialize;
+    if owner != anchor_spl::token::ID.to_string() {
+        return Err(format!("not a token mint (owned by {owner}, not the SPL Token program)"));
+    }
+    let mint = anchor_spl::token::Mint::try_deserialize(&mut &data[..])
+        .map_err(|_| "not a token mint account".to_string())?;
+    Ok(QuoteMint { decimals: mint.decimals.into(), freezable: mint.freeze_authority.is_some() })
+}
+
+/// The seed of a new market's account: the proposal's index makes it one per proposal.
+fn market_seed(index: u64) -> String {
+    format!("market-{index}")
+}
+
+/// Where proposal `index` by `payer` puts its new market: an address derived from the
+/// payer's key, so no extra keypair has to sign the allocation.
+pub fn new_market_address(payer: &Pubkey, index: u64) -> Pubkey {
+    Pubkey::create_with_seed(payer, &market_seed(index), &market::ID).expect("a short seed")
+}
+
+/// The allocation of proposal `index`'s market account, owned by the market program and
+/// rent-exempt at the clusters' rent (the program initializes it on execution).
+pub fn allocate_market(payer: Pubkey, index: u64) -> Instruction {
+    use anchor_lang::solana_program::{rent::Rent, system_instruction};
+    let space = market::state::Market::SPACE;
+    system_instruction::create_account_with_seed(
+        &payer,
+        &new_market_address(&payer, index),
+        &payer,
+        &market_seed(index),
+        Rent::default().minimum_balance(space),
+        space as u64,
+        &market::ID,
+    )
+}
+
+/// Whether `ix` creates a market (its execution must allocate the account first).
+pub fn creates_market(ix: &Instruction) -> bool {
+    use anchor_lang::Discriminator;
+    ix.program_id == market::ID && ix.data.starts_with(market::instruction::CreateMarket::DISCRIMINATOR)
+}
+
+/// A create-market form in people's units: the lot in kWh, the price step in the quote
+/// currency per kWh, the fee in basis points and the smallest order in kWh (empty: none).
+/// Each is converted to the atoms the program takes exactly, or refused in words.
+pub fn parse_new_market(
+    quote: QuoteMint,
+    lot_kwh: &str,
+    price_step_per_kwh: &str,
+    fee_bps: &str,
+    min_order_kwh: &str,
+) -> Result<NewMarket, String> {
+    use crate::order::parse_atoms;
+    let positive = |what: &str, text: &str, decimals: u32| -> Result<u128, String> {
+        let atoms = parse_atoms(text.trim(), decimals).map_err(|e| format!("{what}: {e}"))?;
+        if atoms == 0 {
+            return Err(format!("{what}: must be more than 0"));
+        }
+        Ok(atoms)
+    };
+    let lot = positive("lot", lot_kwh, ENERGY_DECIMALS)?;
+    let step_per_kwh = positive("price step", price_step_per_kwh, quote.decimals)?;
+    // The program prices per lot: a tick is the step per kWh times the lot's kWh, which must
+    // come out a whole number of the quote's atoms, or the step shown would be a lie.
+    let kwh = 10u128.pow(ENERGY_DECIMALS);
+    let tick = step_per_kwh * lot;
+    if tick % kwh != 0 {
+        return Err(format!(
+            "a price step of {} per kWh on lots of {} is not a whole number of the quote's smallest unit per lot; choose a larger step or lot",
+            price_step_per_kwh.trim(),
+            crate::units::kwh(lot, ENERGY_DECIMALS)
+        ));
+    }
+    let min_order = match min_order_kwh.trim() {
+        "" => 0,
+        text => parse_atoms(text, ENERGY_DECIMALS).map_err(|e| format!("smallest order: {e}"))?,
+    };
+    if min_order % lot != 0 {
+        return Err(format!(
+            "the smallest order must be a whole number of lots of {}",
+            crate::units::kwh(lot, ENERGY_DECIMALS)
+        ));
+    }
+    let too_large = |what: &str| format!("{what} is too large");
+    Ok(NewMarket {
+        tick_size_quote_atoms: u64::try_from(tick / kwh).map_err(|_| too_large("the price step"))?,
+        lot_size_base_atoms: u64::try_from(lot).map_err(|_| too_large("the lot"))?,
+        taker_fee_bps: parse_fee_bps(fee_bps)?,
+        min_order_lots: u32::try_from(min_order / lot).map_err(|_| too_large("the smallest order"))?,
+        price_band: None,
+        allow_freeze_authority: quote.freezable,
+    })
 }
 
 impl Change {
@@ -52,6 +174,18 @@ impl Change {
                 energy::client::set_meter_status(council, *meter, status)
             }
             Change::Council(config) => governance::client::set_council(config.clone()),
+            Change::CreateMarket { payer, market, quote_mint, market_params: p } => {
+                let params = market::instructions::CreateMarketParams {
+                    tick_size_quote_atoms: p.tick_size_quote_atoms,
+                    lot_size_base_atoms: p.lot_size_base_atoms,
+                    taker_fee_bps: p.taker_fee_bps,
+                    price_band: p.price_band,
+                    allow_freeze_authority: p.allow_freeze_authority,
+                    min_order_lots: p.min_order_lots,
+                };
+                let energy_mint = energy::client::energy_mint_address();
+                market::client::create_market(council, *payer, *market, energy_mint, *quote_mint, params)
+            }
         }
     }
 }
@@ -250,6 +384,102 @@ mod tests {
         );
         assert!(parse_band(key(8), &read, "0", "60").unwrap_err().contains("from 1 to 10000"));
         assert!(parse_band(key(8), &read, "500", "0").unwrap_err().contains("at least 1"));
+    }
+
+    fn usdc() -> QuoteMint {
+        QuoteMint { decimals: 6, freezable: false }
+    }
+
+    #[test]
+    fn a_new_market_is_typed_in_kwh_and_the_quote_and_proposed_in_atoms() {
+        // The demo market: lots of 1 kWh, a step of 0.001 per kWh, 25 bps, orders of ≥ 2 kWh.
+        let m = parse_new_market(usdc(), "1", "0.001", "25", "2").unwrap();
+        assert_eq!(
+            m,
+            NewMarket {
+                tick_size_quote_atoms: 1_000,
+                lot_size_base_atoms: 1_000,
+                taker_fee_bps: 25,
+                min_order_lots: 2,
+                price_band: None,
+                allow_freeze_authority: false,
+            }
+        );
+        // A lot of 0.1 kWh at 0.01 per kWh: 0.001 per lot, 1000 quote atoms.
+        let small = parse_new_market(usdc(), "0.1", "0.01", "0", "").unwrap();
+        assert_eq!(
+            (small.tick_size_quote_atoms, small.lot_size_base_atoms, small.min_order_lots),
+            (1_000, 100, 0)
+        );
+        let freezable =
+            parse_new_market(QuoteMint { freezable: true, ..usdc() }, "1", "0.001", "0", "").unwrap();
+        assert!(freezable.allow_freeze_authority, "a freezable quote mint is accepted knowingly");
+
+        assert!(parse_new_market(usdc(), "0", "0.001", "0", "")
+            .unwrap_err()
+            .contains("lot: must be more than 0"));
+        assert!(parse_new_market(usdc(), "1", "0.0000001", "0", "")
+            .unwrap_err()
+            .contains("more than 6 decimals"));
+        let odd = parse_new_market(usdc(), "0.001", "0.000001", "0", "").unwrap_err();
+        assert!(odd.contains("not a whole number of the quote's smallest unit per lot"), "{odd}");
+        assert!(parse_new_market(usdc(), "1", "0.001", "5000", "").unwrap_err().contains("at most"));
+        assert!(parse_new_market(usdc(), "2", "0.001", "0", "3")
+            .unwrap_err()
+            .contains("whole number of lots of 2 kWh"));
+    }
+
+    #[test]
+    fn a_new_market_is_the_market_program_s_own_instruction_and_its_account_is_the_payer_s_to_allocate() {
+        let payer = key(1);
+        let market = new_market_address(&payer, 7);
+        assert_ne!(market, new_market_address(&payer, 8), "one account per proposal");
+        let params = parse_new_market(usdc(), "1", "0.001", "25", "1").unwrap();
+        let change = Change::CreateMarket { payer, market, quote_mint: key(3), market_params: params };
+        let ix = change.instruction();
+        let council = governance::client::council_address();
+        let expected = market::client::create_market(
+            council,
+            payer,
+            market,
+            energy::client::energy_mint_address(),
+            key(3),
+            market::instructions::CreateMarketParams {
+                tick_size_quote_atoms: 1_000,
+                lot_size_base_atoms: 1_000,
+                taker_fee_bps: 25,
+                price_band: None,
+                allow_freeze_authority: false,
+                min_order_lots: 1,
+            },
+        );
+        assert_eq!(ix, expected);
+        assert!(creates_market(&ix) && !creates_market(&Change::Unpause.instruction()));
+
+        let alloc = allocate_market(payer, 7);
+        assert_eq!(alloc.program_id, anchor_lang::solana_program::system_program::ID);
+        let writable: Vec<_> = alloc.accounts.iter().filter(|a| a.is_writable).map(|a| a.pubkey).collect();
+        assert_eq!(writable, [payer, market], "the payer funds the market's account at its derived address");
+        let signers: Vec<_> = alloc.accounts.iter().filter(|a| a.is_signer).map(|a| a.pubkey).collect();
+        assert_eq!(signers, [payer], "no keypair besides the payer's wallet signs");
+    }
+
+    #[test]
+    fn a_quote_mint_is_read_from_its_token_account() {
+        use anchor_lang::solana_program::program_pack::Pack;
+        use anchor_spl::token::spl_token::state::Mint;
+        let mut data = vec![0; Mint::LEN];
+        let mint = Mint {
+            decimals: 6,
+            is_initialized: true,
+            freeze_authority: Some(key(2)).into(),
+            ..Mint::default()
+        };
+        Mint::pack(mint, &mut data).unwrap();
+        let token = anchor_spl::token::ID.to_string();
+        assert_eq!(quote_mint(&token, &data), Ok(QuoteMint { decimals: 6, freezable: true }));
+        assert!(quote_mint(&key(1).to_string(), &data).unwrap_err().contains("not a token mint"));
+        assert!(quote_mint(&token, &data[..10]).is_err(), "truncated: an error, not a panic");
     }
 
     #[test]

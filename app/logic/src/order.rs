@@ -36,7 +36,7 @@ pub fn parse_atoms(text: &str, decimals: u32) -> Result<u128, String> {
         return Err(format!("{text:?} is not a number"));
     }
     if frac.len() > decimals as usize {
-        return Err(format!("{text} has more than {decimals} decimals"));
+        return Err(format!("{text} has more than {}", crate::units::count(decimals.into(), "decimal")));
     }
     let scale = 10u128.pow(decimals);
     let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| format!("{text} is too large"))? };

@@ -129,7 +129,16 @@ impl Action {
                 vec![governance::client::propose(trader, *index, &change.instruction(), *expires_in_secs)]
             }
             Action::Approve { index } => vec![governance::client::approve(trader, *index)],
-            Action::Execute { index, instruction } => vec![governance::client::execute(trader, *index, instruction)],
+            Action::Execute { index, instruction } => {
+                let execute = governance::client::execute(trader, *index, instruction);
+                if crate::change::creates_market(instruction) {
+                    // The proposer allocates the new market's account in the same transaction,
+                    // so no rent is spent on a proposal that is never executed.
+                    vec![crate::change::allocate_market(trader, *index), execute]
+                } else {
+                    vec![execute]
+                }
+            }
             Action::Pause => vec![governance::client::pause(trader)],
             Action::RegisterMeter { meter_id } => {
                 let energy_account = create_associated_account(trader, &energy::client::energy_mint_address());
@@ -216,6 +225,19 @@ mod tests {
         assert_eq!(&ixs[0].data[..8], market::instruction::ClaimSeat::DISCRIMINATOR);
         let signer: Vec<_> = ixs[0].accounts.iter().filter(|a| a.is_signer).map(|a| a.pubkey).collect();
         assert_eq!(signer, vec![trader], "the trader signs, nobody else");
+    }
+
+    #[test]
+    fn executing_a_new_market_allocates_its_account_first_in_the_same_transaction() {
+        use crate::change::{self, Change, QuoteMint};
+        let payer = key(1);
+        let params = change::parse_new_market(QuoteMint { decimals: 6, freezable: false }, "1", "0.001", "0", "").unwrap();
+        let market = change::new_market_address(&payer, 9);
+        let create = Change::CreateMarket { payer, market, quote_mint: key(4), market_params: params }.instruction();
+        let ixs = Action::Execute { index: 9, instruction: create.clone() }.instructions(payer);
+        assert_eq!(ixs, [change::allocate_market(payer, 9), governance::client::execute(payer, 9, &create)]);
+        let unpause = Action::Execute { index: 2, instruction: Change::Unpause.instruction() }.instructions(payer);
+        assert_eq!(unpause.len(), 1, "other proposals allocate nothing");
     }
 
     #[test]

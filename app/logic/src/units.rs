@@ -13,6 +13,16 @@ pub fn format_atoms(atoms: u128, decimals: u32) -> String {
     format!("{whole}.{}", frac.trim_end_matches('0'))
 }
 
+/// A count with its noun in the right number: `1 candle`, `2 candles`, `0 candles`. Every
+/// noun the app counts makes its plural with an `s`.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// A long address as people scan it: its first and last four characters.
 pub fn short(key: &str) -> String {
     match (key.get(..4), key.get(key.len().saturating_sub(4)..)) {
@@ -31,6 +41,12 @@ const USDC_MAINNET: &str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v";
 const USDC_DEVNET: &str = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU";
 /// `localnet/dev-keys/quote-mint.json`: the demo's USDC-like quote mint (`make demo`).
 const DEMO_QUOTE: &str = "5o66xoUzWnBmZXk9rBSurfRJHfF7AnUigAGyYQDvu59Q";
+
+/// The decimals of the quote mints the app knows (all three are USDC-like: 6), for what it
+/// must describe before any market of that mint exists (a create-market proposal).
+pub fn known_quote_decimals(mint: &str) -> Option<u32> {
+    matches!(mint, USDC_MAINNET | USDC_DEVNET | DEMO_QUOTE).then_some(6)
+}
 
 /// A token's name as shown next to its amounts. SPL mints carry no name on chain (and ours
 /// no metadata account), so the app names the mints it knows and shows any other by its
@@ -145,6 +161,13 @@ mod tests {
 
     fn demo() -> MarketUnits {
         MarketUnits::demo()
+    }
+
+    #[test]
+    fn one_is_singular_and_every_other_count_plural() {
+        assert_eq!(count(1, "candle"), "1 candle");
+        assert_eq!(count(0, "candle"), "0 candles");
+        assert_eq!(count(2, "guardian"), "2 guardians");
     }
 
     #[test]

@@ -59,8 +59,12 @@ pub fn ProposeForms(
             <h2 id="propose-h">"Propose a change"</h2>
             <MarketForms disabled=disabled propose=propose/>
             <details>
+                <summary data-testid="open-new-market">"Create a market"</summary>
+                <NewMarketForm state=state disabled=disabled propose=propose/>
+            </details>
+            <details>
                 <summary data-testid="open-oracles">"Oracles"</summary>
-                <OracleForm state=state disabled=disabled propose=propose/>
+                <OracleForm disabled=disabled propose=propose/>
             </details>
             <details>
                 <summary data-testid="open-meter">"Suspend or reactivate a meter"</summary>
@@ -88,8 +92,11 @@ fn MarketForms<P: Fn(Result<Change, String>) + Send + Sync + 'static>(
 ) -> impl IntoView {
     let config = StoredValue::new(expect_context::<Config>());
     let markets_url = format!("{}/api/v1/markets", config.get_value().indexer_url);
+    // Refetched when a proposal executes: a new market can then be chosen.
+    let executed = crate::admin::executed_count();
     let markets = LocalResource::new(move || {
         let url = markets_url.clone();
+        executed.track();
         async move { crate::net::get_json::<Vec<Market>>(&url).await }
     });
     let market = RwSignal::new(String::new());
@@ -198,11 +205,63 @@ fn MarketForms<P: Fn(Result<Change, String>) + Send + Sync + 'static>(
     }
 }
 
+/// A new market for energy against a quote mint, its parameters typed in kWh and the quote
+/// currency (`change::parse_new_market` turns them into atoms). The proposer allocates the
+/// market's account when executing, so only the proposer can execute it.
+#[component]
+fn NewMarketForm<P: Fn(Result<Change, String>) + Send + Sync + 'static>(
+    state: RwSignal<AdminState>,
+    disabled: Signal<bool>,
+    propose: StoredValue<P>,
+) -> impl IntoView {
+    let wallet = use_wallet();
+    let config = StoredValue::new(expect_context::<Config>());
+    let quote = RwSignal::new(String::new());
+    let lot = RwSignal::new("1".to_string());
+    let step = RwSignal::new("0.001".to_string());
+    let fee = RwSignal::new("25".to_string());
+    let min_order = RwSignal::new("1".to_string());
+    let submit = move |_| {
+        let (quote_text, lot, step, fee, min_order) = (
+            quote.get_untracked(),
+            lot.get_untracked(),
+            step.get_untracked(),
+            fee.get_untracked(),
+            min_order.get_untracked(),
+        );
+        let index = state.with_untracked(|s| s.council.as_ref().map(|c| c.proposal_count as u64));
+        let payer = wallet.pubkey();
+        leptos::task::spawn_local(async move {
+            let cfg = config.get_value();
+            let change = async {
+                let quote_mint = change::parse_address("quote mint", &quote_text)?;
+                let (owner, data) = account(&cfg, &quote_mint.to_string()).await?;
+                let mint = change::quote_mint(&owner, &data)?;
+                let market_params = change::parse_new_market(mint, &lot, &step, &fee, &min_order)?;
+                let payer: Pubkey = payer.ok_or("connect a wallet first")?;
+                let index = index.ok_or("the council is not loaded yet")?;
+                let market = change::new_market_address(&payer, index);
+                Ok(Change::CreateMarket { payer, market, quote_mint, market_params })
+            };
+            let change = change.await;
+            propose.with_value(|p| p(change));
+        });
+    };
+    view! {
+        <label>"Quote mint " <input data-testid="new-market-quote" bind:value=quote/></label>
+        <label>"Lot (kWh) " <input data-testid="new-market-lot" inputmode="decimal" bind:value=lot/></label>
+        <label>"Price step (quote currency per kWh) " <input data-testid="new-market-step" inputmode="decimal" bind:value=step/></label>
+        <label>"Taker fee (bps, 100 = 1%) " <input data-testid="new-market-fee" inputmode="numeric" bind:value=fee/></label>
+        <label>"Smallest order (kWh, empty: none) " <input data-testid="new-market-min" inputmode="decimal" bind:value=min_order/></label>
+        <button data-testid="propose-new-market" disabled=disabled on:click=submit>"Propose this market"</button>
+        <p class="hint">"You pay its account's rent when you execute it, so you execute it once approved. Set its price band once it exists."</p>
+    }
+}
+
 /// The registered oracles with revoke / reactivate, and registering a new one (its record's
 /// rent paid by the proposer, who then executes it).
 #[component]
 fn OracleForm<P: Fn(Result<Change, String>) + Send + Sync + 'static>(
-    state: RwSignal<AdminState>,
     disabled: Signal<bool>,
     propose: StoredValue<P>,
 ) -> impl IntoView {
@@ -210,8 +269,7 @@ fn OracleForm<P: Fn(Result<Change, String>) + Send + Sync + 'static>(
     let config = StoredValue::new(expect_context::<Config>());
     let url = format!("{}/api/v1/oracles", config.get_value().indexer_url);
     // Refetched whenever a proposal executes: that is when oracles change.
-    let executed =
-        Memo::new(move |_| state.with(|s| s.proposals.values().filter(|p| p.status == "executed").count()));
+    let executed = crate::admin::executed_count();
     let oracles = LocalResource::new(move || {
         let url = url.clone();
         executed.track();

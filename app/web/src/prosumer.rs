@@ -5,7 +5,7 @@
 //! and every few seconds (the indexer has no per-owner channel).
 use gridtokenx_app_logic::prosumer::{self, CertificateRow, MeterRow, MeterState};
 use gridtokenx_app_logic::tx::{self, Action};
-use gridtokenx_app_logic::units::kwh;
+use gridtokenx_app_logic::units::{count, kwh};
 use leptos::prelude::*;
 
 use crate::config::Config;
@@ -154,16 +154,16 @@ fn MeterDetail(meter: String, busy: Signal<bool>, send: impl Fn(Action) + Copy +
             <h2 id="meter-h">"Readings and mints"</h2>
             <p data-testid="meter-summary">
                 {move || state.with(|s| match &s.meter {
-                    Some(m) => format!("{} · {} minted · {} certified in {} certificates · {} MWh can be certified",
+                    Some(m) => format!("{} · {} minted · {} certified in {} · {} MWh can be certified",
                         m.id_text(), kwh(m.minted_wh.into(), ENERGY_DECIMALS), kwh(m.certified_wh.into(), ENERGY_DECIMALS),
-                        m.rec_count, m.certifiable_mwh()),
+                        count(m.rec_count, "certificate"), m.certifiable_mwh()),
                     None if s.loaded => "This meter is not on chain (yet).".into(),
                     None => "Loading…".into(),
                 })}
             </p>
             {move || state.with(|s| match prosumer::minted_chart(&s.readings, CHART_W, CHART_H) {
                 Some(c) => {
-                    let label = format!("Energy minted: {:.3} kWh over {} readings", c.max_kwh, s.readings.len());
+                    let label = format!("Energy minted: {:.3} kWh over {}", c.max_kwh, count(s.readings.len() as u64, "reading"));
                     let title = label.clone();
                     view! {
                         <svg data-testid="minted-chart" role="img" aria-label=label class="chart"

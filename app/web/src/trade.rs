@@ -52,8 +52,12 @@ fn record_paint_latency(at_ms: i64) {
 pub fn TradeView() -> impl IntoView {
     let config = expect_context::<Config>();
     let url = format!("{}/api/v1/markets", config.indexer_url);
+    // Refetched when a council proposal executes: that is how markets are created and
+    // their fee or trading state changes.
+    let executed = crate::admin::executed_count();
     let markets = LocalResource::new(move || {
         let url = url.clone();
+        executed.track();
         async move { crate::net::get_json::<Vec<Market>>(&url).await }
     });
     let selected = RwSignal::new(None::<Market>);

@@ -210,6 +210,32 @@ pub async fn connected_page(stack: &Stack, person: &Keypair) -> Browser {
     browser
 }
 
+/// npm axe-core's browser build: `AXE_CORE_JS` (scripts/wasm-toolchain.sh `ensure_axe_core`
+/// sets it), else the copy `scripts/test.sh` installs into the cache.
+fn axe_core_source() -> String {
+    let path = std::env::var_os("AXE_CORE_JS").map(PathBuf::from).unwrap_or_else(|| {
+        let cache = std::env::var_os("GRIDTOKENX_CACHE")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/gridtokenx")))
+            .expect("GRIDTOKENX_CACHE or HOME");
+        let tools = std::fs::read_dir(cache.join("tools")).into_iter().flatten().flatten();
+        let mut found: Vec<PathBuf> = tools
+            .map(|e| e.path())
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("axe-core-")))
+            .map(|p| p.join("node_modules/axe-core/axe.min.js"))
+            .filter(|p| p.exists())
+            .collect();
+        found.sort();
+        found.pop().unwrap_or_default()
+    });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "axe-core not found at {:?} ({e}): run scripts/test.sh, or `source scripts/env.sh; source scripts/wasm-toolchain.sh; ensure_axe_core`",
+            path.display()
+        )
+    })
+}
+
 /// Asserts a settled transaction status is a confirmation.
 pub fn confirmed(what: &str, status: String) {
     assert!(status.starts_with("Confirmed"), "{what}: {status}");
@@ -420,6 +446,64 @@ impl Browser {
             .filter(|e| matches!(e["level"].as_str(), Some("WARNING" | "SEVERE")))
             .map(|e| e["message"].as_str().unwrap_or_default().to_string())
             .collect()
+    }
+
+    /// axe-core's serious and critical findings on the page as shown now (WCAG 2.1 A and
+    /// AA rules and axe's best practices), one line each: rule, what it asks, where.
+    /// Hidden views are not audited; open the view first.
+    pub async fn accessibility_problems(&self) -> Vec<String> {
+        self.client.execute(&axe_core_source(), vec![]).await.expect("axe-core loads into the page");
+        let run = r#"
+            const done = arguments[arguments.length - 1];
+            const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+            axe.run(document, { runOnly: { type: 'tag', values: tags } })
+              .then(r => done(r.passes.length === 0 ? ['axe-core checked nothing on this page'] : r.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)))
+              .catch(e => done([`axe-core failed: ${e}`]));
+        "#;
+        let found = self.client.execute_async(run, vec![]).await.expect("axe-core runs");
+        found.as_array().into_iter().flatten().map(|v| v.as_str().unwrap_or_default().to_string()).collect()
+    }
+
+    /// The visible controls that pressing Tab from the top of the page never focuses
+    /// (described by tag, test id and text): keyboard users must reach every one.
+    pub async fn controls_tab_misses(&self) -> Vec<String> {
+        // checkVisibility: not in a hidden view, nor inside a closed <details>.
+        let mark = r#"
+            document.querySelectorAll('[data-tab-probe]').forEach(e => delete e.dataset.tabProbe);
+            const controls = [...document.querySelectorAll(
+              'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]')]
+              .filter(e => e.checkVisibility() && e.tabIndex >= 0);
+            controls.forEach((e, i) => e.dataset.tabProbe = String(i));
+            document.activeElement && document.activeElement.blur();
+            window.scrollTo(0, 0);
+            return controls.length;
+        "#;
+        let count = self.client.execute(mark, vec![]).await.expect("the controls are marked").as_u64().unwrap_or(0);
+        let mut reached = std::collections::BTreeSet::new();
+        // A few more presses than controls: the browser's own stops (the address bar) come
+        // between rounds.
+        for _ in 0..count + 3 {
+            use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+            let tab: char = fantoccini::key::Key::Tab.into();
+            let press = KeyActions::new("keyboard".into())
+                .then(KeyAction::Down { value: tab })
+                .then(KeyAction::Up { value: tab });
+            self.client.perform_actions(press).await.expect("Tab is pressed");
+            let probe = self.client.execute("return document.activeElement?.dataset?.tabProbe ?? null", vec![]).await;
+            if let Ok(Value::String(i)) = probe {
+                reached.insert(i);
+            }
+        }
+        let missed = r#"
+            const reached = new Set(arguments[0]);
+            return [...document.querySelectorAll('[data-tab-probe]')]
+              .filter(e => !reached.has(e.dataset.tabProbe))
+              .map(e => `${e.tagName.toLowerCase()} ${e.dataset.testid ?? ''} "${(e.textContent || e.value || '').trim().slice(0, 40)}"`);
+        "#;
+        let missed = self.client.execute(missed, vec![json!(reached)]).await.expect("the misses are listed");
+        missed.as_array().into_iter().flatten().map(|v| v.as_str().unwrap_or_default().to_string()).collect()
     }
 
     /// One Chrome DevTools command through chromedriver.

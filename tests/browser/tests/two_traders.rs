@@ -49,7 +49,7 @@ async fn a_second_wallet_takes_a_resting_bid_and_both_pages_follow() {
         page.text_until("[data-testid=my-fills]", &format!("{who}'s fills show it from their side"), |t| t.contains(&fill)).await;
     }
     // The candle chart follows the trade (the indexer's 1-minute candles), in the quote token.
-    let close = format!("1 candles: last close 0.12 {} per kWh", stack.quote_name());
+    let close = format!("1 candle: last close 0.12 {} per kWh", stack.quote_name());
     alice_page.text_until("[data-testid=candle-summary]", "the chart has the trade's candle", |t| t.contains(&close)).await;
     alice_page.text_until("[data-testid=open-orders]", "Alice's filled bid is no longer open", |t| !t.contains("buy 2 kWh")).await;
     alice_page.text_until("[data-testid=seat]", "Alice received the energy", |t| t.contains("energy 2 kWh free")).await;
