@@ -1,6 +1,6 @@
 //! The grid as MVT layers: `buses`, `lines`, `transformers` and `meters`, each feature with
-//! its latest state as properties. The field lists here are also the TileJSON's
-//! `vector_layers`, so the document and the tiles cannot disagree.
+//! its latest state as properties. The layer list here (fields and zoom range) is also the
+//! TileJSON's `vector_layers`, so the document and the tiles cannot disagree.
 use std::collections::{HashMap, HashSet};
 
 use gridtokenx_telemetry::GridEventV1;
@@ -10,13 +10,26 @@ use super::mvt::{LayerBuilder, Prop};
 use super::vector_tile::Tile;
 use crate::telemetry::grid_store::StoredFeeder;
 
-/// A layer's name, and its fields: (name, TileJSON type, meaning).
-pub type LayerFields = (&'static str, &'static [(&'static str, &'static str, &'static str)]);
+/// A layer: its name, the shallowest zoom it is drawn at, and its fields as
+/// (name, TileJSON type, meaning).
+pub struct LayerSpec {
+    pub name: &'static str,
+    pub minzoom: u8,
+    pub fields: &'static [(&'static str, &'static str, &'static str)],
+}
 
-pub const LAYERS: [LayerFields; 4] = [
-    (
-        "buses",
-        &[
+/// Meters are drawn from this zoom on (a tile ~2.4 km a side at the equator, where map tile
+/// servers start drawing house-level detail). They sit on their bus, so at shallower zooms
+/// a tile would stack thousands of identical points (a 10,000-meter feeder's whole-feeder
+/// tile was 1.5 MB, two thirds of it meter ids): there the `buses` layer stands for them,
+/// with each bus's connected `meters` and their `net_production_kw`.
+pub const METERS_MIN_ZOOM: u8 = 14;
+
+pub const LAYERS: [LayerSpec; 4] = [
+    LayerSpec {
+        name: "buses",
+        minzoom: 0,
+        fields: &[
             ("id", "String", "bus id"),
             ("feeder", "String", "feeder name"),
             ("vn_kv", "Number", "nominal voltage, kV"),
@@ -27,10 +40,11 @@ pub const LAYERS: [LayerFields; 4] = [
             ("meters", "Number", "connected meters at the bus"),
             ("out_of_band", "Boolean", "the voltage is outside the band (an event)"),
         ],
-    ),
-    (
-        "lines",
-        &[
+    },
+    LayerSpec {
+        name: "lines",
+        minzoom: 0,
+        fields: &[
             ("id", "String", "line id"),
             ("feeder", "String", "feeder name"),
             ("from_bus", "String", "bus id"),
@@ -47,10 +61,11 @@ pub const LAYERS: [LayerFields; 4] = [
             ("pl_mw", "Number", "losses, MW"),
             ("overloaded", "Boolean", "above the loading limit (an event)"),
         ],
-    ),
-    (
-        "transformers",
-        &[
+    },
+    LayerSpec {
+        name: "transformers",
+        minzoom: 0,
+        fields: &[
             ("id", "String", "transformer id"),
             ("feeder", "String", "feeder name"),
             ("hv_bus", "String", "bus id"),
@@ -62,17 +77,18 @@ pub const LAYERS: [LayerFields; 4] = [
             ("reverse_flow", "Boolean", "the LV network exports to MV"),
             ("overloaded", "Boolean", "above the loading limit (an event)"),
         ],
-    ),
-    (
-        "meters",
-        &[
+    },
+    LayerSpec {
+        name: "meters",
+        minzoom: METERS_MIN_ZOOM,
+        fields: &[
             ("meter_id", "String", "the meter's 32-byte id, hex"),
             ("feeder", "String", "feeder name"),
             ("bus", "String", "bus id (where the point is drawn)"),
             ("connected", "Boolean", "false once decommissioned"),
             ("net_production_kw", "Number", "the bus's net production shared over its connected meters, kW"),
         ],
-    ),
+    },
 ];
 
 fn s(v: &str) -> Option<Prop> {
@@ -82,11 +98,12 @@ fn n(v: f64) -> Option<Prop> {
     Some(Prop::Num(v))
 }
 
-/// Draws every feeder's part in `tile`. Feature ids number each layer's elements across the
-/// feeders in order (1-based), the same in every tile, so a client can join tiles.
+/// Draws every feeder's part in `tile`, each layer from its `minzoom`. Feature ids number
+/// each layer's elements across the feeders in order (1-based), the same in every tile, so
+/// a client can join tiles.
 pub fn draw(feeders: &[StoredFeeder], tile: TileId) -> Tile {
-    let [mut buses, mut lines, mut transformers, mut meters] =
-        LAYERS.map(|(name, _)| LayerBuilder::new(name));
+    let [mut buses, mut lines, mut transformers, mut meters] = LAYERS.map(|l| LayerBuilder::new(l.name));
+    let with_meters = tile.z >= METERS_MIN_ZOOM;
     let (mut bus_id, mut line_id, mut trafo_id, mut meter_id) = (0u64, 0u64, 0u64, 0u64);
     for f in feeders {
         let spec = &f.topology.feeder;
@@ -177,6 +194,9 @@ pub fn draw(feeders: &[StoredFeeder], tile: TileId) -> Tile {
                     ("overloaded", stated.then(|| Prop::Bool(hot.contains(t.id.as_str())))),
                 ],
             );
+        }
+        if !with_meters {
+            continue;
         }
         for m in &f.topology.meters {
             meter_id += 1;
