@@ -20,7 +20,7 @@ pub fn server_url() -> String {
 
 /// A new, migrated database with a random name, and its URL (for a second process).
 pub async fn fresh_database() -> (String, PgPool) {
-    gridtokenx_indexer::db::scratch(&server_url(), "gtx_test", 8).await.expect(
-        "PostgreSQL on 127.0.0.1:5432 (scripts/test.sh starts one: source scripts/env.sh; ensure_postgres)",
-    )
+    gridtokenx_indexer::db::scratch(&server_url(), "gtx_test", 8)
+        .await
+        .expect("PostgreSQL on 127.0.0.1:5432 (scripts/test.sh starts one: source scripts/env.sh; ensure_postgres)")
 }
