@@ -91,10 +91,10 @@ pub const LAYERS: [LayerSpec; 4] = [
     },
 ];
 
-fn s(v: &str) -> Option<Prop> {
-    Some(Prop::Str(v.to_string()))
+fn s(v: &str) -> Option<Prop<'_>> {
+    Some(Prop::Str(v))
 }
-fn n(v: f64) -> Option<Prop> {
+fn n(v: f64) -> Option<Prop<'static>> {
     Some(Prop::Num(v))
 }
 
