@@ -88,13 +88,8 @@ async fn replace_meters(tx: &mut sqlx::PgConnection, topology: &GridTopologyV1) 
     Ok(())
 }
 
-/// A feeder as the tiles draw it: its topology and latest state (none before the first).
-pub struct StoredFeeder {
-    pub topology: GridTopologyV1,
-    pub interval_start_ts: Option<i64>,
-    pub flow: Option<GridFlowV1>,
-    pub events: Vec<GridEventV1>,
-}
+/// A feeder as the tiles draw it (defined beside the drawing, in the grid-tiles crate).
+pub use grid_tiles::StoredFeeder;
 
 /// What identifies the stored version of a feeder: its topology's Kafka position and its
 /// state's interval. The upserts above replace a row only with a later offset or interval,

@@ -4,10 +4,9 @@
 //! Any MVT client (MapLibre GL, QGIS) can use them with no other tile service.
 //! docs/indexer.md, "Grid tiles".
 pub mod cache;
-pub mod draw;
-pub mod mercator;
-pub mod mvt;
-pub mod vector_tile;
+// The drawing and encoding, in a crate of their own (indexer/tiles) so that their
+// benchmark builds in release without the indexer's dependencies.
+pub use grid_tiles::{draw, mercator, mvt, vector_tile};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -6,14 +6,14 @@
 //! out of Postgres; since the feeder cache, once per new state, not per request) and
 //! drawing + protobuf-encoding the tile (every request).
 //! Usage: tile_bench [iterations=200]
-#[path = "../tests/support/grid_fixture.rs"]
+#[path = "../../tests/support/grid_fixture.rs"]
 mod grid_fixture;
 
 use std::time::Instant;
 
-use gridtokenx_indexer::telemetry::grid_store::StoredFeeder;
-use gridtokenx_indexer::tiles::vector_tile::Tile;
-use gridtokenx_indexer::tiles::{draw, mercator::TileId};
+use grid_tiles::mercator::{TileId, MAX_ZOOM};
+use grid_tiles::vector_tile::Tile;
+use grid_tiles::{draw, StoredFeeder};
 use gridtokenx_telemetry::GridTopologyV1;
 use prost::Message;
 
@@ -78,7 +78,7 @@ fn main() {
 
 /// The deepest zoom at which one tile holds every bus of the feeder.
 fn whole_zoom(topology: &GridTopologyV1) -> u8 {
-    (0..=gridtokenx_indexer::tiles::mercator::MAX_ZOOM)
+    (0..=MAX_ZOOM)
         .rev()
         .find(|&z| {
             let tiles: std::collections::BTreeSet<(u32, u32)> =

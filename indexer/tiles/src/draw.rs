@@ -8,7 +8,7 @@ use gridtokenx_telemetry::GridEventV1;
 use super::mercator::{clip_point, clip_segment, TileId};
 use super::mvt::{LayerBuilder, Prop};
 use super::vector_tile::Tile;
-use crate::telemetry::grid_store::StoredFeeder;
+use crate::StoredFeeder;
 
 /// A layer: its name, the shallowest zoom it is drawn at, and its fields as
 /// (name, TileJSON type, meaning).
