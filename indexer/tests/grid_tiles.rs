@@ -6,17 +6,13 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use gridtokenx_indexer::api::{self, AppState};
-use gridtokenx_indexer::config::{ApiArgs, KafkaArgs};
-use gridtokenx_indexer::fanout::Fanout;
+use gridtokenx_indexer::config::KafkaArgs;
 use gridtokenx_indexer::telemetry;
-use gridtokenx_indexer::tiles::vector_tile::{Layer, Tile};
+use gridtokenx_indexer::tiles::draw::METERS_MIN_ZOOM;
 use gridtokenx_indexer::tiles::TileJson;
 use gridtokenx_telemetry::{GridStateV1, GridTopologyV1, MAX_FUTURE_SECS};
-use prost::Message;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
@@ -24,6 +20,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use sqlx::PgPool;
 use support::broker::Broker;
 use support::grid_fixture as fx;
+use support::tile_client::{features, num, tile_of, vertices, Served, V};
 
 const TOPIC: &str = "grid-state-test";
 
@@ -48,78 +45,6 @@ async fn wait_until(what: &str, pool: &PgPool, sql: &str, want: i64) {
     }
 }
 
-/// The tile column/row holding a position at zoom z, and its position inside it, computed
-/// here independently of the indexer's code (the OSM slippy-map formulas).
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32, f64, f64) {
-    let n = f64::from(1u32 << z);
-    let x = (lon + 180.0) / 360.0 * n;
-    let r = lat.to_radians();
-    let y = (1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n;
-    (x.floor() as u32, y.floor() as u32, (x - x.floor()) * 4096.0, (y - y.floor()) * 4096.0)
-}
-
-fn zigzag(v: u32) -> i32 {
-    ((v >> 1) as i32) ^ -((v & 1) as i32)
-}
-
-/// A feature's vertices, decoded from its command stream (MoveTo / LineTo).
-fn vertices(geometry: &[u32]) -> Vec<(i32, i32)> {
-    let (mut out, mut i, mut cur) = (Vec::new(), 0, (0, 0));
-    while i < geometry.len() {
-        let (id, count) = (geometry[i] & 7, geometry[i] >> 3);
-        i += 1;
-        assert!(id == 1 || id == 2, "command {id}");
-        for _ in 0..count {
-            cur = (cur.0 + zigzag(geometry[i]), cur.1 + zigzag(geometry[i + 1]));
-            out.push(cur);
-            i += 2;
-        }
-    }
-    out
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum V {
-    S(String),
-    N(f64),
-    B(bool),
-}
-
-fn props(layer: &Layer, tags: &[u32]) -> BTreeMap<String, V> {
-    tags.chunks(2)
-        .map(|kv| {
-            let v = &layer.values[kv[1] as usize];
-            let value = if let Some(s) = &v.string_value {
-                V::S(s.clone())
-            } else if let Some(d) = v.double_value {
-                V::N(d)
-            } else if let Some(i) = v.sint_value {
-                V::N(i as f64)
-            } else if let Some(b) = v.bool_value {
-                V::B(b)
-            } else {
-                panic!("unexpected value {v:?}")
-            };
-            (layer.keys[kv[0] as usize].clone(), value)
-        })
-        .collect()
-}
-
-/// Each feature of a layer by its `id`/`meter_id` property: (vertices, properties).
-fn features(tile: &Tile, name: &str, key: &str) -> BTreeMap<String, (Vec<(i32, i32)>, BTreeMap<String, V>)> {
-    let Some(layer) = tile.layers.iter().find(|l| l.name == name) else { return BTreeMap::new() };
-    assert_eq!((layer.version, layer.extent), (2, Some(4096)));
-    layer
-        .features
-        .iter()
-        .map(|f| {
-            let p = props(layer, &f.tags);
-            let V::S(id) = p[key].clone() else { panic!("{key} is a string") };
-            (id, (vertices(&f.geometry), p))
-        })
-        .collect()
-}
-
 /// Equal but for the last bit or so: Postgres's jsonb keeps the decimal text exactly, but
 /// serde_json's default (fast) float parser is not always correctly rounded.
 fn close(a: f64, b: f64) -> bool {
@@ -135,45 +60,6 @@ macro_rules! assert_close {
         let (a, b): (f64, f64) = ($a, $b);
         assert!(close(a, b), "{a} != {b}: {}", format!($($msg)+));
     }};
-}
-
-fn num(p: &BTreeMap<String, V>, k: &str) -> f64 {
-    match p.get(k) {
-        Some(V::N(n)) => *n,
-        other => panic!("{k}: {other:?}"),
-    }
-}
-
-struct Served {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Served {
-    async fn start(pool: PgPool) -> Served {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = AppState {
-            pool: pool.clone(),
-            fanout: Fanout::local(),
-            redis: None,
-            metrics: gridtokenx_indexer::metrics::install(),
-            args: Arc::new(ApiArgs { listen: addr, app_dir: None, max_lag_secs: 30, ws_buffer: 1024 }),
-        };
-        tokio::spawn(api::serve(state, listener, std::future::pending()));
-        Served { base: format!("http://{addr}"), http: reqwest::Client::new() }
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
-    }
-
-    async fn tile(&self, z: u8, x: u32, y: u32) -> Tile {
-        let r = self.get(&format!("/tiles/grid/{z}/{x}/{y}.mvt")).await;
-        assert_eq!(r.status(), 200);
-        assert_eq!(r.headers()["content-type"], "application/vnd.mapbox-vector-tile");
-        Tile::decode(r.bytes().await.unwrap()).expect("a valid vector tile")
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -268,6 +154,7 @@ async fn grid_messages_stored_and_served_as_vector_tiles() {
     ];
     assert!(doc.bounds.iter().zip(bounds).all(|(a, b)| close(*a, b)), "{:?} vs {bounds:?}", doc.bounds);
     assert_eq!((doc.minzoom, doc.maxzoom), (0, 22));
+    assert_eq!(doc.vector_layers[3].minzoom, METERS_MIN_ZOOM);
     let layer_ids: Vec<&str> = doc.vector_layers.iter().map(|l| l.id.as_str()).collect();
     assert_eq!(layer_ids, ["buses", "lines", "transformers", "meters"]);
     assert_eq!(doc.vector_layers[0].fields["vm_pu"], "Number");
@@ -290,7 +177,8 @@ async fn grid_messages_stored_and_served_as_vector_tiles() {
     let lines = features(&tile, "lines", "id");
     let trafos = features(&tile, "transformers", "id");
     let meters = features(&tile, "meters", "meter_id");
-    assert_eq!((buses.len(), lines.len(), trafos.len(), meters.len()), (41, 37, 3, 60));
+    let meters_here = if z >= METERS_MIN_ZOOM { 60 } else { 0 };
+    assert_eq!((buses.len(), lines.len(), trafos.len(), meters.len()), (41, 37, 3, meters_here));
     let flow = newer.flow.as_ref().unwrap();
     let at = |bus: &str| {
         let b = topology.feeder.buses.iter().find(|b| b.id == bus).unwrap();
@@ -333,9 +221,17 @@ async fn grid_messages_stored_and_served_as_vector_tiles() {
         assert_close!(num(p, "loading_percent"), flow.transformers[k].loading_percent);
         assert_eq!(p["reverse_flow"], V::B(k == 0));
     }
+    // Meters from zoom 14 on (tile_rules.rs checks the rule): each in the tile holding its bus.
+    let zm = z.max(METERS_MIN_ZOOM);
+    let mut meter_tiles = BTreeMap::new();
     for m in &topology.meters {
-        let (geometry, p) = &meters[&m.meter_id];
-        assert!(near(geometry[0], at(&m.bus)));
+        let b = topology.feeder.buses.iter().find(|b| b.id == m.bus).unwrap();
+        let (mx, my, px, py) = tile_of(b.lon.unwrap(), b.lat.unwrap(), zm);
+        if !meter_tiles.contains_key(&(mx, my)) {
+            meter_tiles.insert((mx, my), features(&served.tile(zm, mx, my).await, "meters", "meter_id"));
+        }
+        let (geometry, p) = &meter_tiles[&(mx, my)][&m.meter_id];
+        assert!(near(geometry[0], (px, py)), "meter on {} at {geometry:?}", m.bus);
         assert_eq!(p["connected"], V::B(m.connected));
         let bus = flow.buses.iter().find(|b| b.id == m.bus).unwrap();
         if m.connected {

@@ -88,30 +88,72 @@ async fn replace_meters(tx: &mut sqlx::PgConnection, topology: &GridTopologyV1) 
     Ok(())
 }
 
-/// A feeder as the tiles draw it: its topology and latest state (none before the first).
-pub struct StoredFeeder {
-    pub topology: GridTopologyV1,
+/// A feeder as the tiles draw it (defined beside the drawing, in the grid-tiles crate).
+pub use grid_tiles::StoredFeeder;
+
+/// What identifies the stored version of a feeder: its topology's Kafka position and its
+/// state's interval. The upserts above replace a row only with a later offset or interval,
+/// so an equal list means the same topologies and states (what the tiles' cache keys on).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeederVersion {
+    pub feeder: String,
+    pub topology_partition: i32,
+    pub topology_offset: i64,
     pub interval_start_ts: Option<i64>,
-    pub flow: Option<GridFlowV1>,
-    pub events: Vec<GridEventV1>,
+}
+
+/// Every feeder's version, ordered as `feeders` orders them: a cheap read (no jsonb).
+pub async fn versions(pool: &PgPool) -> sqlx::Result<Vec<FeederVersion>> {
+    let rows: Vec<(String, i32, i64, Option<i64>)> = sqlx::query_as(
+        "select t.feeder, t.kafka_partition, t.kafka_offset, s.interval_start_ts
+         from grid_topologies t left join grid_states s using (feeder) order by t.feeder",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(version).collect())
+}
+
+fn version(
+    (feeder, topology_partition, topology_offset, interval_start_ts): (String, i32, i64, Option<i64>),
+) -> FeederVersion {
+    FeederVersion { feeder, topology_partition, topology_offset, interval_start_ts }
 }
 
 /// Every feeder with its latest state.
 pub async fn feeders(pool: &PgPool) -> sqlx::Result<Vec<StoredFeeder>> {
-    type Row = (Json<GridTopologyV1>, Option<i64>, Option<Json<GridFlowV1>>, Option<Json<Vec<GridEventV1>>>);
+    Ok(versioned_feeders(pool).await?.1)
+}
+
+/// Every feeder with its latest state, and their versions read in the same statement (so
+/// the versions describe exactly these feeders).
+pub async fn versioned_feeders(pool: &PgPool) -> sqlx::Result<(Vec<FeederVersion>, Vec<StoredFeeder>)> {
+    type Row = (
+        String,
+        i32,
+        i64,
+        Option<i64>,
+        Json<GridTopologyV1>,
+        Option<Json<GridFlowV1>>,
+        Option<Json<Vec<GridEventV1>>>,
+    );
     let rows: Vec<Row> = sqlx::query_as(
-        "select t.topology, s.interval_start_ts, s.flow, s.events
+        "select t.feeder, t.kafka_partition, t.kafka_offset, s.interval_start_ts, t.topology, s.flow, s.events
          from grid_topologies t left join grid_states s using (feeder) order by t.feeder",
     )
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(topology, interval_start_ts, flow, events)| StoredFeeder {
-            topology: topology.0,
-            interval_start_ts,
-            flow: flow.map(|f| f.0),
-            events: events.map(|e| e.0).unwrap_or_default(),
+        .map(|(feeder, partition, offset, interval_start_ts, topology, flow, events)| {
+            (
+                version((feeder, partition, offset, interval_start_ts)),
+                StoredFeeder {
+                    topology: topology.0,
+                    interval_start_ts,
+                    flow: flow.map(|f| f.0),
+                    events: events.map(|e| e.0).unwrap_or_default(),
+                },
+            )
         })
-        .collect())
+        .unzip())
 }

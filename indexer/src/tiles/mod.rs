@@ -1,27 +1,29 @@
 //! The grid as Mapbox Vector Tiles: `GET /tiles/grid/{z}/{x}/{y}.mvt` and its TileJSON
 //! `GET /tiles/grid.json`, drawn from the topologies and latest states the telemetry
-//! consumer stores (`telemetry::grid_store`). Any MVT client (MapLibre GL, QGIS) can use
-//! them with no other tile service. docs/indexer.md, "Grid tiles".
-pub mod draw;
-pub mod mercator;
-pub mod mvt;
-pub mod vector_tile;
+//! consumer stores (`telemetry::grid_store`), decoded once per stored version (`cache`).
+//! Any MVT client (MapLibre GL, QGIS) can use them with no other tile service.
+//! docs/indexer.md, "Grid tiles".
+pub mod cache;
+// The drawing and encoding, in a crate of their own (indexer/tiles) so that their
+// benchmark builds in release without the indexer's dependencies.
+pub use grid_tiles::{draw, mercator, mvt, vector_tile};
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use prost::Message;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
+use self::cache::FeederCache;
 use self::mercator::{TileId, MAX_ZOOM};
 use crate::api::{bad_request, ApiError, AppState};
 use crate::model::ApiError as ErrorBody;
-use crate::telemetry::grid_store;
 
 pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
 
@@ -29,23 +31,30 @@ pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
 #[openapi(paths(tile, tilejson), components(schemas(TileJson, VectorLayer)))]
 pub struct TilesDoc;
 
+/// The tile routes, with a feeder cache of their own (one per served router, so that two
+/// indexers in one process, as in the tests, never share one).
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/tiles/grid/{z}/{x}/{y}", get(tile)).route("/tiles/grid.json", get(tilejson))
+    Router::new()
+        .route("/tiles/grid/{z}/{x}/{y}", get(tile))
+        .route("/tiles/grid.json", get(tilejson))
+        .layer(Extension(Arc::new(FeederCache::default())))
 }
 
-/// One tile of the grid: layers `buses`, `lines`, `transformers` and `meters` (their fields
-/// are in the TileJSON's `vector_layers`), extent 4096, buffer 64, clipped to the tile. A
-/// tile with no part of any feeder is a valid empty tile (200, no layers, zero bytes).
+/// One tile of the grid: layers `buses`, `lines`, `transformers` and, from zoom 14, `meters`
+/// (their fields and zoom ranges are in the TileJSON's `vector_layers`), extent 4096, buffer
+/// 64, clipped to the tile. A tile with no part of any feeder is a valid empty tile (200, no
+/// layers, zero bytes).
 #[utoipa::path(get, path = "/tiles/grid/{z}/{x}/{y}.mvt",
     params(("z" = u8, Path, description = "zoom, 0 to 22"), ("x" = u32, Path), ("y" = u32, Path, description = "row, followed by .mvt")),
     responses((status = 200, content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
               (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn tile(
     State(s): State<AppState>,
+    Extension(cache): Extension<Arc<FeederCache>>,
     Path((z, x, y)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let id = TileId::parse(&z, &x, &y).map_err(bad_request)?;
-    let feeders = grid_store::feeders(&s.pool).await?;
+    let feeders = cache.feeders(&s.pool).await?;
     // Drawing the 10,000-meter feeder takes milliseconds: off the async workers.
     let bytes = tokio::task::spawn_blocking(move || draw::draw(&feeders, id).encode_to_vec())
         .await
@@ -80,13 +89,19 @@ pub struct VectorLayer {
     /// Field name → `String`, `Number` or `Boolean`.
     pub fields: BTreeMap<String, String>,
     pub description: String,
+    /// The shallowest zoom whose tiles hold this layer (`meters`: 14; below it the `buses`
+    /// layer's `meters` and `net_production_kw` stand for them).
     pub minzoom: u8,
     pub maxzoom: u8,
 }
 
 #[utoipa::path(get, path = "/tiles/grid.json", responses((status = 200, body = TileJson), (status = 503, body = ErrorBody)))]
-async fn tilejson(State(s): State<AppState>, headers: HeaderMap) -> Result<Json<TileJson>, ApiError> {
-    let feeders = grid_store::feeders(&s.pool).await?;
+async fn tilejson(
+    State(s): State<AppState>,
+    Extension(cache): Extension<Arc<FeederCache>>,
+    headers: HeaderMap,
+) -> Result<Json<TileJson>, ApiError> {
+    let feeders = cache.feeders(&s.pool).await?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
     let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
     let bounds =
@@ -99,22 +114,27 @@ pub fn document(base: &str, bounds: [f64; 4]) -> TileJson {
     let [w, s, e, n] = bounds;
     let vector_layers = draw::LAYERS
         .iter()
-        .map(|(id, fields)| VectorLayer {
-            id: id.to_string(),
-            fields: fields.iter().map(|(f, ty, _)| (f.to_string(), ty.to_string())).collect(),
-            description: fields
+        .map(|layer| VectorLayer {
+            id: layer.name.to_string(),
+            fields: layer.fields.iter().map(|(f, ty, _)| (f.to_string(), ty.to_string())).collect(),
+            description: layer
+                .fields
                 .iter()
                 .map(|(f, _, meaning)| format!("{f}: {meaning}"))
                 .collect::<Vec<_>>()
                 .join("; "),
-            minzoom: 0,
+            minzoom: layer.minzoom,
             maxzoom: MAX_ZOOM,
         })
         .collect();
     TileJson {
         tilejson: "3.0.0".into(),
         name: "GridTokenX grid".into(),
-        description: "Feeders from the simulator's grid-state topic with their latest power flow".into(),
+        description: format!(
+            "Feeders from the simulator's grid-state topic with their latest power flow; meters from \
+             zoom {}, below it each bus's `meters` and `net_production_kw` stand for them",
+            draw::METERS_MIN_ZOOM
+        ),
         scheme: "xyz".into(),
         tiles: vec![format!("{base}/tiles/grid/{{z}}/{{x}}/{{y}}.mvt")],
         minzoom: 0,

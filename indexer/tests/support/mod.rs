@@ -1,11 +1,13 @@
 //! Helpers shared by the indexer's integration tests: a fresh database per test, the chain
 //! and an in-process indexer (`stack`), a scenario touching every account and event type
-//! (`scenario`), and the mirror-versus-chain comparison (`verify`).
+//! (`scenario`), the mirror-versus-chain comparison (`verify`), and the grid tiles read back
+//! as a map client reads them (`tile_client`).
 #![allow(dead_code)]
 pub mod broker;
 pub mod grid_fixture;
 pub mod scenario;
 pub mod stack;
+pub mod tile_client;
 pub mod verify;
 
 use sqlx::PgPool;

@@ -10,19 +10,20 @@ pub const EXTENT: u32 = 4096;
 /// and symbols crossing an edge join up with the neighbouring tile's.
 pub const BUFFER: i32 = 64;
 
-/// A property value. `None` values are left out (MVT has no null).
-#[derive(Clone, Debug)]
-pub enum Prop {
-    Str(String),
+/// A property value, borrowed from the feeder being drawn (a tile interns thousands of ids
+/// and names: copying each only when it is new to the layer keeps drawing allocation-light).
+/// `None` values are left out (MVT has no null).
+#[derive(Clone, Copy, Debug)]
+pub enum Prop<'a> {
+    Str(&'a str),
     Num(f64),
     Int(i64),
     Bool(bool),
 }
 
-/// What makes two values the same entry of the values table (floats by their bits).
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// What makes two non-string values the same entry of the values table (floats by their bits).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum ValueKey {
-    Str(String),
     Num(u64),
     Int(i64),
     Bool(bool),
@@ -31,13 +32,15 @@ enum ValueKey {
 pub struct LayerBuilder {
     layer: Layer,
     keys: HashMap<String, u32>,
+    // Strings apart, so that a lookup by `&str` needs no owned key.
+    strings: HashMap<String, u32>,
     values: HashMap<ValueKey, u32>,
 }
 
 impl LayerBuilder {
     pub fn new(name: &str) -> LayerBuilder {
         let layer = Layer { version: 2, name: name.into(), extent: Some(EXTENT), ..Default::default() };
-        LayerBuilder { layer, keys: HashMap::new(), values: HashMap::new() }
+        LayerBuilder { layer, keys: HashMap::new(), strings: HashMap::new(), values: HashMap::new() }
     }
 
     pub fn point(&mut self, id: u64, (x, y): (i32, i32), props: &[(&str, Option<Prop>)]) {
@@ -87,22 +90,25 @@ impl LayerBuilder {
     }
 
     fn value(&mut self, value: &Prop) -> u32 {
-        let key = match value {
-            Prop::Str(s) => ValueKey::Str(s.clone()),
-            Prop::Num(n) => ValueKey::Num(n.to_bits()),
-            Prop::Int(i) => ValueKey::Int(*i),
-            Prop::Bool(b) => ValueKey::Bool(*b),
+        let i = self.layer.values.len() as u32;
+        let (key, encoded) = match *value {
+            Prop::Str(s) => {
+                if let Some(&i) = self.strings.get(s) {
+                    return i;
+                }
+                self.strings.insert(s.to_string(), i);
+                self.layer.values.push(Value { string_value: Some(s.to_string()), ..Default::default() });
+                return i;
+            }
+            Prop::Num(n) => {
+                (ValueKey::Num(n.to_bits()), Value { double_value: Some(n), ..Default::default() })
+            }
+            Prop::Int(n) => (ValueKey::Int(n), Value { sint_value: Some(n), ..Default::default() }),
+            Prop::Bool(b) => (ValueKey::Bool(b), Value { bool_value: Some(b), ..Default::default() }),
         };
         if let Some(&i) = self.values.get(&key) {
             return i;
         }
-        let encoded = match value {
-            Prop::Str(s) => Value { string_value: Some(s.clone()), ..Default::default() },
-            Prop::Num(n) => Value { double_value: Some(*n), ..Default::default() },
-            Prop::Int(i) => Value { sint_value: Some(*i), ..Default::default() },
-            Prop::Bool(b) => Value { bool_value: Some(*b), ..Default::default() },
-        };
-        let i = self.layer.values.len() as u32;
         self.layer.values.push(encoded);
         self.values.insert(key, i);
         i

@@ -1,6 +1,6 @@
 //! The grid as MVT layers: `buses`, `lines`, `transformers` and `meters`, each feature with
-//! its latest state as properties. The field lists here are also the TileJSON's
-//! `vector_layers`, so the document and the tiles cannot disagree.
+//! its latest state as properties. The layer list here (fields and zoom range) is also the
+//! TileJSON's `vector_layers`, so the document and the tiles cannot disagree.
 use std::collections::{HashMap, HashSet};
 
 use gridtokenx_telemetry::GridEventV1;
@@ -8,15 +8,28 @@ use gridtokenx_telemetry::GridEventV1;
 use super::mercator::{clip_point, clip_segment, TileId};
 use super::mvt::{LayerBuilder, Prop};
 use super::vector_tile::Tile;
-use crate::telemetry::grid_store::StoredFeeder;
+use crate::StoredFeeder;
 
-/// A layer's name, and its fields: (name, TileJSON type, meaning).
-pub type LayerFields = (&'static str, &'static [(&'static str, &'static str, &'static str)]);
+/// A layer: its name, the shallowest zoom it is drawn at, and its fields as
+/// (name, TileJSON type, meaning).
+pub struct LayerSpec {
+    pub name: &'static str,
+    pub minzoom: u8,
+    pub fields: &'static [(&'static str, &'static str, &'static str)],
+}
 
-pub const LAYERS: [LayerFields; 4] = [
-    (
-        "buses",
-        &[
+/// Meters are drawn from this zoom on (a tile ~2.4 km a side at the equator, where map tile
+/// servers start drawing house-level detail). They sit on their bus, so at shallower zooms
+/// a tile would stack thousands of identical points (a 10,000-meter feeder's whole-feeder
+/// tile was 1.5 MB, two thirds of it meter ids): there the `buses` layer stands for them,
+/// with each bus's connected `meters` and their `net_production_kw`.
+pub const METERS_MIN_ZOOM: u8 = 14;
+
+pub const LAYERS: [LayerSpec; 4] = [
+    LayerSpec {
+        name: "buses",
+        minzoom: 0,
+        fields: &[
             ("id", "String", "bus id"),
             ("feeder", "String", "feeder name"),
             ("vn_kv", "Number", "nominal voltage, kV"),
@@ -27,10 +40,11 @@ pub const LAYERS: [LayerFields; 4] = [
             ("meters", "Number", "connected meters at the bus"),
             ("out_of_band", "Boolean", "the voltage is outside the band (an event)"),
         ],
-    ),
-    (
-        "lines",
-        &[
+    },
+    LayerSpec {
+        name: "lines",
+        minzoom: 0,
+        fields: &[
             ("id", "String", "line id"),
             ("feeder", "String", "feeder name"),
             ("from_bus", "String", "bus id"),
@@ -47,10 +61,11 @@ pub const LAYERS: [LayerFields; 4] = [
             ("pl_mw", "Number", "losses, MW"),
             ("overloaded", "Boolean", "above the loading limit (an event)"),
         ],
-    ),
-    (
-        "transformers",
-        &[
+    },
+    LayerSpec {
+        name: "transformers",
+        minzoom: 0,
+        fields: &[
             ("id", "String", "transformer id"),
             ("feeder", "String", "feeder name"),
             ("hv_bus", "String", "bus id"),
@@ -62,44 +77,49 @@ pub const LAYERS: [LayerFields; 4] = [
             ("reverse_flow", "Boolean", "the LV network exports to MV"),
             ("overloaded", "Boolean", "above the loading limit (an event)"),
         ],
-    ),
-    (
-        "meters",
-        &[
+    },
+    LayerSpec {
+        name: "meters",
+        minzoom: METERS_MIN_ZOOM,
+        fields: &[
             ("meter_id", "String", "the meter's 32-byte id, hex"),
             ("feeder", "String", "feeder name"),
             ("bus", "String", "bus id (where the point is drawn)"),
             ("connected", "Boolean", "false once decommissioned"),
             ("net_production_kw", "Number", "the bus's net production shared over its connected meters, kW"),
         ],
-    ),
+    },
 ];
 
-fn s(v: &str) -> Option<Prop> {
-    Some(Prop::Str(v.to_string()))
+fn s(v: &str) -> Option<Prop<'_>> {
+    Some(Prop::Str(v))
 }
-fn n(v: f64) -> Option<Prop> {
+fn n(v: f64) -> Option<Prop<'static>> {
     Some(Prop::Num(v))
 }
 
-/// Draws every feeder's part in `tile`. Feature ids number each layer's elements across the
-/// feeders in order (1-based), the same in every tile, so a client can join tiles.
+/// Draws every feeder's part in `tile`, each layer from its `minzoom`. Feature ids number
+/// each layer's elements across the feeders in order (1-based), the same in every tile, so
+/// a client can join tiles.
 pub fn draw(feeders: &[StoredFeeder], tile: TileId) -> Tile {
-    let [mut buses, mut lines, mut transformers, mut meters] =
-        LAYERS.map(|(name, _)| LayerBuilder::new(name));
+    let [mut buses, mut lines, mut transformers, mut meters] = LAYERS.map(|l| LayerBuilder::new(l.name));
+    let with_meters = tile.z >= METERS_MIN_ZOOM;
     let (mut bus_id, mut line_id, mut trafo_id, mut meter_id) = (0u64, 0u64, 0u64, 0u64);
     for f in feeders {
         let spec = &f.topology.feeder;
         let feeder = spec.name.as_str();
-        let at: HashMap<&str, (f64, f64)> =
-            spec.buses.iter().filter_map(|b| Some((b.id.as_str(), tile.project(b.lon?, b.lat?)))).collect();
+        // Bus index by id (lines, transformers and meters name their buses), and each bus's
+        // position in the tile by index.
+        let bus_index: HashMap<&str, usize> =
+            spec.buses.iter().enumerate().map(|(i, b)| (b.id.as_str(), i)).collect();
+        let at: Vec<Option<(f64, f64)>> =
+            spec.buses.iter().map(|b| Some(tile.project(b.lon?, b.lat?))).collect();
+        let position = |bus: &str| bus_index.get(bus).and_then(|&i| at[i]);
         let flow = f.flow.as_ref();
-        let bus_state: HashMap<&str, _> =
-            flow.map(|f| f.buses.iter().map(|b| (b.id.as_str(), b)).collect()).unwrap_or_default();
-        let line_state: HashMap<&str, _> =
-            flow.map(|f| f.lines.iter().map(|l| (l.id.as_str(), l)).collect()).unwrap_or_default();
-        let trafo_state: HashMap<&str, _> =
-            flow.map(|f| f.transformers.iter().map(|t| (t.id.as_str(), t)).collect()).unwrap_or_default();
+        let bus_state = in_order(&spec.buses, |b| &b.id, flow.map_or(&[][..], |f| &f.buses), |s| &s.id);
+        let line_state = in_order(&spec.lines, |l| &l.id, flow.map_or(&[][..], |f| &f.lines), |s| &s.id);
+        let trafo_state =
+            in_order(&spec.transformers, |t| &t.id, flow.map_or(&[][..], |f| &f.transformers), |s| &s.id);
         let (mut bad_bus, mut hot) = (HashSet::new(), HashSet::new());
         for e in &f.events {
             match e {
@@ -111,10 +131,10 @@ pub fn draw(feeders: &[StoredFeeder], tile: TileId) -> Tile {
         }
         // State properties exist only when a converged state is stored.
         let stated = flow.is_some();
-        for b in &spec.buses {
+        for (i, b) in spec.buses.iter().enumerate() {
             bus_id += 1;
-            let Some(p) = at.get(b.id.as_str()).and_then(|&p| clip_point(p)) else { continue };
-            let st = bus_state.get(b.id.as_str());
+            let Some(p) = at[i].and_then(clip_point) else { continue };
+            let st = bus_state[i];
             buses.point(
                 bus_id,
                 p,
@@ -131,13 +151,13 @@ pub fn draw(feeders: &[StoredFeeder], tile: TileId) -> Tile {
                 ],
             );
         }
-        for l in &spec.lines {
+        for (j, l) in spec.lines.iter().enumerate() {
             line_id += 1;
-            let (Some(&a), Some(&b)) = (at.get(l.from_bus.as_str()), at.get(l.to_bus.as_str())) else {
+            let (Some(a), Some(b)) = (position(&l.from_bus), position(&l.to_bus)) else {
                 continue;
             };
             let Some(segment) = clip_segment(a, b) else { continue };
-            let st = line_state.get(l.id.as_str());
+            let st = line_state[j];
             lines.line(
                 line_id,
                 &segment,
@@ -156,11 +176,11 @@ pub fn draw(feeders: &[StoredFeeder], tile: TileId) -> Tile {
                 ],
             );
         }
-        for t in &spec.transformers {
+        for (k, t) in spec.transformers.iter().enumerate() {
             trafo_id += 1;
             // Drawn at its LV bus: substations share their HV bus (or sit on the slack).
-            let Some(p) = at.get(t.lv_bus.as_str()).and_then(|&p| clip_point(p)) else { continue };
-            let st = trafo_state.get(t.id.as_str());
+            let Some(p) = position(&t.lv_bus).and_then(clip_point) else { continue };
+            let st = trafo_state[k];
             transformers.point(
                 trafo_id,
                 p,
@@ -178,13 +198,16 @@ pub fn draw(feeders: &[StoredFeeder], tile: TileId) -> Tile {
                 ],
             );
         }
+        if !with_meters {
+            continue;
+        }
         for m in &f.topology.meters {
             meter_id += 1;
-            let Some(p) = at.get(m.bus.as_str()).and_then(|&p| clip_point(p)) else { continue };
+            let Some(&i) = bus_index.get(m.bus.as_str()) else { continue };
+            let Some(p) = at[i].and_then(clip_point) else { continue };
             // The state has power per bus, not per meter: a connected meter shows its bus's
             // mean (the simulator injects each meter's own mean power at its bus).
-            let share = bus_state
-                .get(m.bus.as_str())
+            let share = bus_state[i]
                 .filter(|s| m.connected && s.meters > 0)
                 .and_then(|s| n(-s.p_mw * 1000.0 / f64::from(s.meters)));
             meters.point(
@@ -203,6 +226,24 @@ pub fn draw(feeders: &[StoredFeeder], tile: TileId) -> Tile {
     Tile {
         layers: [buses, lines, transformers, meters].into_iter().filter_map(LayerBuilder::finish).collect(),
     }
+}
+
+/// Each element's state, in the topology's order. The simulator writes a state's results in
+/// its topology's order, so they are taken by position when the ids agree there (no map of
+/// thousands of ids built per tile); a state in another order is matched by id.
+fn in_order<'a, E, S>(
+    elements: &[E],
+    element_id: impl Fn(&E) -> &str,
+    states: &'a [S],
+    state_id: impl Fn(&S) -> &str,
+) -> Vec<Option<&'a S>> {
+    if states.len() == elements.len()
+        && states.iter().zip(elements).all(|(s, e)| state_id(s) == element_id(e))
+    {
+        return states.iter().map(Some).collect();
+    }
+    let by_id: HashMap<&str, &S> = states.iter().map(|s| (state_id(s), s)).collect();
+    elements.iter().map(|e| by_id.get(element_id(e)).copied()).collect()
 }
 
 /// The WGS84 box around every bus of every feeder: [west, south, east, north].
