@@ -55,8 +55,8 @@ impl Blocks {
 
     /// Slots of the kept blocks in `from..=to`, oldest first.
     pub fn slots_in(&self, from: u64, to: u64) -> impl Iterator<Item = u64> + '_ {
-        let range = if from <= to { from..=to } else { 1..=0 };
-        self.by_slot.range(range).map(|(slot, _)| *slot)
+        // `BTreeMap::range` panics on an inverted range.
+        (from <= to).then(|| self.by_slot.range(from..=to)).into_iter().flatten().map(|(slot, _)| *slot)
     }
 }
 

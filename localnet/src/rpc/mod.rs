@@ -8,6 +8,7 @@ mod cluster;
 mod encoding;
 pub mod known;
 pub(crate) mod methods;
+pub use methods::SERVED;
 mod params;
 mod tokens;
 mod transactions;
