@@ -58,9 +58,11 @@ pids+=($!)
 wait_for localnet curl -sf -X POST -H 'content-type: application/json' \
     -d '{"jsonrpc":"2.0","id":1,"method":"getHealth"}' http://127.0.0.1:8899
 
-step "starting the tansu Kafka-protocol broker (:9092, in memory)"
-"$TANSU" broker --storage-engine memory://tansu/ --listener-url tcp://127.0.0.1:9092 \
-    --advertised-listener-url tcp://127.0.0.1:9092 >"$DEMO_DIR/tansu.log" 2>&1 &
+step "starting the tansu Kafka-protocol broker (:9092, topics kept in $DEMO_DIR/tansu/tansu.db)"
+# tansu opens `sqlite://<file>` relative to its working directory.
+mkdir -p "$DEMO_DIR/tansu"
+(cd "$DEMO_DIR/tansu" && exec "$TANSU" broker --storage-engine sqlite://tansu.db \
+    --listener-url tcp://127.0.0.1:9092 --advertised-listener-url tcp://127.0.0.1:9092) >"$DEMO_DIR/tansu.log" 2>&1 &
 pids+=($!)
 wait_for tansu bash -c 'exec 3<>/dev/tcp/127.0.0.1/9092'
 

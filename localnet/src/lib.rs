@@ -9,6 +9,7 @@ pub mod blocks;
 pub mod bootstrap;
 pub mod chain;
 pub mod compute_units;
+pub mod data_dir_lock;
 pub mod durable;
 pub mod events;
 pub mod geyser;

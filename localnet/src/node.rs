@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::bootstrap::{self, Deployment};
 use crate::chain::Chain;
+use crate::data_dir_lock::DataDirLock;
 use crate::durable::RestoreError;
 use crate::geyser::feed::Restored;
 use crate::keys::DeploymentKeys;
@@ -83,6 +84,8 @@ pub struct Node {
     checkpoints: Arc<Mutex<()>>,
     tasks: Vec<JoinHandle<()>>,
     feed: Arc<crate::geyser::Feed>,
+    /// The data dir is this node's while it runs.
+    _lock: Option<DataDirLock>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +102,8 @@ pub enum StartError {
     Restore(#[from] RestoreError),
     #[error(transparent)]
     Ledger(#[from] crate::ledger::LedgerError),
+    #[error(transparent)]
+    Lock(#[from] crate::data_dir_lock::LockError),
 }
 
 /// How often a snapshot compacts the ledger when a data dir is set.
@@ -106,6 +111,10 @@ pub const SNAPSHOT_INTERVAL: Duration = Duration::from_secs(30);
 
 impl Node {
     pub async fn start(keys: &DeploymentKeys, options: Options) -> Result<Node, StartError> {
+        let lock = match &options.data_dir {
+            Some(dir) => Some(DataDirLock::acquire(dir).await?),
+            None => None,
+        };
         let restored = match &options.data_dir {
             Some(dir) => crate::durable::restore(dir)?,
             None => None,
@@ -251,6 +260,7 @@ impl Node {
             checkpoints,
             tasks: [server, pubsub, follower, grpc].into_iter().chain(extra).collect(),
             feed: node_feed,
+            _lock: lock,
         })
     }
 }

@@ -194,11 +194,21 @@ async fn a_subscriber_that_stops_reading_is_dropped_with_the_reason() {
     // Slots on demand, and a window large enough that the subscriber never falls out of it.
     let options = Options { geyser_retain_slots: 1_000_000, ..Options::ephemeral(Duration::ZERO) };
     let node = Node::start(&keys, options).await.expect("localnet");
-    // The client's default HTTP/2 windows (a few MB in flight), as the indexer's. (Tiny
-    // windows make the client's own h2 refuse the many small frames that follow: GOAWAY
-    // "too_many_data_frames".)
-    let mut client =
-        GeyserGrpcClient::build_from_shared(node.grpc_url.clone()).unwrap().connect().await.unwrap();
+    // Windows sized so that only the server can end this stream. The client's h2 charges every
+    // unread DATA frame under 256 bytes against a budget of half its connection window, and
+    // closes the connection itself when it runs out (GOAWAY "too_many_data_frames"); slot
+    // updates are ~40-byte frames, so with hyper's defaults (2 MB stream, 5 MB connection) that
+    // budget could run out before the stream window filled, depending on how the server's
+    // frames happened to coalesce. Here the 64 KiB stream window fills after at most ~3,300
+    // frames, far inside the 8 MiB budget (≥ 32,000 frames). The indexer sizes its windows by
+    // the same rule (indexer/src/ingest/source.rs).
+    let mut client = GeyserGrpcClient::build_from_shared(node.grpc_url.clone())
+        .unwrap()
+        .initial_stream_window_size(64 * 1024)
+        .initial_connection_window_size(16 * 1024 * 1024)
+        .connect()
+        .await
+        .unwrap();
     let (_sink, mut stalled) = client.subscribe_with_request(Some(slots_request(None))).await.unwrap();
 
     // ~180,000 slot updates (processed, confirmed, finalized per slot), ~9 MB, never read:

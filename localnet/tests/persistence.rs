@@ -57,3 +57,24 @@ async fn a_restarted_localnet_keeps_its_accounts_slot_and_identity() {
     rpc.send_and_confirm_transaction(&tx).await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A second localnet on a data dir in use is refused with who holds it, instead of both
+/// appending to one ledger; once the first is gone the data dir is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_dir_in_use_is_refused_until_its_localnet_stops() {
+    let dir = std::env::temp_dir().join(format!("gtx-localnet-lock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let keys = DeploymentKeys::random();
+    let first = Node::start(&keys, options(&dir)).await.unwrap();
+
+    let refused = Node::start(&keys, options(&dir)).await.err().expect("a second localnet on the same data dir");
+    let message = refused.to_string();
+    assert!(message.contains("in use by another localnet"), "{message}");
+    assert!(message.contains(&format!("pid {}", std::process::id())), "{message}");
+    assert!(message.contains("--data-dir"), "names the fix: {message}");
+
+    drop(first);
+    let second = Node::start(&keys, options(&dir)).await.expect("the data dir is free once the first stops");
+    drop(second);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,8 +3,10 @@
 #   tools/idl/idl.sh           check: regenerate and compare with the committed idl/*.json
 #                              (`make test` runs this; a difference fails it)
 #   tools/idl/idl.sh --write   regenerate idl/*.json (commit the result)
-# The programs are compiled with the `idl-build` feature in a target dir of their own
-# ($GRIDTOKENX_CACHE/idl/target): the main workspace build never sees that feature.
+# The programs are compiled with the `idl-build` feature in the workspace's target dir
+# ($CARGO_TARGET_DIR): cargo keys each artifact by its features, so the main build never
+# sees that feature, and every dependency whose features it leaves alone is reused rather
+# than compiled a second time (a cold run's saving).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/env.sh
@@ -16,14 +18,14 @@ CARGO_TARGET_DIR="$idl_cache/tool-target" \
 tool="$idl_cache/tool-target/release/gridtokenx-idl"
 
 if [ "${1:-}" = "--write" ]; then
-    CARGO_TARGET_DIR="$idl_cache/target" "$tool" "$PWD" idl
+    "$tool" "$PWD" idl
     echo "wrote idl/*.json"
     exit 0
 fi
 
 generated="$idl_cache/generated"
 rm -rf "$generated"
-CARGO_TARGET_DIR="$idl_cache/target" "$tool" "$PWD" "$generated"
+"$tool" "$PWD" "$generated"
 # Reported like a test binary's results, so that `make test`'s closing total counts them.
 passed=0 failed=0
 for json in "$generated"/*.json; do

@@ -75,6 +75,10 @@ pub fn request(c: Commitment, from_slot: Option<u64>) -> SubscribeRequest {
     }
 }
 
+/// HTTP/2 flow-control windows of the subscription (see [`connect`]).
+const STREAM_WINDOW: u32 = 4 * 1024 * 1024;
+const CONNECTION_WINDOW: u32 = 32 * STREAM_WINDOW;
+
 pub async fn connect(args: &IngestArgs) -> Result<GeyserGrpcClient, SourceError> {
     let refused = |e: &dyn std::fmt::Display| SourceError::Connect(args.grpc_url.clone(), e.to_string());
     let mut builder = GeyserGrpcClient::build_from_shared(args.grpc_url.clone())
@@ -84,6 +88,14 @@ pub async fn connect(args: &IngestArgs) -> Result<GeyserGrpcClient, SourceError>
         .connect_timeout(Duration::from_secs(5))
         .max_decoding_message_size(64 * 1024 * 1024)
         .http2_keep_alive_interval(Duration::from_secs(15))
+        // While we apply backpressure (a full `out`), frames wait unread in h2, which charges
+        // each one under 256 bytes (slot updates, small accounts) against a budget of half the
+        // connection window and closes the connection with GOAWAY "too_many_data_frames" when
+        // it runs out. A connection window 32 times the stream window keeps that budget
+        // (64 MiB / 256 B = 262,144 frames) above what a full stream window can hold (4 MiB of
+        // ≥ 20-byte messages), so a slow moment is only backpressure, never a reconnect.
+        .initial_stream_window_size(STREAM_WINDOW)
+        .initial_connection_window_size(CONNECTION_WINDOW)
         .keep_alive_while_idle(true);
     if args.grpc_url.starts_with("https://") {
         builder = builder.tls_config(ClientTlsConfig::new().with_native_roots()).map_err(|e| refused(&e))?;

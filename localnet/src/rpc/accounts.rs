@@ -167,7 +167,7 @@ async fn token_additional_data(c: &mut Chain, account: &Account) -> Result<Optio
 }
 
 /// Filters in the official wire format (solana-rpc-client-types), verified as agave does.
-fn verify_filters(filters: Vec<RpcFilterType>) -> Result<Vec<RpcFilterType>, RpcError> {
+pub(crate) fn verify_filters(filters: Vec<RpcFilterType>) -> Result<Vec<RpcFilterType>, RpcError> {
     if filters.len() > MAX_GET_PROGRAM_ACCOUNT_FILTERS {
         return Err(RpcError::invalid_params(format!(
             "Too many filters provided; max {MAX_GET_PROGRAM_ACCOUNT_FILTERS}"
@@ -179,7 +179,7 @@ fn verify_filters(filters: Vec<RpcFilterType>) -> Result<Vec<RpcFilterType>, Rpc
     Ok(filters)
 }
 
-fn filter_allows(filter: &RpcFilterType, data: &[u8]) -> bool {
+pub(crate) fn filter_allows(filter: &RpcFilterType, data: &[u8]) -> bool {
     match filter {
         RpcFilterType::DataSize(n) => data.len() as u64 == *n,
         RpcFilterType::Memcmp(m) => m.bytes_match(data),

@@ -158,3 +158,17 @@ pub(crate) async fn encode_account(c: &mut Chain, account: &solana_account::Acco
     accounts::encode(c, &anchor_lang::prelude::Pubkey::default(), account, encoding, None).await
 }
 
+
+/// The encoding name a PubSub subscription keeps (`default` when it names none).
+pub(crate) fn account_encoding(encoding: Option<UiAccountEncoding>, default: &'static str) -> &'static str {
+    match encoding {
+        None => default,
+        Some(UiAccountEncoding::Binary) => "binary",
+        Some(UiAccountEncoding::Base58) => "base58",
+        Some(UiAccountEncoding::Base64) => "base64",
+        Some(UiAccountEncoding::Base64Zstd) => "base64+zstd",
+        Some(UiAccountEncoding::JsonParsed) => "jsonParsed",
+    }
+}
+
+pub(crate) use super::accounts::{filter_allows, verify_filters};

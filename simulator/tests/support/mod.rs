@@ -55,8 +55,9 @@ pub fn now_aligned() -> i64 {
     now - now % 900
 }
 
-/// A Kafka-protocol broker (tansu, in memory) on a free port, killed on drop. `make test`
-/// installs tansu into the project cache; `TANSU` overrides the binary.
+/// A Kafka-protocol broker (tansu) on a free port, killed (SIGKILL) on drop: in memory, or
+/// durable in an SQLite file in a directory as `make demo` runs it. `make test` installs
+/// tansu into the project cache; `TANSU` overrides the binary.
 pub struct Broker {
     child: std::process::Child,
     pub address: String,
@@ -64,6 +65,16 @@ pub struct Broker {
 
 impl Broker {
     pub fn start() -> Broker {
+        Broker::spawn("memory://tansu/", None)
+    }
+
+    /// Keeps its topics in `dir`/tansu.db: a broker started again on `dir` has them back.
+    pub fn start_durable(dir: &std::path::Path) -> Broker {
+        // tansu opens `sqlite://<file>` relative to its working directory.
+        Broker::spawn("sqlite://tansu.db", Some(dir))
+    }
+
+    fn spawn(storage: &str, dir: Option<&std::path::Path>) -> Broker {
         let binary =
             std::env::var("TANSU").map(PathBuf::from).unwrap_or_else(|_| cache_dir().join("tools/bin/tansu"));
         assert!(
@@ -74,20 +85,15 @@ impl Broker {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let address = format!("127.0.0.1:{port}");
         let url = format!("tcp://{address}");
-        let child = std::process::Command::new(&binary)
-            .args([
-                "broker",
-                "--storage-engine",
-                "memory://tansu/",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-            ])
+        let mut command = std::process::Command::new(&binary);
+        command
+            .args(["broker", "--storage-engine", storage, "--listener-url", &url, "--advertised-listener-url", &url])
             .env("RUST_LOG", "error")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+            .stdout(std::process::Stdio::null());
+        if let Some(dir) = dir {
+            command.current_dir(dir);
+        }
+        let child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while std::net::TcpStream::connect(&address).is_err() {
             assert!(std::time::Instant::now() < deadline, "tansu did not listen on {address}");

@@ -125,7 +125,7 @@ impl World {
             all.push(&self.ctx.payer);
         }
         let tx = Transaction::new_signed_with_payer(ixs, Some(&payer), &all, blockhash);
-        match self.ctx.banks_client.process_transaction_with_metadata(tx).await {
+        match self.ctx.banks_client.process_transaction_with_metadata_and_context(patient(), tx).await {
             // No metadata means the transaction was refused before execution (e.g. an
             // unfunded fee payer); the result says why.
             Ok(outcome) => {
@@ -422,4 +422,15 @@ impl World {
         let ix = market::client::place_order(trader.pubkey(), self.market, trader.seat, packet, None);
         self.process(&[ix], &[&trader.key]).await
     }
+}
+
+/// A banks request context with a deadline of two minutes. tarpc's default is 10 s, and on a
+/// loaded 2-core machine an SBF transaction can take longer (the first call into a program
+/// loads, verifies and compiles its ~1 MB .so; a taker at the match limit runs ~500,000 CU in
+/// the interpreter of a debug build): the test then failed with the deadline instead of the
+/// transaction's own result. No honest transaction comes near two minutes.
+fn patient() -> tarpc::context::Context {
+    let mut context = tarpc::context::current();
+    context.deadline = std::time::SystemTime::now() + std::time::Duration::from_secs(120);
+    context
 }
