@@ -450,7 +450,9 @@ impl Chain {
                 decimals.insert(mint, state.decimals);
             }
         }
-        let lamports = |accounts: &[Option<Account>]| accounts.iter().map(|a| a.as_ref().map_or(0, |a| a.lamports)).collect();
+        let lamports = |accounts: &[Option<Account>]| {
+            accounts.iter().map(|a| a.as_ref().map_or(0, |a| a.lamports)).collect()
+        };
         Ok(Balances {
             pre: lamports(before),
             post: lamports(after),
@@ -464,8 +466,10 @@ impl Chain {
     pub async fn simulate(&mut self, tx: VersionedTransaction) -> Result<Executed, ChainError> {
         let signature = tx.signatures.first().copied().unwrap_or_default();
         let sim = self.ctx.banks_client.simulate_transaction(tx).await?;
-        let (logs, compute_units) =
-            sim.simulation_details.map(|d| (crate::logs::as_validator_logs(d.logs), d.units_consumed)).unwrap_or_default();
+        let (logs, compute_units) = sim
+            .simulation_details
+            .map(|d| (crate::logs::as_validator_logs(d.logs), d.units_consumed))
+            .unwrap_or_default();
         let err = sim.result.and_then(|r| r.err());
         Ok(Executed { signature, err, logs, compute_units, committed: false })
     }

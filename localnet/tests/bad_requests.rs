@@ -172,7 +172,11 @@ async fn bad_parameters_get_an_error_reply_from_every_method() {
         ("getTokenSupply", format!(r#"["{key}"]"#), -32602),
         ("getTokenLargestAccounts", format!(r#"["{key}"]"#), -32602),
         ("getTokenAccountsByDelegate", format!(r#"["{key}", {{"programId":"{key}"}}]"#), -32602),
-        ("getAccountInfo", format!(r#"["{key}", {{"encoding":"jsonParsed","dataSlice":{{"offset":0,"length":1}}}}]"#), -32600),
+        (
+            "getAccountInfo",
+            format!(r#"["{key}", {{"encoding":"jsonParsed","dataSlice":{{"offset":0,"length":1}}}}]"#),
+            -32600,
+        ),
         ("getInflationGovernor", r#"["x"]"#.into(), -32602),
         ("getVoteAccounts", r#"[{"votePubkey":"nope"}]"#.into(), -32602),
     ];

@@ -27,14 +27,17 @@ const COMPUTE_BUDGET: Pubkey = Pubkey::from_str_const("ComputeBudget111111111111
 
 async fn node() -> (Node, DeploymentKeys, RpcClient) {
     let keys = DeploymentKeys::random();
-    let node = Node::start(&keys, Options::ephemeral(Duration::from_millis(100))).await.expect("localnet starts");
+    let node =
+        Node::start(&keys, Options::ephemeral(Duration::from_millis(100))).await.expect("localnet starts");
     let client = RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::confirmed());
     (node, keys, client)
 }
 
 fn code_of(err: &solana_rpc_client_api::client_error::Error) -> Option<(i64, String)> {
     match err.kind() {
-        ErrorKind::RpcError(RpcError::RpcResponseError { code, message, .. }) => Some((*code, message.clone())),
+        ErrorKind::RpcError(RpcError::RpcResponseError { code, message, .. }) => {
+            Some((*code, message.clone()))
+        }
         _ => None,
     }
 }
@@ -89,7 +92,10 @@ async fn a_transfer_in_its_block_and_in_every_transaction_encoding() {
     let parsed = rpc.get_transaction(&signature, UiTransactionEncoding::JsonParsed).await.unwrap();
     let parsed = serde_json::to_value(&parsed.transaction.transaction).unwrap();
     let instruction = &parsed["message"]["instructions"][0];
-    assert_eq!((instruction["program"].as_str(), instruction["parsed"]["type"].as_str()), (Some("system"), Some("transfer")));
+    assert_eq!(
+        (instruction["program"].as_str(), instruction["parsed"]["type"].as_str()),
+        (Some("system"), Some("transfer"))
+    );
     assert_eq!(instruction["parsed"]["info"]["lamports"], lamports);
     // base58 and base64: the wire transaction itself.
     for encoding in [UiTransactionEncoding::Base58, UiTransactionEncoding::Base64] {
@@ -99,7 +105,10 @@ async fn a_transfer_in_its_block_and_in_every_transaction_encoding() {
 
     // Its block holds it; the block's parent's hash is its previous blockhash.
     let block = rpc.get_block(tx.slot).await.unwrap();
-    let in_block = block.transactions.iter().any(|t| t.transaction.decode().is_none_or(|d| d.signatures[0] == signature));
+    let in_block = block
+        .transactions
+        .iter()
+        .any(|t| t.transaction.decode().is_none_or(|d| d.signatures[0] == signature));
     assert!(in_block && !block.transactions.is_empty());
     assert_eq!(block.parent_slot, tx.slot - 1);
     assert_eq!(rpc.get_block(tx.slot - 1).await.unwrap().blockhash, block.previous_blockhash);
@@ -112,20 +121,29 @@ async fn a_transfer_in_its_block_and_in_every_transaction_encoding() {
         commitment: Some(CommitmentConfig::finalized()),
         max_supported_transaction_version: Some(0),
     };
-    let signatures =
-        rpc.get_block_with_config(tx.slot, details(TransactionDetails::Signatures, UiTransactionEncoding::Json)).await.unwrap();
+    let signatures = rpc
+        .get_block_with_config(tx.slot, details(TransactionDetails::Signatures, UiTransactionEncoding::Json))
+        .await
+        .unwrap();
     assert!(signatures.signatures.unwrap().contains(&signature.to_string()));
-    let base64 =
-        rpc.get_block_with_config(tx.slot, details(TransactionDetails::Full, UiTransactionEncoding::Base64)).await.unwrap();
+    let base64 = rpc
+        .get_block_with_config(tx.slot, details(TransactionDetails::Full, UiTransactionEncoding::Base64))
+        .await
+        .unwrap();
     let decoded: Vec<Signature> =
         base64.transactions.unwrap().iter().map(|t| t.transaction.decode().unwrap().signatures[0]).collect();
     assert!(decoded.contains(&signature));
-    let none =
-        rpc.get_block_with_config(tx.slot, details(TransactionDetails::None, UiTransactionEncoding::Json)).await.unwrap();
+    let none = rpc
+        .get_block_with_config(tx.slot, details(TransactionDetails::None, UiTransactionEncoding::Json))
+        .await
+        .unwrap();
     assert!(none.transactions.is_none() && none.signatures.is_none() && none.rewards.is_none());
 
     // The block list around it.
-    assert_eq!(rpc.get_blocks(tx.slot - 2, Some(tx.slot)).await.unwrap(), vec![tx.slot - 2, tx.slot - 1, tx.slot]);
+    assert_eq!(
+        rpc.get_blocks(tx.slot - 2, Some(tx.slot)).await.unwrap(),
+        vec![tx.slot - 2, tx.slot - 1, tx.slot]
+    );
     assert_eq!(rpc.get_blocks_with_limit(tx.slot, 1).await.unwrap(), vec![tx.slot]);
     let first = rpc.get_first_available_block().await.unwrap();
     assert!(first < tx.slot);
@@ -139,7 +157,8 @@ async fn a_transfer_in_its_block_and_in_every_transaction_encoding() {
         let err = rpc.get_block(first - 1).await.unwrap_err();
         assert_eq!(code_of(&err).map(|c| c.0), Some(-32001));
     }
-    let processed = RpcBlockConfig { commitment: Some(CommitmentConfig::processed()), ..RpcBlockConfig::default() };
+    let processed =
+        RpcBlockConfig { commitment: Some(CommitmentConfig::processed()), ..RpcBlockConfig::default() };
     let err = rpc.get_block_with_config(tx.slot, processed).await.unwrap_err();
     assert_eq!(code_of(&err).map(|c| c.0), Some(-32602));
 }
@@ -149,7 +168,8 @@ async fn versioned_transactions_need_max_supported_transaction_version() {
     let (_node, _keys, rpc) = node().await;
     let alice = funded(&rpc).await;
     let blockhash = rpc.get_latest_blockhash().await.unwrap();
-    let ix = solana_system_interface::instruction::transfer(&alice.pubkey(), &Pubkey::new_unique(), 1_000_000);
+    let ix =
+        solana_system_interface::instruction::transfer(&alice.pubkey(), &Pubkey::new_unique(), 1_000_000);
     let message = v0::Message::try_compile(&alice.pubkey(), &[ix], &[], blockhash).unwrap();
     let tx = VersionedTransaction::try_new(VersionedMessage::V0(message), &[&alice]).unwrap();
     let signature = rpc.send_and_confirm_transaction(&tx).await.unwrap();
@@ -178,7 +198,13 @@ async fn a_new_mint_its_supply_holders_delegates_and_token_balances() {
     let token = spl_token_interface::ID;
     let rent = |len| rpc.get_minimum_balance_for_rent_exemption(len);
     let create = |key: &Pubkey, lamports, len| {
-        solana_system_interface::instruction::create_account(&authority.pubkey(), key, lamports, len as u64, &token)
+        solana_system_interface::instruction::create_account(
+            &authority.pubkey(),
+            key,
+            lamports,
+            len as u64,
+            &token,
+        )
     };
     let mint_rent = rent(82).await.unwrap();
     send(
@@ -186,8 +212,14 @@ async fn a_new_mint_its_supply_holders_delegates_and_token_balances() {
         &authority,
         &[
             create(&mint.pubkey(), mint_rent, 82),
-            spl_token_interface::instruction::initialize_mint2(&token, &mint.pubkey(), &authority.pubkey(), None, 3)
-                .unwrap(),
+            spl_token_interface::instruction::initialize_mint2(
+                &token,
+                &mint.pubkey(),
+                &authority.pubkey(),
+                None,
+                3,
+            )
+            .unwrap(),
         ],
         &[&authority, &mint],
     )
@@ -202,8 +234,13 @@ async fn a_new_mint_its_supply_holders_delegates_and_token_balances() {
             &authority,
             &[
                 create(&account.pubkey(), account_rent, 165),
-                spl_token_interface::instruction::initialize_account3(&token, &account.pubkey(), &mint.pubkey(), owner)
-                    .unwrap(),
+                spl_token_interface::instruction::initialize_account3(
+                    &token,
+                    &account.pubkey(),
+                    &mint.pubkey(),
+                    owner,
+                )
+                .unwrap(),
                 spl_token_interface::instruction::mint_to(
                     &token,
                     &mint.pubkey(),
@@ -221,7 +258,10 @@ async fn a_new_mint_its_supply_holders_delegates_and_token_balances() {
     }
 
     let supply = rpc.get_token_supply(&mint.pubkey()).await.unwrap();
-    assert_eq!((supply.amount.as_str(), supply.decimals, supply.ui_amount_string.as_str()), ("7792", 3, "7.792"));
+    assert_eq!(
+        (supply.amount.as_str(), supply.decimals, supply.ui_amount_string.as_str()),
+        ("7792", 3, "7.792")
+    );
     let largest = rpc.get_token_largest_accounts(&mint.pubkey()).await.unwrap();
     let amounts: Vec<&str> = largest.iter().map(|a| a.amount.amount.as_str()).collect();
     assert_eq!(amounts, ["7250", "500", "42"]);
@@ -259,15 +299,30 @@ async fn a_new_mint_its_supply_holders_delegates_and_token_balances() {
         &authority,
         &[
             create(&other.pubkey(), account_rent, 165),
-            spl_token_interface::instruction::initialize_account3(&token, &other.pubkey(), &mint.pubkey(), &owner.pubkey())
-                .unwrap(),
-            spl_token_interface::instruction::approve(&token, &other.pubkey(), &delegate, &owner.pubkey(), &[], 5)
-                .unwrap(),
+            spl_token_interface::instruction::initialize_account3(
+                &token,
+                &other.pubkey(),
+                &mint.pubkey(),
+                &owner.pubkey(),
+            )
+            .unwrap(),
+            spl_token_interface::instruction::approve(
+                &token,
+                &other.pubkey(),
+                &delegate,
+                &owner.pubkey(),
+                &[],
+                5,
+            )
+            .unwrap(),
         ],
         &[&authority, &other, &owner],
     )
     .await;
-    let delegated = rpc.get_token_accounts_by_delegate(&delegate, TokenAccountsFilter::Mint(mint.pubkey())).await.unwrap();
+    let delegated = rpc
+        .get_token_accounts_by_delegate(&delegate, TokenAccountsFilter::Mint(mint.pubkey()))
+        .await
+        .unwrap();
     assert_eq!(delegated.len(), 1);
     assert_eq!(delegated[0].pubkey, other.pubkey().to_string());
     assert_ne!(delegated[0].pubkey, account.pubkey().to_string());
@@ -301,13 +356,20 @@ async fn fees_epochs_supply_and_the_one_validator() {
     assert_eq!(rpc.get_fee_for_message(&two_signers).await.unwrap(), 10_000);
     let stale = Message::new_with_blockhash(&[], Some(&alice.pubkey()), &solana_hash::Hash::new_unique());
     let fee: Value = rpc
-        .send(RpcRequest::GetFeeForMessage, json!([base64::Engine::encode(&base64::engine::general_purpose::STANDARD, stale.serialize())]))
+        .send(
+            RpcRequest::GetFeeForMessage,
+            json!([base64::Engine::encode(&base64::engine::general_purpose::STANDARD, stale.serialize())]),
+        )
         .await
         .unwrap();
     assert!(fee["value"].is_null(), "an unknown blockhash has no fee: {fee}");
 
     // A transaction that offers 7 micro-lamports per compute unit sets its block's price.
-    let price = Instruction::new_with_bytes(COMPUTE_BUDGET, &[[3u8].as_slice(), &7u64.to_le_bytes()].concat(), vec![]);
+    let price = Instruction::new_with_bytes(
+        COMPUTE_BUDGET,
+        &[[3u8].as_slice(), &7u64.to_le_bytes()].concat(),
+        vec![],
+    );
     let signature = send(
         &rpc,
         &alice,
@@ -325,7 +387,10 @@ async fn fees_epochs_supply_and_the_one_validator() {
     let schedule = rpc.get_epoch_schedule().await.unwrap();
     assert_eq!(schedule.get_epoch_and_slot_index(epoch.absolute_slot), (epoch.epoch, epoch.slot_index));
     assert_eq!(schedule.get_slots_in_epoch(epoch.epoch), epoch.slots_in_epoch);
-    assert_eq!(epoch.transaction_count, Some(rpc.get_transaction_count().await.unwrap()).filter(|n| *n > 0).or(epoch.transaction_count));
+    assert_eq!(
+        epoch.transaction_count,
+        Some(rpc.get_transaction_count().await.unwrap()).filter(|n| *n > 0).or(epoch.transaction_count)
+    );
 
     // The one validator: the same identity everywhere, with the genesis stake.
     let identity = rpc.get_identity().await.unwrap();
@@ -375,10 +440,17 @@ async fn a_method_localnet_does_not_serve_is_named_and_a_made_up_one_is_not_foun
     };
     let reply: Value = call("getInflationReward").await.unwrap().json().await.unwrap();
     assert_eq!(reply["error"]["code"], -32601);
-    assert_eq!(reply["error"]["message"], "getInflationReward is not supported by localnet; see docs/localnet.md");
+    assert_eq!(
+        reply["error"]["message"],
+        "getInflationReward is not supported by localnet; see docs/localnet.md"
+    );
     for made_up in ["getEverything", "getConfirmedBlock", "accountSubscribe"] {
         let reply: Value = call(made_up).await.unwrap().json().await.unwrap();
-        assert_eq!((reply["error"]["code"].as_i64(), reply["error"]["message"].as_str()), (Some(-32601), Some("Method not found")), "{made_up}");
+        assert_eq!(
+            (reply["error"]["code"].as_i64(), reply["error"]["message"].as_str()),
+            (Some(-32601), Some("Method not found")),
+            "{made_up}"
+        );
     }
     // Every method agave serves is served by localnet or named as not supported.
     for method in gridtokenx_localnet::rpc::known::AGAVE_METHODS {

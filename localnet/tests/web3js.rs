@@ -32,7 +32,8 @@ async fn web3js_sends_confirms_and_reads_back_like_on_a_validator() {
     let node_path = String::from_utf8(installed.stdout).unwrap().trim().to_string();
 
     let keys = DeploymentKeys::random();
-    let node = Node::start(&keys, Options::ephemeral(Duration::from_millis(100))).await.expect("localnet starts");
+    let node =
+        Node::start(&keys, Options::ephemeral(Duration::from_millis(100))).await.expect("localnet starts");
     let deployment = node.deployment.clone().expect("bootstrapped");
     let holder = keys.traders[0].pubkey();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web3js/check.cjs");
@@ -67,7 +68,8 @@ async fn web3js_sends_confirms_and_reads_back_like_on_a_validator() {
     );
     let _ = std::fs::remove_file(&progress);
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("one JSON line");
+    let report: Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("one JSON line");
     eprintln!("web3.js checked: {}", report["checked"]);
     assert!(report["checked"].as_array().unwrap().len() >= 30, "{report}");
 

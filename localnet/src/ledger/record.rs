@@ -86,10 +86,18 @@ mod tests {
     #[derive(Serialize)]
     enum RecordV1 {
         #[allow(dead_code)]
-        Header { version: u32, genesis_hash: String },
+        Header {
+            version: u32,
+            genesis_hash: String,
+        },
         #[allow(dead_code)]
-        Slot { slot: u64 },
-        Transaction { record: TxRecordV1, writes: Vec<SavedAccount> },
+        Slot {
+            slot: u64,
+        },
+        Transaction {
+            record: TxRecordV1,
+            writes: Vec<SavedAccount>,
+        },
     }
 
     #[test]

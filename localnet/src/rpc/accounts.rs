@@ -87,8 +87,12 @@ pub async fn get_largest_accounts(c: &mut Chain, p: Params) -> RpcResult {
     if config.filter == Some(RpcLargestAccountsFilter::NonCirculating) {
         return Ok(with_context(c, json!([])));
     }
-    let mut accounts: Vec<(Pubkey, u64)> =
-        scan(c, None).await?.into_iter().filter(|(_, a)| a.lamports > 0).map(|(k, a)| (k, a.lamports)).collect();
+    let mut accounts: Vec<(Pubkey, u64)> = scan(c, None)
+        .await?
+        .into_iter()
+        .filter(|(_, a)| a.lamports > 0)
+        .map(|(k, a)| (k, a.lamports))
+        .collect();
     accounts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     accounts.truncate(LARGEST_ACCOUNTS);
     let value: Vec<Value> =
@@ -158,7 +162,10 @@ pub async fn encode(
 }
 
 /// A token account's mint decimals, which parsing its amount needs.
-async fn token_additional_data(c: &mut Chain, account: &Account) -> Result<Option<AccountAdditionalDataV3>, RpcError> {
+async fn token_additional_data(
+    c: &mut Chain,
+    account: &Account,
+) -> Result<Option<AccountAdditionalDataV3>, RpcError> {
     let Some(token) = crate::balances::token_account(account) else { return Ok(None) };
     let mint = c.account(&token.mint).await?;
     Ok(mint.as_ref().and_then(crate::balances::mint).map(|m| AccountAdditionalDataV3 {

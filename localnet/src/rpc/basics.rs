@@ -45,8 +45,8 @@ pub async fn is_blockhash_valid(c: &mut Chain, p: Params) -> RpcResult {
     let text: String = p.req(0)?;
     let config: RpcContextConfig = p.opt(1)?.unwrap_or_default();
     min_context_slot(c, config.min_context_slot)?;
-    let hash =
-        solana_hash::Hash::from_str(&text).map_err(|e| RpcError::invalid_params(format!("Invalid param: {e:?}")))?;
+    let hash = solana_hash::Hash::from_str(&text)
+        .map_err(|e| RpcError::invalid_params(format!("Invalid param: {e:?}")))?;
     let valid = c.is_blockhash_valid(hash).await;
     Ok(with_context(c, json!(valid)))
 }

@@ -37,8 +37,10 @@ fn available_block(c: &Chain, slot: u64, newest: u64) -> Result<BlockInfo, RpcEr
 
 pub fn get_block(c: &Chain, p: Params) -> RpcResult {
     let slot: u64 = p.req(0)?;
-    let config: RpcBlockConfig =
-        p.opt::<RpcEncodingConfigWrapper<RpcBlockConfig>>(1)?.map(|w| w.convert_to_current()).unwrap_or_default();
+    let config: RpcBlockConfig = p
+        .opt::<RpcEncodingConfigWrapper<RpcBlockConfig>>(1)?
+        .map(|w| w.convert_to_current())
+        .unwrap_or_default();
     at_least_confirmed(config.commitment)?;
     let block = available_block(c, slot, slot_at(c, config.commitment))?;
     let encoding = config.encoding.unwrap_or(UiTransactionEncoding::Json);
@@ -56,7 +58,9 @@ pub fn get_block(c: &Chain, p: Params) -> RpcResult {
         TransactionDetails::Accounts => {
             let encoded = records
                 .iter()
-                .map(|(_, r)| Ok(encode_accounts(r, reply_version(&r.transaction, max_version)?, show_rewards)))
+                .map(|(_, r)| {
+                    Ok(encode_accounts(r, reply_version(&r.transaction, max_version)?, show_rewards))
+                })
                 .collect::<Result<Vec<_>, RpcError>>()?;
             (Some(encoded), None)
         }
@@ -109,7 +113,9 @@ pub fn get_blocks(c: &Chain, p: Params) -> RpcResult {
         return Ok(json!([]));
     }
     if end - start > MAX_GET_CONFIRMED_BLOCKS_RANGE {
-        return Err(RpcError::invalid_params(format!("Slot range too large; max {MAX_GET_CONFIRMED_BLOCKS_RANGE}")));
+        return Err(RpcError::invalid_params(format!(
+            "Slot range too large; max {MAX_GET_CONFIRMED_BLOCKS_RANGE}"
+        )));
     }
     let from = start.max(first_available_block(c));
     Ok(json!(c.blocks().slots_in(from, end).collect::<Vec<_>>()))
@@ -120,7 +126,9 @@ pub fn get_blocks_with_limit(c: &Chain, p: Params) -> RpcResult {
     let limit: usize = p.req(1)?;
     let config: RpcContextConfig = p.opt(2)?.unwrap_or_default();
     if limit as u64 > MAX_GET_CONFIRMED_BLOCKS_RANGE {
-        return Err(RpcError::invalid_params(format!("Limit too large; max {MAX_GET_CONFIRMED_BLOCKS_RANGE}")));
+        return Err(RpcError::invalid_params(format!(
+            "Limit too large; max {MAX_GET_CONFIRMED_BLOCKS_RANGE}"
+        )));
     }
     at_least_confirmed(config.commitment)?;
     min_context_slot(c, config.min_context_slot)?;

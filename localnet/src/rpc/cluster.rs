@@ -71,16 +71,15 @@ pub async fn get_fee_for_message(c: &mut Chain, p: Params) -> RpcResult {
     let text: String = p.req(0)?;
     let config: RpcContextConfig = p.opt(1)?.unwrap_or_default();
     min_context_slot(c, config.min_context_slot)?;
-    let bytes = B64.decode(&text).map_err(|e| RpcError::invalid_params(format!("invalid base64 encoding: {e:?}")))?;
+    let bytes =
+        B64.decode(&text).map_err(|e| RpcError::invalid_params(format!("invalid base64 encoding: {e:?}")))?;
     let message: VersionedMessage = bincode::options()
         .with_limit(1232)
         .with_fixint_encoding()
         .allow_trailing_bytes()
         .deserialize(&bytes)
         .map_err(|e| RpcError::invalid_params(format!("failed to deserialize VersionedMessage: {e}")))?;
-    message
-        .sanitize()
-        .map_err(|e| RpcError::invalid_params(format!("invalid transaction message: {e}")))?;
+    message.sanitize().map_err(|e| RpcError::invalid_params(format!("invalid transaction message: {e}")))?;
     let fee = c.fee_for_message(&message).await?;
     Ok(with_context(c, json!(fee)))
 }
@@ -107,13 +106,18 @@ pub fn get_recent_prioritization_fees(c: &Chain, p: Params) -> RpcResult {
                 block_min = Some(block_min.map_or(price, |m| m.min(price)));
                 let message = &r.transaction.message;
                 for (i, key) in message.static_account_keys().iter().enumerate() {
-                    if message.is_maybe_writable_with_reserved_addresses(i, None::<&std::collections::BTreeSet<_>>) {
+                    if message
+                        .is_maybe_writable_with_reserved_addresses(i, None::<&std::collections::BTreeSet<_>>)
+                    {
                         let e = account_min.entry(*key).or_insert(price);
                         *e = (*e).min(price);
                     }
                 }
             }
-            let fee = accounts.iter().filter_map(|a| account_min.get(a)).fold(block_min.unwrap_or(0), |f, a| f.max(*a));
+            let fee = accounts
+                .iter()
+                .filter_map(|a| account_min.get(a))
+                .fold(block_min.unwrap_or(0), |f, a| f.max(*a));
             RpcPrioritizationFee { slot, prioritization_fee: fee }
         })
         .collect();
@@ -271,7 +275,8 @@ pub fn get_inflation_rate(c: &Chain, params: Vec<Value>) -> RpcResult {
 
 pub fn get_stake_minimum_delegation(c: &Chain, p: Params) -> RpcResult {
     let _: Option<CommitmentConfig> = p.opt(0)?;
-    let minimum = if c.is_feature_active(&STAKE_RAISE_MINIMUM_DELEGATION_TO_1_SOL) { 1_000_000_000u64 } else { 1 };
+    let minimum =
+        if c.is_feature_active(&STAKE_RAISE_MINIMUM_DELEGATION_TO_1_SOL) { 1_000_000_000u64 } else { 1 };
     Ok(with_context(c, json!(minimum)))
 }
 
@@ -312,7 +317,8 @@ pub fn get_supply(c: &Chain, p: Params) -> RpcResult {
     let _: Option<RpcSupplyConfig> = p.opt(0)?;
     let total = c.capitalization();
     // No account is locked up: everything circulates.
-    let supply = RpcSupply { total, circulating: total, non_circulating: 0, non_circulating_accounts: Vec::new() };
+    let supply =
+        RpcSupply { total, circulating: total, non_circulating: 0, non_circulating_accounts: Vec::new() };
     Ok(with_context(c, to_value(supply)?))
 }
 

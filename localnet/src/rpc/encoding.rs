@@ -6,16 +6,16 @@
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
 use serde_json::json;
-use solana_account_decoder::parse_token::token_amount_to_ui_amount_v3;
 use solana_account_decoder::parse_account_data::SplTokenAdditionalDataV2;
+use solana_account_decoder::parse_token::token_amount_to_ui_amount_v3;
 use solana_message::compiled_instruction::CompiledInstruction;
 use solana_message::VersionedMessage;
 use solana_transaction::versioned::{TransactionVersion, VersionedTransaction};
 use solana_transaction_status_client_types::option_serializer::OptionSerializer;
 use solana_transaction_status_client_types::{
     EncodedTransaction, EncodedTransactionWithStatusMeta, ParsedAccount, ParsedAccountSource,
-    ParsedInstruction, TransactionBinaryEncoding, UiAccountsList, UiAddressTableLookup, UiCompiledInstruction,
-    UiInstruction, UiLoadedAddresses, UiMessage, UiParsedInstruction, UiParsedMessage,
+    ParsedInstruction, TransactionBinaryEncoding, UiAccountsList, UiAddressTableLookup,
+    UiCompiledInstruction, UiInstruction, UiLoadedAddresses, UiMessage, UiParsedInstruction, UiParsedMessage,
     UiPartiallyDecodedInstruction, UiRawMessage, UiTransaction, UiTransactionEncoding, UiTransactionError,
     UiTransactionStatusMeta, UiTransactionTokenBalance,
 };
@@ -54,9 +54,10 @@ pub fn encode_full(
         UiTransactionEncoding::Json => {
             EncodedTransaction::Json(UiTransaction { signatures: signatures(tx), message: raw_message(tx) })
         }
-        UiTransactionEncoding::JsonParsed => {
-            EncodedTransaction::Json(UiTransaction { signatures: signatures(tx), message: parsed_message(tx) })
-        }
+        UiTransactionEncoding::JsonParsed => EncodedTransaction::Json(UiTransaction {
+            signatures: signatures(tx),
+            message: parsed_message(tx),
+        }),
         UiTransactionEncoding::Base64 => {
             EncodedTransaction::Binary(B64.encode(wire_bytes(tx)?), TransactionBinaryEncoding::Base64)
         }
@@ -65,7 +66,9 @@ pub fn encode_full(
             TransactionBinaryEncoding::Base58,
         ),
         // agave's legacy name for base58, answered in the legacy shape (a bare string).
-        UiTransactionEncoding::Binary => EncodedTransaction::LegacyBinary(bs58::encode(wire_bytes(tx)?).into_string()),
+        UiTransactionEncoding::Binary => {
+            EncodedTransaction::LegacyBinary(bs58::encode(wire_bytes(tx)?).into_string())
+        }
     };
     Ok(EncodedTransactionWithStatusMeta { transaction, meta: Some(meta(record, parsed)), version })
 }
@@ -130,7 +133,8 @@ fn parsed_accounts(message: &VersionedMessage) -> Vec<ParsedAccount> {
         .enumerate()
         .map(|(i, key)| ParsedAccount {
             pubkey: key.to_string(),
-            writable: message.is_maybe_writable_with_reserved_addresses(i, None::<&std::collections::BTreeSet<Pubkey>>),
+            writable: message
+                .is_maybe_writable_with_reserved_addresses(i, None::<&std::collections::BTreeSet<Pubkey>>),
             signer: message.is_signer(i),
             source: Some(ParsedAccountSource::Transaction),
         })
@@ -206,7 +210,10 @@ fn token_balances(balances: &[TokenBalance]) -> Vec<UiTransactionTokenBalance> {
         .map(|b| UiTransactionTokenBalance {
             account_index: b.account_index,
             mint: Pubkey::new_from_array(b.mint).to_string(),
-            ui_token_amount: token_amount_to_ui_amount_v3(b.amount, &SplTokenAdditionalDataV2::with_decimals(b.decimals)),
+            ui_token_amount: token_amount_to_ui_amount_v3(
+                b.amount,
+                &SplTokenAdditionalDataV2::with_decimals(b.decimals),
+            ),
             owner: OptionSerializer::Some(Pubkey::new_from_array(b.owner).to_string()),
             program_id: OptionSerializer::Some(Pubkey::new_from_array(b.program_id).to_string()),
         })

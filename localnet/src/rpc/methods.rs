@@ -151,13 +151,16 @@ fn unknown(method: &str) -> RpcError {
 
 /// One account as PubSub notifies it (`accountSubscribe`), in the encoding named as the
 /// subscription named it.
-pub(crate) async fn encode_account(c: &mut Chain, account: &solana_account::Account, encoding: &str) -> RpcResult {
+pub(crate) async fn encode_account(
+    c: &mut Chain,
+    account: &solana_account::Account,
+    encoding: &str,
+) -> RpcResult {
     let encoding: UiAccountEncoding = serde_json::from_value(Value::String(encoding.to_string()))
         .map_err(|_| RpcError::invalid_params(format!("Invalid param: unknown encoding {encoding}")))?;
     // PubSub does not say which account it is: only sysvars need to know to parse.
     accounts::encode(c, &anchor_lang::prelude::Pubkey::default(), account, encoding, None).await
 }
-
 
 /// The encoding name a PubSub subscription keeps (`default` when it names none).
 pub(crate) fn account_encoding(encoding: Option<UiAccountEncoding>, default: &'static str) -> &'static str {

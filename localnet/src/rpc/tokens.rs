@@ -8,7 +8,9 @@ use solana_account::Account;
 use solana_account_decoder::parse_account_data::SplTokenAdditionalDataV2;
 use solana_account_decoder::parse_token::token_amount_to_ui_amount_v3;
 use solana_account_decoder_client_types::token::UiTokenAmount;
-use solana_rpc_client_types::config::{CommitmentConfig, RpcAccountInfoConfig, RpcTokenAccountsFilter, UiAccountEncoding};
+use solana_rpc_client_types::config::{
+    CommitmentConfig, RpcAccountInfoConfig, RpcTokenAccountsFilter, UiAccountEncoding,
+};
 
 use super::accounts::{check_slice_and_encoding, encode, scan};
 use super::params::{min_context_slot, pubkey, with_context, Params, RpcResult};
@@ -29,22 +31,27 @@ fn to_value(v: impl serde::Serialize) -> RpcResult {
 
 /// A mint's token program and decimals, as agave's `get_mint_owner_and_additional_data`.
 async fn mint_owner_and_decimals(c: &mut Chain, key: &Pubkey) -> Result<(Pubkey, u8), RpcError> {
-    let account =
-        c.account(key).await?.ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
-    let state = mint(&account).ok_or_else(|| RpcError::invalid_params("Invalid param: mint could not be unpacked"))?;
+    let account = c
+        .account(key)
+        .await?
+        .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
+    let state = mint(&account)
+        .ok_or_else(|| RpcError::invalid_params("Invalid param: mint could not be unpacked"))?;
     Ok((account.owner, state.decimals))
 }
 
 pub async fn get_token_account_balance(c: &mut Chain, p: Params) -> RpcResult {
     let key = pubkey(&p.req::<String>(0)?)?;
     let _: Option<CommitmentConfig> = p.opt(1)?;
-    let account =
-        c.account(&key).await?.ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
+    let account = c
+        .account(&key)
+        .await?
+        .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
     if !is_token_program(&account.owner) {
         return Err(RpcError::invalid_params("Invalid param: not a Token account"));
     }
-    let token =
-        token_account(&account).ok_or_else(|| RpcError::invalid_params("Invalid param: not a v2.0 Token account"))?;
+    let token = token_account(&account)
+        .ok_or_else(|| RpcError::invalid_params("Invalid param: not a v2.0 Token account"))?;
     let (_, decimals) = mint_owner_and_decimals(c, &token.mint).await?;
     Ok(with_context(c, to_value(ui_amount(token.amount, decimals))?))
 }
@@ -52,12 +59,15 @@ pub async fn get_token_account_balance(c: &mut Chain, p: Params) -> RpcResult {
 pub async fn get_token_supply(c: &mut Chain, p: Params) -> RpcResult {
     let key = pubkey(&p.req::<String>(0)?)?;
     let _: Option<CommitmentConfig> = p.opt(1)?;
-    let account =
-        c.account(&key).await?.ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
+    let account = c
+        .account(&key)
+        .await?
+        .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
     if !is_token_program(&account.owner) {
         return Err(RpcError::invalid_params("Invalid param: not a Token mint"));
     }
-    let state = mint(&account).ok_or_else(|| RpcError::invalid_params("Invalid param: mint could not be unpacked"))?;
+    let state = mint(&account)
+        .ok_or_else(|| RpcError::invalid_params("Invalid param: mint could not be unpacked"))?;
     Ok(with_context(c, to_value(ui_amount(state.supply, state.decimals))?))
 }
 
@@ -130,7 +140,12 @@ pub async fn get_token_accounts_by(c: &mut Chain, p: Params, holder: Holder) -> 
     Ok(with_context(c, Value::Array(out)))
 }
 
-fn holds(t: &spl_token_interface::state::Account, holder: Holder, key: &Pubkey, mint: Option<Pubkey>) -> bool {
+fn holds(
+    t: &spl_token_interface::state::Account,
+    holder: Holder,
+    key: &Pubkey,
+    mint: Option<Pubkey>,
+) -> bool {
     let held = match holder {
         Holder::Owner => t.owner == *key,
         Holder::Delegate => t.delegate == Some(*key).into(),

@@ -15,7 +15,8 @@ use solana_transaction_status_client_types::{EncodedConfirmedTransactionWithStat
 
 use super::encoding::{encode_full, reply_version};
 use super::params::{
-    at_least_confirmed, at_most, min_context_slot, pubkey, signature, slot_at, with_context, Params, RpcResult,
+    at_least_confirmed, at_most, min_context_slot, pubkey, signature, slot_at, with_context, Params,
+    RpcResult,
 };
 use super::{code, RpcError};
 use crate::chain::{Chain, Executed};
@@ -40,9 +41,7 @@ pub async fn simulate(c: &mut Chain, p: Params) -> RpcResult {
     min_context_slot(c, config.min_context_slot)?;
     let mut tx = decode_transaction(&text, config.encoding)?;
     if config.sig_verify && config.replace_recent_blockhash {
-        return Err(RpcError::invalid_params(
-            "sigVerify may not be used with replaceRecentBlockhash",
-        ));
+        return Err(RpcError::invalid_params("sigVerify may not be used with replaceRecentBlockhash"));
     }
     if config.sig_verify {
         verify_signatures(&tx)?;
@@ -258,4 +257,3 @@ fn preflight_failure(e: &Executed) -> RpcError {
         data: Some(simulation_value(e)),
     }
 }
-
