@@ -1,6 +1,7 @@
 //! The chain localnet serves: the bank, its slot clock, and the ledger the RPC needs that
 //! the bank does not keep for us (signatures, logs, which accounts exist) — on disk too when
 //! localnet has a data dir (`ledger`), so nothing reported confirmed is lost to a crash.
+mod cluster;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -12,6 +13,8 @@ use solana_signer::Signer;
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 
+use crate::balances::Balances;
+use crate::blocks::{BlockInfo, Blocks};
 use crate::events::{ChainEvent, EVENT_BUFFER};
 use crate::history::History;
 use crate::ledger::{Ledger, Record};
@@ -24,9 +27,12 @@ pub struct TxRecord {
     pub logs: Vec<String>,
     pub compute_units: u64,
     pub fee: u64,
-    /// Unix seconds when it was executed (the slot's wall-clock time).
+    /// Unix seconds of its slot's Clock sysvar (its block's time).
     pub block_time: i64,
     pub transaction: VersionedTransaction,
+    /// Its accounts' balances before and after it; `None` for a transaction recorded by a
+    /// localnet that did not keep them (a version 1 ledger).
+    pub balances: Option<Balances>,
 }
 
 /// A committed transaction and what it left behind: the record its history needs and the
@@ -84,6 +90,15 @@ pub struct Chain {
     halted: Option<String>,
     events: tokio::sync::broadcast::Sender<ChainEvent>,
     genesis_hash: Option<String>,
+    /// The finished blocks, newest `BLOCKS_KEPT`.
+    blocks: Blocks,
+    /// The blockhash transactions of the current slot see as the latest: the hash of the
+    /// previous block.
+    current_blockhash: solana_hash::Hash,
+    /// Unix seconds of the current slot's Clock sysvar.
+    pub slot_time: i64,
+    /// Where the RPC and PubSub servers listen (`getClusterNodes`), once they do.
+    pub endpoints: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +116,7 @@ impl Chain {
     /// registers blockhashes itself, one per slot.
     pub async fn new(ctx: ProgramTestContext, history_capacity: usize) -> Result<Chain, ChainError> {
         let slot = ctx.banks_client.get_root_slot().await?;
+        let current_blockhash = ctx.banks_client.get_latest_blockhash().await?;
         let (events, _) = tokio::sync::broadcast::channel(EVENT_BUFFER);
         Ok(Chain {
             ctx,
@@ -114,6 +130,10 @@ impl Chain {
             halted: None,
             events,
             genesis_hash: None,
+            blocks: Blocks::default(),
+            current_blockhash,
+            slot_time: unix_now(),
+            endpoints: None,
         })
     }
 
@@ -141,6 +161,29 @@ impl Chain {
         let keys = committed.record.transaction.message.static_account_keys();
         self.remember(keys.iter().copied());
         self.history.insert(committed.signature(), committed.record.clone());
+    }
+
+    /// Puts a block read back from the ledger among the blocks; the next block's parent is
+    /// the newest one.
+    pub fn restore_block(&mut self, block: BlockInfo) {
+        if self.blocks.last().is_none_or(|last| last.slot < block.slot) {
+            self.current_blockhash = solana_hash::Hash::new_from_array(block.blockhash);
+        }
+        self.blocks.insert(block);
+    }
+
+    pub fn blocks(&self) -> &Blocks {
+        &self.blocks
+    }
+
+    /// The transactions recorded in `slot`, in execution order.
+    pub fn transactions_in(&self, slot: u64) -> impl Iterator<Item = (&Signature, &TxRecord)> {
+        self.history.in_slot(slot).filter_map(|s| self.history.get(s).map(|r| (s, r)))
+    }
+
+    /// The oldest slot whose transactions the history still holds completely.
+    pub fn history_complete_from(&self) -> u64 {
+        self.history.complete_from()
     }
 
     /// Starts a new ledger segment; returns its id, from which a snapshot taken now must be
@@ -192,21 +235,31 @@ impl Chain {
         if self.halted.is_some() {
             return;
         }
+        // The finished block's hash: the blockhash the next slot's transactions see.
+        let blockhash = self.ctx.register_new_blockhash();
+        let block = BlockInfo {
+            slot: self.slot,
+            previous_blockhash: self.current_blockhash.to_bytes(),
+            blockhash: blockhash.to_bytes(),
+            block_time: self.slot_time,
+        };
         // Group commit: the slot's transactions become durable before the slot that confirms
         // them is announced.
         if let Some(ledger) = &mut self.ledger {
-            if let Err(e) = ledger.append(&Record::Slot { slot: self.slot + 1 }).and_then(|()| ledger.seal()) {
+            let written = ledger
+                .append(&Record::Block(block))
+                .and_then(|()| ledger.append(&Record::Slot { slot: self.slot + 1 }))
+                .and_then(|()| ledger.seal());
+            if let Err(e) = written {
                 self.halt(e.to_string());
                 return;
             }
         }
+        self.blocks.insert(block);
+        self.current_blockhash = blockhash;
         self.slot += 1;
-        let unix_timestamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        let clock = solana_clock::Clock { slot: self.slot, unix_timestamp, ..solana_clock::Clock::default() };
-        self.ctx.set_sysvar(&clock);
-        self.ctx.register_new_blockhash();
+        self.slot_time = unix_now();
+        self.set_clock();
         // No subscribers is not an error.
         let _ = self.events.send(ChainEvent::Slot { slot: self.slot, parent: self.slot.saturating_sub(1) });
     }
@@ -319,6 +372,12 @@ impl Chain {
             // v0 messages: the same per-signature fee.
             other => 5_000 * u64::from(other.header().num_required_signatures),
         };
+        let accounts = tx.message.static_account_keys().to_vec();
+        // Its accounts before it, for the balances its meta reports.
+        let mut before = Vec::with_capacity(accounts.len());
+        for key in &accounts {
+            before.push(self.ctx.banks_client.get_account(*key).await?);
+        }
         let outcome = self.ctx.banks_client.process_transaction_with_metadata(tx.clone()).await?;
         let err = outcome.result.err();
         // The bank reports metadata exactly for the transactions it committed.
@@ -327,16 +386,18 @@ impl Chain {
         };
         let logs = crate::logs::as_validator_logs(metadata.log_messages);
         let compute_units = metadata.compute_units_consumed;
-        let accounts = tx.message.static_account_keys().to_vec();
         // Every account the transaction could write, as it is now (a closed one: zero
         // lamports, no data). Static keys are all it can touch: lookup tables are refused.
         let mut writes = Vec::new();
+        let mut after = before.clone();
         for (i, key) in accounts.iter().enumerate() {
             if tx.message.is_maybe_writable_with_reserved_addresses(i, None::<&BTreeSet<Pubkey>>) {
                 let account = self.ctx.banks_client.get_account(*key).await?.unwrap_or_default();
+                after[i] = Some(account.clone());
                 writes.push((*key, account));
             }
         }
+        let balances = self.balances(&before, &after).await?;
         self.remember(accounts.iter().copied());
         let record = TxRecord {
             slot: self.slot,
@@ -344,10 +405,9 @@ impl Chain {
             logs: logs.clone(),
             compute_units,
             fee,
-            block_time: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64),
+            block_time: self.slot_time,
             transaction: tx,
+            balances: Some(balances),
         };
         let committed = Arc::new(Committed { record, writes });
         if let Some(ledger) = &mut self.ledger {
@@ -369,14 +429,52 @@ impl Chain {
         Ok(Executed { signature, err, logs, compute_units, committed: true })
     }
 
+    /// Lamport and token balances from a transaction's accounts before and after it (`None`:
+    /// did not exist). A mint's decimals come from the accounts or, when the transaction does
+    /// not name the mint, from the bank.
+    async fn balances(
+        &mut self,
+        before: &[Option<Account>],
+        after: &[Option<Account>],
+    ) -> Result<Balances, ChainError> {
+        let mints: BTreeSet<Pubkey> = before
+            .iter()
+            .chain(after)
+            .flatten()
+            .filter_map(|a| crate::balances::token_account(a).map(|t| t.mint))
+            .collect();
+        let mut decimals = std::collections::HashMap::new();
+        for mint in mints {
+            let account = self.ctx.banks_client.get_account(mint).await?;
+            if let Some(state) = account.as_ref().and_then(crate::balances::mint) {
+                decimals.insert(mint, state.decimals);
+            }
+        }
+        let lamports = |accounts: &[Option<Account>]| {
+            accounts.iter().map(|a| a.as_ref().map_or(0, |a| a.lamports)).collect()
+        };
+        Ok(Balances {
+            pre: lamports(before),
+            post: lamports(after),
+            pre_token: crate::balances::token_balances(before, |m| decimals.get(m).copied()),
+            post_token: crate::balances::token_balances(after, |m| decimals.get(m).copied()),
+        })
+    }
+
     /// Runs `tx` without committing it, with the checks preflight makes on a validator
     /// (blockhash recent enough, not already processed, fee payer able to pay).
     pub async fn simulate(&mut self, tx: VersionedTransaction) -> Result<Executed, ChainError> {
         let signature = tx.signatures.first().copied().unwrap_or_default();
         let sim = self.ctx.banks_client.simulate_transaction(tx).await?;
-        let (logs, compute_units) =
-            sim.simulation_details.map(|d| (crate::logs::as_validator_logs(d.logs), d.units_consumed)).unwrap_or_default();
+        let (logs, compute_units) = sim
+            .simulation_details
+            .map(|d| (crate::logs::as_validator_logs(d.logs), d.units_consumed))
+            .unwrap_or_default();
         let err = sim.result.and_then(|r| r.err());
         Ok(Executed { signature, err, logs, compute_units, committed: false })
     }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }

@@ -48,6 +48,8 @@ pub fn restore(dir: &Path) -> Result<Option<Restored>, RestoreError> {
     let ledger = Ledger::open(dir, &snapshot.genesis_hash, |record| {
         match &record {
             Replayed::Slot(s) => slot = slot.max(*s),
+            // A block's slot is followed by the next `Slot` record.
+            Replayed::Block(_) => {}
             Replayed::Transaction { segment, committed } => {
                 slot = slot.max(committed.record.slot);
                 // Older segments' writes are in the snapshot already (replaying them again

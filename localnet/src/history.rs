@@ -1,7 +1,7 @@
 //! The transaction history the RPC serves (`getSignatureStatuses`, `getTransaction`,
 //! `getSignaturesForAddress`), bounded: the newest `capacity` transactions, the oldest
 //! forgotten first, as a validator's ledger limit forgets them.
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use anchor_lang::prelude::Pubkey;
 use solana_signature::Signature;
@@ -18,11 +18,22 @@ pub struct History {
     order: VecDeque<Signature>,
     /// Per account, the kept signatures of the transactions that named it, oldest first.
     by_address: HashMap<Pubkey, VecDeque<Signature>>,
+    /// Per slot, its kept signatures in execution order (a block's transactions).
+    by_slot: BTreeMap<u64, VecDeque<Signature>>,
+    /// The slot of the newest forgotten transaction: blocks up to it are incomplete.
+    forgotten_through: Option<u64>,
 }
 
 impl History {
     pub fn new(capacity: usize) -> History {
-        History { capacity, txs: HashMap::new(), order: VecDeque::new(), by_address: HashMap::new() }
+        History {
+            capacity,
+            txs: HashMap::new(),
+            order: VecDeque::new(),
+            by_address: HashMap::new(),
+            by_slot: BTreeMap::new(),
+            forgotten_through: None,
+        }
     }
 
     pub fn insert(&mut self, signature: Signature, record: TxRecord) {
@@ -35,6 +46,7 @@ impl History {
         for key in record.transaction.message.static_account_keys() {
             self.by_address.entry(*key).or_default().push_back(signature);
         }
+        self.by_slot.entry(record.slot).or_default().push_back(signature);
         self.order.push_back(signature);
         self.txs.insert(signature, record);
     }
@@ -42,6 +54,16 @@ impl History {
     fn forget_oldest(&mut self) {
         let Some(signature) = self.order.pop_front() else { return };
         let Some(record) = self.txs.remove(&signature) else { return };
+        self.forgotten_through = Some(record.slot);
+        if let Some(list) = self.by_slot.get_mut(&record.slot) {
+            // The oldest kept transaction is the first of its slot.
+            if list.front() == Some(&signature) {
+                list.pop_front();
+            }
+            if list.is_empty() {
+                self.by_slot.remove(&record.slot);
+            }
+        }
         for key in record.transaction.message.static_account_keys() {
             if let Some(list) = self.by_address.get_mut(key) {
                 // The oldest kept transaction is the oldest in each of its accounts' lists.
@@ -62,6 +84,16 @@ impl History {
     /// Signatures of kept transactions that named `address`, newest first.
     pub fn signatures_for(&self, address: &Pubkey) -> impl Iterator<Item = &Signature> {
         self.by_address.get(address).into_iter().flat_map(|s| s.iter().rev())
+    }
+
+    /// Signatures of the kept transactions of `slot`, in execution order.
+    pub fn in_slot(&self, slot: u64) -> impl Iterator<Item = &Signature> {
+        self.by_slot.get(&slot).into_iter().flatten()
+    }
+
+    /// The oldest slot whose transactions are all kept (every slot, until one is forgotten).
+    pub fn complete_from(&self) -> u64 {
+        self.forgotten_through.map_or(0, |s| s + 1)
     }
 
     /// The slot of the oldest kept transaction.
@@ -100,6 +132,7 @@ mod tests {
             fee: 5_000,
             block_time: 0,
             transaction: tx.into(),
+            balances: None,
         };
         (record.transaction.signatures[0], record)
     }
@@ -121,5 +154,8 @@ mod tests {
         assert_eq!(history.signatures_for(&alice.pubkey()).copied().collect::<Vec<_>>(), vec![s3, s2]);
         assert_eq!(history.signatures_for(&bob).count(), 0, "bob's only transaction is forgotten");
         assert_eq!(history.signatures_for(&carol).copied().collect::<Vec<_>>(), vec![s3, s2]);
+        assert_eq!(history.in_slot(1).count(), 0);
+        assert_eq!(history.in_slot(3).copied().collect::<Vec<_>>(), vec![s3]);
+        assert_eq!(history.complete_from(), 2, "slot 1 lost a transaction");
     }
 }

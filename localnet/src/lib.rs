@@ -4,6 +4,8 @@
 //!
 //! - `native`: the engine while our programs run natively (see `native::stub_bridge`).
 //! - `keys`, `bootstrap`: a ready deployment (council, energy, oracle, quote mint, market).
+pub mod balances;
+pub mod blocks;
 pub mod bootstrap;
 pub mod chain;
 pub mod compute_units;

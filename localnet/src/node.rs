@@ -149,8 +149,10 @@ impl Node {
             (Some(r), _) => {
                 chain.remember(r.accounts.iter().map(|(k, _)| *k));
                 for record in &r.replayed {
-                    if let Replayed::Transaction { committed, .. } = record {
-                        chain.restore(committed);
+                    match record {
+                        Replayed::Transaction { committed, .. } => chain.restore(committed),
+                        Replayed::Block(block) => chain.restore_block(*block),
+                        Replayed::Slot(_) => {}
                     }
                 }
                 chain.attach_ledger(r.ledger);
@@ -184,6 +186,7 @@ impl Node {
         let ws_local = ws_listener
             .local_addr()
             .map_err(|source| StartError::Bind { addr: options.pubsub_addr, source })?;
+        chain.lock().await.endpoints = Some((local, ws_local));
         let ws_chain = chain.clone();
         let pubsub = tokio::spawn(async move {
             if let Err(e) = crate::pubsub::serve(ws_listener, ws_chain).await {
@@ -198,9 +201,10 @@ impl Node {
         feed.restore(
             replayed
                 .iter()
-                .map(|r| match r {
-                    Replayed::Slot(s) => Restored::Slot(*s),
-                    Replayed::Transaction { committed, .. } => Restored::Transaction(committed),
+                .filter_map(|r| match r {
+                    Replayed::Slot(s) => Some(Restored::Slot(*s)),
+                    Replayed::Transaction { committed, .. } => Some(Restored::Transaction(committed)),
+                    Replayed::Block(_) => None,
                 })
                 // The slot the restart began, after the last one the ledger holds.
                 .chain((!replayed.is_empty()).then_some(Restored::Slot(slot))),

@@ -112,8 +112,15 @@ async fn with_skip_preflight_a_failing_transaction_is_committed_failed_and_charg
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.err.is_some(), "recorded with its error: {status:?}");
-    let transaction: Value =
-        rpc.send(RpcRequest::GetTransaction, json!([signature.to_string(), "base64"])).await.unwrap();
+    // getTransaction answers once the transaction is finalized (its default commitment).
+    let transaction: Value = loop {
+        let t: Value =
+            rpc.send(RpcRequest::GetTransaction, json!([signature.to_string(), "base64"])).await.unwrap();
+        if !t.is_null() {
+            break t;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let fee = transaction["meta"]["fee"].as_u64().unwrap();
     assert!(fee > 0 && !transaction["meta"]["err"].is_null(), "{transaction}");
     assert_eq!(rpc.get_balance(&owner.pubkey()).await.unwrap(), balance - fee, "the fee is charged");

@@ -15,9 +15,11 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use record::{Record, VERSION};
+pub use record::{Record, READABLE_VERSIONS, VERSION};
 
-use crate::chain::Committed;
+use crate::blocks::BlockInfo;
+
+use crate::chain::{Committed, TxRecord};
 
 const FOLDER: &str = "ledger";
 const EXTENSION: &str = "log";
@@ -33,6 +35,8 @@ pub enum Replayed {
         segment: u64,
         committed: Committed,
     },
+    /// A block finished.
+    Block(BlockInfo),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +49,7 @@ pub enum LedgerError {
     Corrupt { path: PathBuf, offset: usize, reason: String },
     #[error("{path} belongs to another chain (genesis hash {found}, the snapshot's is {expected}); move the data dir away to start a fresh chain")]
     OtherChain { path: PathBuf, found: String, expected: String },
-    #[error("{path} is a ledger segment of version {found}; this localnet reads version {VERSION}")]
+    #[error("{path} is a ledger segment of version {found}; this localnet reads versions 1 to {VERSION}")]
     Version { path: PathBuf, found: u32 },
     #[error(
         "{dir} holds a ledger but no snapshot to replay it on; move the data dir away to start a fresh chain"
@@ -149,7 +153,8 @@ impl Ledger {
             Record::Transaction { record, .. } => {
                 self.current.last_slot = self.current.last_slot.max(record.slot)
             }
-            Record::Header { .. } => {}
+            Record::Block(block) => self.current.last_slot = self.current.last_slot.max(block.slot),
+            Record::Header { .. } | Record::TransactionV1 { .. } => {}
         }
         Ok(())
     }
@@ -251,7 +256,7 @@ fn read_segment(
         let record: Record = bincode::deserialize(payload).map_err(|e| corrupt(e.to_string()))?;
         match (i, record) {
             (0, Record::Header { version, genesis_hash: found }) => {
-                if version != VERSION {
+                if !READABLE_VERSIONS.contains(&version) {
                     return Err(LedgerError::Version { path, found: version });
                 }
                 if found != genesis_hash {
@@ -268,6 +273,15 @@ fn read_segment(
             (_, Record::Transaction { record, writes }) => {
                 segment.last_slot = segment.last_slot.max(record.slot);
                 replay(Replayed::Transaction { segment: id, committed: (record, writes).into() });
+            }
+            (_, Record::TransactionV1 { record, writes }) => {
+                let record = TxRecord::from(record);
+                segment.last_slot = segment.last_slot.max(record.slot);
+                replay(Replayed::Transaction { segment: id, committed: (record, writes).into() });
+            }
+            (_, Record::Block(block)) => {
+                segment.last_slot = segment.last_slot.max(block.slot);
+                replay(Replayed::Block(block));
             }
         }
         offset += frame::HEADER + payload.len();

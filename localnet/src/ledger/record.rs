@@ -1,12 +1,21 @@
 //! What a ledger record holds. bincode (the encoding the snapshot uses) inside a checksummed
 //! frame (`frame`).
+//!
+//! Versions: 1 recorded transactions without their balances and no blocks; 2 (this one) adds
+//! both as new variants, after the old ones, so a version 1 segment still decodes — its
+//! transactions are served without balances and its slots without blocks.
 use serde::{Deserialize, Serialize};
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction_error::TransactionError;
 
+use crate::blocks::BlockInfo;
 use crate::chain::{Committed, TxRecord};
 use crate::snapshot::SavedAccount;
 
-/// Bumped when a record's layout changes; a segment of another version is refused.
-pub const VERSION: u32 = 1;
+/// Bumped when a record's layout changes; segments of `READABLE_VERSIONS` are read, others
+/// refused.
+pub const VERSION: u32 = 2;
+pub const READABLE_VERSIONS: [u32; 2] = [1, VERSION];
 
 #[derive(Serialize, Deserialize)]
 pub enum Record {
@@ -15,9 +24,40 @@ pub enum Record {
     /// Slot `slot` began: from here on the chain reports it as its current slot, and the
     /// transactions of the slots before it as confirmed.
     Slot { slot: u64 },
-    /// A committed transaction: what the history needs, and the state after it of every
-    /// account it could write.
+    /// Version 1's committed transaction (read, never written).
+    TransactionV1 { record: TxRecordV1, writes: Vec<SavedAccount> },
+    /// A committed transaction: what the history needs, its balances included, and the
+    /// state after it of every account it could write.
     Transaction { record: TxRecord, writes: Vec<SavedAccount> },
+    /// A block finished (written right before the next slot's `Slot`).
+    Block(BlockInfo),
+}
+
+/// Version 1's transaction record: `TxRecord` without balances.
+#[derive(Serialize, Deserialize)]
+pub struct TxRecordV1 {
+    slot: u64,
+    err: Option<TransactionError>,
+    logs: Vec<String>,
+    compute_units: u64,
+    fee: u64,
+    block_time: i64,
+    transaction: VersionedTransaction,
+}
+
+impl From<TxRecordV1> for TxRecord {
+    fn from(r: TxRecordV1) -> TxRecord {
+        TxRecord {
+            slot: r.slot,
+            err: r.err,
+            logs: r.logs,
+            compute_units: r.compute_units,
+            fee: r.fee,
+            block_time: r.block_time,
+            transaction: r.transaction,
+            balances: None,
+        }
+    }
 }
 
 impl Record {
@@ -32,5 +72,63 @@ impl Record {
 impl From<(TxRecord, Vec<SavedAccount>)> for Committed {
     fn from((record, writes): (TxRecord, Vec<SavedAccount>)) -> Committed {
         Committed { record, writes: writes.iter().map(SavedAccount::to_account).collect() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use solana_keypair::Keypair;
+    use solana_signature::Signature;
+    use solana_signer::Signer;
+
+    /// Version 1's layout, as it was written: the variant order is what keeps it readable.
+    #[derive(Serialize)]
+    enum RecordV1 {
+        #[allow(dead_code)]
+        Header {
+            version: u32,
+            genesis_hash: String,
+        },
+        #[allow(dead_code)]
+        Slot {
+            slot: u64,
+        },
+        Transaction {
+            record: TxRecordV1,
+            writes: Vec<SavedAccount>,
+        },
+    }
+
+    #[test]
+    fn a_version_1_transaction_still_decodes() {
+        let payer = Keypair::new();
+        let ix = solana_system_interface::instruction::transfer(&payer.pubkey(), &payer.pubkey(), 1);
+        let tx = solana_transaction::Transaction::new_signed_with_payer(
+            &[ix],
+            Some(&payer.pubkey()),
+            &[&payer],
+            solana_hash::Hash::new_unique(),
+        );
+        let signature: Signature = tx.signatures[0];
+        let old = RecordV1::Transaction {
+            record: TxRecordV1 {
+                slot: 7,
+                err: None,
+                logs: vec!["log".into()],
+                compute_units: 150,
+                fee: 5_000,
+                block_time: 1,
+                transaction: tx.into(),
+            },
+            writes: Vec::new(),
+        };
+        let bytes = bincode::serialize(&old).unwrap();
+        let Record::TransactionV1 { record, .. } = bincode::deserialize(&bytes).unwrap() else {
+            panic!("a version 1 transaction record")
+        };
+        let record = TxRecord::from(record);
+        assert_eq!((record.slot, record.fee, record.transaction.signatures[0]), (7, 5_000, signature));
+        assert!(record.balances.is_none());
     }
 }

@@ -1,7 +1,17 @@
 //! Solana JSON-RPC 2.0 over HTTP: the subset clients and wallets use, with the error codes
 //! and shapes of a real validator, so `solana-rpc-client` and browser wallets cannot tell
 //! localnet from a cluster.
+mod accounts;
+mod basics;
+mod blocks;
+mod cluster;
+mod encoding;
+pub mod known;
 pub(crate) mod methods;
+pub use methods::SERVED;
+mod params;
+mod tokens;
+mod transactions;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1478,6 +1478,24 @@ impl ProgramTestContext {
         self.bank_forks.read().unwrap().working_bank().is_blockhash_valid(blockhash)
     }
 
+    /// GridTokenX patch. The working bank's capitalization: every lamport in existence
+    /// (`getSupply`'s total).
+    pub fn capitalization(&self) -> u64 {
+        self.bank_forks.read().unwrap().working_bank().capitalization()
+    }
+
+    /// GridTokenX patch. Transactions the working bank has processed since genesis
+    /// (`getTransactionCount`).
+    pub fn transaction_count(&self) -> u64 {
+        self.bank_forks.read().unwrap().working_bank().transaction_count()
+    }
+
+    /// GridTokenX patch. The identity of the validator producing the working bank (the
+    /// bootstrap validator: `getIdentity`, `getSlotLeader`).
+    pub fn leader_id(&self) -> Pubkey {
+        *self.bank_forks.read().unwrap().working_bank().leader_id()
+    }
+
     /// GridTokenX patch. The bank's `MAX_PROCESSING_AGE` (150).
     pub fn max_processing_age(&self) -> u64 {
         self.bank_forks.read().unwrap().working_bank().max_processing_age() as u64

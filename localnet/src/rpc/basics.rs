@@ -1,0 +1,75 @@
+//! The node and its bank in a word: getHealth, getVersion, getGenesisHash, getSlot,
+//! getBlockHeight, getLatestBlockhash, isBlockhashValid, getMinimumBalanceForRentExemption,
+//! requestAirdrop.
+use std::str::FromStr;
+
+use serde_json::{json, Value};
+use solana_rpc_client_types::config::{CommitmentConfig, RpcContextConfig, RpcRequestAirdropConfig};
+
+use super::params::{min_context_slot, pubkey, with_context, Params, RpcResult, CORE_VERSION};
+use super::RpcError;
+use crate::chain::Chain;
+
+pub fn get_health(params: Vec<Value>) -> RpcResult {
+    Params::none(params)?;
+    Ok(json!("ok"))
+}
+
+pub fn get_version(params: Vec<Value>) -> RpcResult {
+    Params::none(params)?;
+    Ok(json!({ "solana-core": CORE_VERSION, "feature-set": 0 }))
+}
+
+pub fn get_genesis_hash(c: &Chain, params: Vec<Value>) -> RpcResult {
+    Params::none(params)?;
+    Ok(json!(c.genesis_hash()))
+}
+
+/// The current (processed) slot. One block per slot: the block height is the slot.
+pub fn get_slot(c: &Chain, p: Params) -> RpcResult {
+    let config: RpcContextConfig = p.opt(0)?.unwrap_or_default();
+    min_context_slot(c, config.min_context_slot)?;
+    Ok(json!(c.slot))
+}
+
+pub async fn get_latest_blockhash(c: &mut Chain, p: Params) -> RpcResult {
+    let config: RpcContextConfig = p.opt(0)?.unwrap_or_default();
+    min_context_slot(c, config.min_context_slot)?;
+    let blockhash = c.latest_blockhash().await?;
+    // The block height after which the bank refuses this blockhash (150 blocks on).
+    let last_valid = c.last_valid_block_height(&blockhash).unwrap_or(c.slot + 150);
+    Ok(with_context(c, json!({ "blockhash": blockhash.to_string(), "lastValidBlockHeight": last_valid })))
+}
+
+pub async fn is_blockhash_valid(c: &mut Chain, p: Params) -> RpcResult {
+    let text: String = p.req(0)?;
+    let config: RpcContextConfig = p.opt(1)?.unwrap_or_default();
+    min_context_slot(c, config.min_context_slot)?;
+    let hash = solana_hash::Hash::from_str(&text)
+        .map_err(|e| RpcError::invalid_params(format!("Invalid param: {e:?}")))?;
+    let valid = c.is_blockhash_valid(hash).await;
+    Ok(with_context(c, json!(valid)))
+}
+
+pub async fn get_minimum_balance_for_rent_exemption(c: &mut Chain, p: Params) -> RpcResult {
+    let size: usize = p.req(0)?;
+    let _: Option<CommitmentConfig> = p.opt(1)?;
+    let minimum = c.rent_exempt_minimum(size).await?.ok_or_else(|| {
+        RpcError::invalid_params(format!(
+            "Invalid param: data length {size} exceeds the maximum permitted account size ({} bytes)",
+            crate::chain::MAX_PERMITTED_DATA_LENGTH
+        ))
+    })?;
+    Ok(json!(minimum))
+}
+
+pub async fn request_airdrop(c: &mut Chain, p: Params) -> RpcResult {
+    let to = pubkey(&p.req::<String>(0)?)?;
+    let lamports: u64 = p.req(1)?;
+    let _: Option<RpcRequestAirdropConfig> = p.opt(2)?;
+    let executed = c.airdrop(&to, lamports).await?;
+    match executed.err {
+        None => Ok(json!(executed.signature.to_string())),
+        Some(err) => Err(RpcError::internal(format!("airdrop failed: {err}"))),
+    }
+}

@@ -1,0 +1,249 @@
+//! A recorded transaction as `getTransaction` and `getBlock` return it, built from the
+//! official reply types (`solana-transaction-status-client-types`) the way agave's
+//! `solana-transaction-status` encodes a confirmed transaction: `json` (raw message),
+//! `jsonParsed` (account keys with their roles, instructions parsed where localnet knows the
+//! program), `base58` / `base64` (the wire bytes), with the status meta beside it.
+use anchor_lang::prelude::Pubkey;
+use base64::Engine;
+use serde_json::json;
+use solana_account_decoder::parse_account_data::SplTokenAdditionalDataV2;
+use solana_account_decoder::parse_token::token_amount_to_ui_amount_v3;
+use solana_message::compiled_instruction::CompiledInstruction;
+use solana_message::VersionedMessage;
+use solana_transaction::versioned::{TransactionVersion, VersionedTransaction};
+use solana_transaction_status_client_types::option_serializer::OptionSerializer;
+use solana_transaction_status_client_types::{
+    EncodedTransaction, EncodedTransactionWithStatusMeta, ParsedAccount, ParsedAccountSource,
+    ParsedInstruction, TransactionBinaryEncoding, UiAccountsList, UiAddressTableLookup,
+    UiCompiledInstruction, UiInstruction, UiLoadedAddresses, UiMessage, UiParsedInstruction, UiParsedMessage,
+    UiPartiallyDecodedInstruction, UiRawMessage, UiTransaction, UiTransactionEncoding, UiTransactionError,
+    UiTransactionStatusMeta, UiTransactionTokenBalance,
+};
+
+use super::params::ledger_error;
+use super::RpcError;
+use crate::balances::TokenBalance;
+use crate::chain::TxRecord;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// The `version` a reply carries, or agave's refusal: without `maxSupportedTransactionVersion`
+/// only legacy transactions are returned, and without a version field; with it, every
+/// version up to it, each with its version.
+pub fn reply_version(
+    tx: &VersionedTransaction,
+    max_supported: Option<u8>,
+) -> Result<Option<TransactionVersion>, RpcError> {
+    match (tx.version(), max_supported) {
+        (TransactionVersion::Legacy(_), None) => Ok(None),
+        (version @ TransactionVersion::Legacy(_), Some(_)) => Ok(Some(version)),
+        (TransactionVersion::Number(n), Some(max)) if n <= max => Ok(Some(TransactionVersion::Number(n))),
+        (TransactionVersion::Number(n), _) => Err(ledger_error::unsupported_transaction_version(n)),
+    }
+}
+
+/// A recorded transaction and its meta in `encoding` (`transactionDetails: full`).
+pub fn encode_full(
+    record: &TxRecord,
+    encoding: UiTransactionEncoding,
+    version: Option<TransactionVersion>,
+) -> Result<EncodedTransactionWithStatusMeta, RpcError> {
+    let tx = &record.transaction;
+    let parsed = encoding == UiTransactionEncoding::JsonParsed;
+    let transaction = match encoding {
+        UiTransactionEncoding::Json => {
+            EncodedTransaction::Json(UiTransaction { signatures: signatures(tx), message: raw_message(tx) })
+        }
+        UiTransactionEncoding::JsonParsed => EncodedTransaction::Json(UiTransaction {
+            signatures: signatures(tx),
+            message: parsed_message(tx),
+        }),
+        UiTransactionEncoding::Base64 => {
+            EncodedTransaction::Binary(B64.encode(wire_bytes(tx)?), TransactionBinaryEncoding::Base64)
+        }
+        UiTransactionEncoding::Base58 => EncodedTransaction::Binary(
+            bs58::encode(wire_bytes(tx)?).into_string(),
+            TransactionBinaryEncoding::Base58,
+        ),
+        // agave's legacy name for base58, answered in the legacy shape (a bare string).
+        UiTransactionEncoding::Binary => {
+            EncodedTransaction::LegacyBinary(bs58::encode(wire_bytes(tx)?).into_string())
+        }
+    };
+    Ok(EncodedTransactionWithStatusMeta { transaction, meta: Some(meta(record, parsed)), version })
+}
+
+/// `transactionDetails: accounts`: signatures, account keys with their roles, and the
+/// balance part of the meta, as agave's `build_simple_ui_transaction_status_meta`.
+pub fn encode_accounts(
+    record: &TxRecord,
+    version: Option<TransactionVersion>,
+    show_rewards: bool,
+) -> EncodedTransactionWithStatusMeta {
+    let tx = &record.transaction;
+    let full = meta(record, false);
+    let meta = UiTransactionStatusMeta {
+        inner_instructions: OptionSerializer::Skip,
+        log_messages: OptionSerializer::Skip,
+        rewards: if show_rewards { OptionSerializer::Some(Vec::new()) } else { OptionSerializer::Skip },
+        loaded_addresses: OptionSerializer::Skip,
+        return_data: OptionSerializer::Skip,
+        compute_units_consumed: OptionSerializer::Skip,
+        cost_units: OptionSerializer::Skip,
+        ..full
+    };
+    EncodedTransactionWithStatusMeta {
+        transaction: EncodedTransaction::Accounts(UiAccountsList {
+            signatures: signatures(tx),
+            account_keys: parsed_accounts(&tx.message),
+        }),
+        meta: Some(meta),
+        version,
+    }
+}
+
+fn wire_bytes(tx: &VersionedTransaction) -> Result<Vec<u8>, RpcError> {
+    bincode::serialize(tx).map_err(RpcError::internal)
+}
+
+fn signatures(tx: &VersionedTransaction) -> Vec<String> {
+    tx.signatures.iter().map(ToString::to_string).collect()
+}
+
+fn lookups(message: &VersionedMessage) -> Option<Vec<UiAddressTableLookup>> {
+    message.address_table_lookups().map(|l| l.iter().map(UiAddressTableLookup::from).collect())
+}
+
+fn raw_message(tx: &VersionedTransaction) -> UiMessage {
+    let message = &tx.message;
+    UiMessage::Raw(UiRawMessage {
+        header: *message.header(),
+        account_keys: message.static_account_keys().iter().map(ToString::to_string).collect(),
+        recent_blockhash: message.recent_blockhash().to_string(),
+        instructions: message.instructions().iter().map(|ix| UiCompiledInstruction::from(ix, None)).collect(),
+        address_table_lookups: lookups(message),
+        transaction_config: None,
+    })
+}
+
+fn parsed_accounts(message: &VersionedMessage) -> Vec<ParsedAccount> {
+    message
+        .static_account_keys()
+        .iter()
+        .enumerate()
+        .map(|(i, key)| ParsedAccount {
+            pubkey: key.to_string(),
+            writable: message
+                .is_maybe_writable_with_reserved_addresses(i, None::<&std::collections::BTreeSet<Pubkey>>),
+            signer: message.is_signer(i),
+            source: Some(ParsedAccountSource::Transaction),
+        })
+        .collect()
+}
+
+fn parsed_message(tx: &VersionedTransaction) -> UiMessage {
+    let message = &tx.message;
+    let keys = message.static_account_keys();
+    UiMessage::Parsed(UiParsedMessage {
+        account_keys: parsed_accounts(message),
+        recent_blockhash: message.recent_blockhash().to_string(),
+        instructions: message.instructions().iter().map(|ix| parsed_instruction(ix, keys)).collect(),
+        address_table_lookups: lookups(message),
+        transaction_config: None,
+    })
+}
+
+/// The System program's transfer and account creation, parsed as agave parses them; every
+/// other instruction partially decoded (program and accounts named, data in base58), as
+/// agave answers for a program it does not parse.
+fn parsed_instruction(ix: &CompiledInstruction, keys: &[Pubkey]) -> UiInstruction {
+    let key = |i: u8| keys.get(usize::from(i)).map(ToString::to_string).unwrap_or_default();
+    let program = key(ix.program_id_index);
+    let accounts: Vec<String> = ix.accounts.iter().map(|i| key(*i)).collect();
+    if program == solana_system_interface::program::ID.to_string() {
+        if let Some(parsed) = parsed_system_instruction(&ix.data, &accounts) {
+            return UiInstruction::Parsed(UiParsedInstruction::Parsed(ParsedInstruction {
+                program: "system".into(),
+                program_id: program,
+                parsed,
+                stack_height: None,
+            }));
+        }
+    }
+    UiInstruction::Parsed(UiParsedInstruction::PartiallyDecoded(UiPartiallyDecodedInstruction {
+        program_id: program,
+        accounts,
+        data: bs58::encode(&ix.data).into_string(),
+        stack_height: None,
+    }))
+}
+
+/// System instructions are bincode: a little-endian u32 variant, then its fields.
+fn parsed_system_instruction(data: &[u8], accounts: &[String]) -> Option<serde_json::Value> {
+    let u64_at = |at: usize| Some(u64::from_le_bytes(data.get(at..at + 8)?.try_into().ok()?));
+    let variant = u32::from_le_bytes(data.get(..4)?.try_into().ok()?);
+    match variant {
+        0 if data.len() == 52 && accounts.len() >= 2 => {
+            let owner = Pubkey::try_from(&data[20..52]).ok()?;
+            Some(json!({
+                "type": "createAccount",
+                "info": {
+                    "source": accounts[0],
+                    "newAccount": accounts[1],
+                    "lamports": u64_at(4)?,
+                    "space": u64_at(12)?,
+                    "owner": owner.to_string(),
+                },
+            }))
+        }
+        2 if data.len() == 12 && accounts.len() >= 2 => Some(json!({
+            "type": "transfer",
+            "info": { "source": accounts[0], "destination": accounts[1], "lamports": u64_at(4)? },
+        })),
+        _ => None,
+    }
+}
+
+fn token_balances(balances: &[TokenBalance]) -> Vec<UiTransactionTokenBalance> {
+    balances
+        .iter()
+        .map(|b| UiTransactionTokenBalance {
+            account_index: b.account_index,
+            mint: Pubkey::new_from_array(b.mint).to_string(),
+            ui_token_amount: token_amount_to_ui_amount_v3(
+                b.amount,
+                &SplTokenAdditionalDataV2::with_decimals(b.decimals),
+            ),
+            owner: OptionSerializer::Some(Pubkey::new_from_array(b.owner).to_string()),
+            program_id: OptionSerializer::Some(Pubkey::new_from_array(b.program_id).to_string()),
+        })
+        .collect()
+}
+
+/// The status meta. localnet's bank reports no inner instructions for committed
+/// transactions, so `innerInstructions` is `null` (agave's answer when none were recorded).
+fn meta(record: &TxRecord, parsed: bool) -> UiTransactionStatusMeta {
+    let err = record.err.clone().map(UiTransactionError::from);
+    let balances = record.balances.clone().unwrap_or_default();
+    UiTransactionStatusMeta {
+        err: err.clone(),
+        status: err.map_or(Ok(()), Err),
+        fee: record.fee,
+        pre_balances: balances.pre,
+        post_balances: balances.post,
+        inner_instructions: OptionSerializer::None,
+        log_messages: OptionSerializer::Some(record.logs.clone()),
+        pre_token_balances: OptionSerializer::Some(token_balances(&balances.pre_token)),
+        post_token_balances: OptionSerializer::Some(token_balances(&balances.post_token)),
+        rewards: OptionSerializer::Some(Vec::new()),
+        // jsonParsed names loaded addresses among the account keys instead.
+        loaded_addresses: if parsed {
+            OptionSerializer::Skip
+        } else {
+            OptionSerializer::Some(UiLoadedAddresses::default())
+        },
+        return_data: OptionSerializer::Skip,
+        compute_units_consumed: OptionSerializer::Some(record.compute_units),
+        cost_units: OptionSerializer::Skip,
+    }
+}

@@ -1,0 +1,65 @@
+//! Which names are Solana JSON-RPC methods. A method agave 4.2 serves that localnet does not
+//! is answered "<method> is not supported by localnet", so a client knows it asked a real
+//! method of the wrong node; any other name is answered "Method not found", as agave answers
+//! it (methods agave removed, such as `getConfirmedBlock` or `getRecentBlockhash`, included).
+
+/// agave 4.2's HTTP JSON-RPC methods (`rpc/src/rpc.rs`: Minimal, BankData, AccountsData,
+/// AccountsScan and Full).
+pub const AGAVE_METHODS: &[&str] = &[
+    "getAccountInfo",
+    "getBalance",
+    "getBlock",
+    "getBlockCommitment",
+    "getBlockHeight",
+    "getBlockProduction",
+    "getBlockTime",
+    "getBlocks",
+    "getBlocksWithLimit",
+    "getClusterNodes",
+    "getEpochInfo",
+    "getEpochSchedule",
+    "getFeeForMessage",
+    "getFirstAvailableBlock",
+    "getGenesisHash",
+    "getHealth",
+    "getHighestSnapshotSlot",
+    "getIdentity",
+    "getInflationGovernor",
+    "getInflationRate",
+    "getInflationReward",
+    "getLargestAccounts",
+    "getLatestBlockhash",
+    "getLeaderSchedule",
+    "getMaxRetransmitSlot",
+    "getMaxShredInsertSlot",
+    "getMinimumBalanceForRentExemption",
+    "getMultipleAccounts",
+    "getProgramAccounts",
+    "getRecentPerformanceSamples",
+    "getRecentPrioritizationFees",
+    "getSignatureStatuses",
+    "getSignaturesForAddress",
+    "getSlot",
+    "getSlotLeader",
+    "getSlotLeaders",
+    "getStakeMinimumDelegation",
+    "getSupply",
+    "getTokenAccountBalance",
+    "getTokenAccountsByDelegate",
+    "getTokenAccountsByOwner",
+    "getTokenLargestAccounts",
+    "getTokenSupply",
+    "getTransaction",
+    "getTransactionCount",
+    "getVersion",
+    "getVoteAccounts",
+    "isBlockhashValid",
+    "minimumLedgerSlot",
+    "requestAirdrop",
+    "sendTransaction",
+    "simulateTransaction",
+];
+
+pub fn is_agave_method(name: &str) -> bool {
+    AGAVE_METHODS.contains(&name)
+}

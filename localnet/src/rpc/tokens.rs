@@ -1,0 +1,154 @@
+//! SPL Token and Token-2022 reads: getTokenAccountBalance, getTokenSupply,
+//! getTokenLargestAccounts, getTokenAccountsByOwner, getTokenAccountsByDelegate — with
+//! agave's checks and messages (`rpc.rs`: "could not find mint", "not a Token mint", …) and
+//! amounts as agave's `token_amount_to_ui_amount_v3` writes them.
+use anchor_lang::prelude::Pubkey;
+use serde_json::{json, Value};
+use solana_account::Account;
+use solana_account_decoder::parse_account_data::SplTokenAdditionalDataV2;
+use solana_account_decoder::parse_token::token_amount_to_ui_amount_v3;
+use solana_account_decoder_client_types::token::UiTokenAmount;
+use solana_rpc_client_types::config::{
+    CommitmentConfig, RpcAccountInfoConfig, RpcTokenAccountsFilter, UiAccountEncoding,
+};
+
+use super::accounts::{check_slice_and_encoding, encode, scan};
+use super::params::{min_context_slot, pubkey, with_context, Params, RpcResult};
+use super::RpcError;
+use crate::balances::{is_token_program, mint, token_account};
+use crate::chain::Chain;
+
+/// agave's `getTokenLargestAccounts` answer size.
+const LARGEST_ACCOUNTS: usize = 20;
+
+fn ui_amount(amount: u64, decimals: u8) -> UiTokenAmount {
+    token_amount_to_ui_amount_v3(amount, &SplTokenAdditionalDataV2::with_decimals(decimals))
+}
+
+fn to_value(v: impl serde::Serialize) -> RpcResult {
+    serde_json::to_value(v).map_err(RpcError::internal)
+}
+
+/// A mint's token program and decimals, as agave's `get_mint_owner_and_additional_data`.
+async fn mint_owner_and_decimals(c: &mut Chain, key: &Pubkey) -> Result<(Pubkey, u8), RpcError> {
+    let account = c
+        .account(key)
+        .await?
+        .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
+    let state = mint(&account)
+        .ok_or_else(|| RpcError::invalid_params("Invalid param: mint could not be unpacked"))?;
+    Ok((account.owner, state.decimals))
+}
+
+pub async fn get_token_account_balance(c: &mut Chain, p: Params) -> RpcResult {
+    let key = pubkey(&p.req::<String>(0)?)?;
+    let _: Option<CommitmentConfig> = p.opt(1)?;
+    let account = c
+        .account(&key)
+        .await?
+        .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
+    if !is_token_program(&account.owner) {
+        return Err(RpcError::invalid_params("Invalid param: not a Token account"));
+    }
+    let token = token_account(&account)
+        .ok_or_else(|| RpcError::invalid_params("Invalid param: not a v2.0 Token account"))?;
+    let (_, decimals) = mint_owner_and_decimals(c, &token.mint).await?;
+    Ok(with_context(c, to_value(ui_amount(token.amount, decimals))?))
+}
+
+pub async fn get_token_supply(c: &mut Chain, p: Params) -> RpcResult {
+    let key = pubkey(&p.req::<String>(0)?)?;
+    let _: Option<CommitmentConfig> = p.opt(1)?;
+    let account = c
+        .account(&key)
+        .await?
+        .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
+    if !is_token_program(&account.owner) {
+        return Err(RpcError::invalid_params("Invalid param: not a Token mint"));
+    }
+    let state = mint(&account)
+        .ok_or_else(|| RpcError::invalid_params("Invalid param: mint could not be unpacked"))?;
+    Ok(with_context(c, to_value(ui_amount(state.supply, state.decimals))?))
+}
+
+pub async fn get_token_largest_accounts(c: &mut Chain, p: Params) -> RpcResult {
+    let key = pubkey(&p.req::<String>(0)?)?;
+    let _: Option<CommitmentConfig> = p.opt(1)?;
+    let (program, decimals) = mint_owner_and_decimals(c, &key).await?;
+    if !is_token_program(&program) {
+        return Err(RpcError::invalid_params("Invalid param: not a Token mint"));
+    }
+    let mut holders: Vec<(Pubkey, u64)> = scan(c, Some(program))
+        .await?
+        .into_iter()
+        .filter_map(|(k, a)| token_account(&a).filter(|t| t.mint == key).map(|t| (k, t.amount)))
+        .collect();
+    holders.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    holders.truncate(LARGEST_ACCOUNTS);
+    let value = holders
+        .into_iter()
+        .map(|(k, amount)| {
+            let mut v = to_value(ui_amount(amount, decimals))?;
+            v["address"] = json!(k.to_string());
+            Ok(v)
+        })
+        .collect::<Result<Vec<Value>, RpcError>>()?;
+    Ok(with_context(c, Value::Array(value)))
+}
+
+/// Whose token accounts `getTokenAccountsBy*` lists.
+#[derive(Clone, Copy)]
+pub enum Holder {
+    Owner,
+    Delegate,
+}
+
+pub async fn get_token_accounts_by(c: &mut Chain, p: Params, holder: Holder) -> RpcResult {
+    let key = pubkey(&p.req::<String>(0)?)?;
+    let selector: RpcTokenAccountsFilter = p.req(1)?;
+    let config: RpcAccountInfoConfig = p.opt(2)?.unwrap_or_default();
+    min_context_slot(c, config.min_context_slot)?;
+    let encoding = config.encoding.unwrap_or(UiAccountEncoding::Binary);
+    check_slice_and_encoding(encoding, config.data_slice)?;
+    let (program, mint_filter) = match &selector {
+        RpcTokenAccountsFilter::Mint(m) => {
+            let mint_key = pubkey(m)?;
+            let (program, _) = mint_owner_and_decimals(c, &mint_key).await?;
+            if !is_token_program(&program) {
+                return Err(RpcError::invalid_params("Invalid param: not a Token mint"));
+            }
+            (program, Some(mint_key))
+        }
+        RpcTokenAccountsFilter::ProgramId(id) => {
+            let program = pubkey(id)?;
+            if !is_token_program(&program) {
+                return Err(RpcError::invalid_params("Invalid param: unrecognized Token program id"));
+            }
+            (program, None)
+        }
+    };
+    let held: Vec<(Pubkey, Account)> = scan(c, Some(program))
+        .await?
+        .into_iter()
+        .filter(|(_, a)| token_account(a).is_some_and(|t| holds(&t, holder, &key, mint_filter)))
+        .collect();
+    let mut out = Vec::new();
+    for (k, account) in held {
+        let encoded = encode(c, &k, &account, encoding, config.data_slice).await?;
+        out.push(json!({ "pubkey": k.to_string(), "account": encoded }));
+    }
+    Ok(with_context(c, Value::Array(out)))
+}
+
+fn holds(
+    t: &spl_token_interface::state::Account,
+    holder: Holder,
+    key: &Pubkey,
+    mint: Option<Pubkey>,
+) -> bool {
+    let held = match holder {
+        Holder::Owner => t.owner == *key,
+        Holder::Delegate => t.delegate == Some(*key).into(),
+    };
+    held && mint.is_none_or(|m| m == t.mint)
+}

@@ -1,0 +1,259 @@
+//! Transactions: sendTransaction, simulateTransaction (preflight as agave: a failed one
+//! commits nothing), getSignatureStatuses, getSignaturesForAddress and getTransaction (every
+//! encoding, `maxSupportedTransactionVersion`, commitment `confirmed` or `finalized`).
+use base64::Engine;
+use serde_json::{json, Value};
+use solana_rpc_client_types::config::{
+    RpcEncodingConfigWrapper, RpcSendTransactionConfig, RpcSignatureStatusConfig,
+    RpcSignaturesForAddressConfig, RpcSimulateTransactionConfig, RpcTransactionConfig, UiTransactionEncoding,
+};
+use solana_rpc_client_types::request::{
+    MAX_GET_CONFIRMED_SIGNATURES_FOR_ADDRESS2_LIMIT, MAX_GET_SIGNATURE_STATUSES_QUERY_ITEMS,
+};
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction_status_client_types::{EncodedConfirmedTransactionWithStatusMeta, UiTransactionError};
+
+use super::encoding::{encode_full, reply_version};
+use super::params::{
+    at_least_confirmed, at_most, min_context_slot, pubkey, signature, slot_at, with_context, Params,
+    RpcResult,
+};
+use super::{code, RpcError};
+use crate::chain::{Chain, Executed};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+/// The largest wire transaction (a packet), and its largest base58 / base64 encodings.
+const PACKET_DATA_SIZE: usize = 1232;
+const MAX_BASE58_SIZE: usize = 1683;
+const MAX_BASE64_SIZE: usize = 1644;
+
+pub async fn send(c: &mut Chain, p: Params) -> RpcResult {
+    let text: String = p.req(0)?;
+    let config: RpcSendTransactionConfig = p.opt(1)?.unwrap_or_default();
+    min_context_slot(c, config.min_context_slot)?;
+    let tx = decode_transaction(&text, config.encoding)?;
+    send_transaction(c, tx, config.skip_preflight).await
+}
+
+pub async fn simulate(c: &mut Chain, p: Params) -> RpcResult {
+    let text: String = p.req(0)?;
+    let config: RpcSimulateTransactionConfig = p.opt(1)?.unwrap_or_default();
+    min_context_slot(c, config.min_context_slot)?;
+    let mut tx = decode_transaction(&text, config.encoding)?;
+    if config.sig_verify && config.replace_recent_blockhash {
+        return Err(RpcError::invalid_params("sigVerify may not be used with replaceRecentBlockhash"));
+    }
+    if config.sig_verify {
+        verify_signatures(&tx)?;
+    }
+    let replacement = if config.replace_recent_blockhash {
+        let blockhash = c.latest_blockhash().await?;
+        tx.message.set_recent_blockhash(blockhash);
+        let last_valid = c.last_valid_block_height(&blockhash).unwrap_or(c.slot + 150);
+        json!({ "blockhash": blockhash.to_string(), "lastValidBlockHeight": last_valid })
+    } else {
+        Value::Null
+    };
+    let executed = c.simulate(tx).await?;
+    let mut value = simulation_value(&executed);
+    value["replacementBlockhash"] = replacement;
+    Ok(with_context(c, value))
+}
+
+pub fn get_signature_statuses(c: &Chain, p: Params) -> RpcResult {
+    let texts: Vec<String> = p.req(0)?;
+    at_most(texts.len(), MAX_GET_SIGNATURE_STATUSES_QUERY_ITEMS)?;
+    let signatures = texts.iter().map(|t| signature(t)).collect::<Result<Vec<_>, _>>()?;
+    let _: Option<RpcSignatureStatusConfig> = p.opt(1)?;
+    let values: Vec<Value> = signatures
+        .iter()
+        .map(|s| match c.record(s) {
+            None => Value::Null,
+            Some(r) => {
+                let age = c.slot.saturating_sub(r.slot);
+                let status = c.commitment_of(r.slot);
+                json!({
+                    "slot": r.slot,
+                    "confirmations": if status == "finalized" { Value::Null } else { json!(age) },
+                    "err": r.err.clone().map(UiTransactionError::from),
+                    "status": match &r.err { None => json!({ "Ok": null }), Some(e) => json!({ "Err": UiTransactionError::from(e.clone()) }) },
+                    "confirmationStatus": status,
+                })
+            }
+        })
+        .collect();
+    Ok(with_context(c, Value::Array(values)))
+}
+
+/// A recorded transaction once it reached the requested commitment (agave's default:
+/// finalized; `processed` is refused), in the requested encoding (default `json`).
+pub fn get_transaction(c: &Chain, p: Params) -> RpcResult {
+    let signature = signature(&p.req::<String>(0)?)?;
+    let config: RpcTransactionConfig = p
+        .opt::<RpcEncodingConfigWrapper<RpcTransactionConfig>>(1)?
+        .map(|w| w.convert_to_current())
+        .unwrap_or_default();
+    at_least_confirmed(config.commitment)?;
+    let Some(r) = c.record(&signature) else { return Ok(Value::Null) };
+    if r.slot > slot_at(c, config.commitment) {
+        return Ok(Value::Null);
+    }
+    let version = reply_version(&r.transaction, config.max_supported_transaction_version)?;
+    let encoding = config.encoding.unwrap_or(UiTransactionEncoding::Json);
+    let reply = EncodedConfirmedTransactionWithStatusMeta {
+        slot: r.slot,
+        transaction: encode_full(r, encoding, version)?,
+        block_time: Some(r.block_time),
+        transaction_index: None,
+    };
+    serde_json::to_value(reply).map_err(RpcError::internal)
+}
+
+/// `sendTransaction` as agave does it. With preflight (the default) the transaction's
+/// signatures are verified and it is simulated on the bank first; if the simulation fails
+/// the reply is "Transaction simulation failed" and nothing is committed — no fee, no status,
+/// no history. With `skipPreflight` it goes straight to the bank: a transaction that fails in
+/// execution is committed with its error and its fee charged; one the bank refuses before
+/// executing it (bad signature, unknown or expired blockhash, duplicate) never lands, while
+/// the reply is still its signature, as a validator's.
+async fn send_transaction(c: &mut Chain, tx: VersionedTransaction, skip_preflight: bool) -> RpcResult {
+    let signature = tx.signatures[0];
+    if skip_preflight {
+        // A validator's signature-verification stage drops a forged transaction unseen.
+        if verify_signatures(&tx).is_ok() {
+            c.execute(tx).await?;
+        }
+        return Ok(json!(signature.to_string()));
+    }
+    verify_signatures(&tx)?;
+    let simulated = c.simulate(tx.clone()).await?;
+    if simulated.err.is_some() {
+        return Err(preflight_failure(&simulated));
+    }
+    // Under the chain lock nothing changed since the simulation.
+    c.execute(tx).await?;
+    Ok(json!(signature.to_string()))
+}
+
+/// Newest first, paged with `before` / `until` (exclusive), at most 1,000 per call, as agave.
+pub fn get_signatures_for_address(c: &Chain, p: Params) -> RpcResult {
+    let address = pubkey(&p.req::<String>(0)?)?;
+    let config: RpcSignaturesForAddressConfig = p.opt(1)?.unwrap_or_default();
+    min_context_slot(c, config.min_context_slot)?;
+    let before = config.before.as_deref().map(signature).transpose()?;
+    let until = config.until.as_deref().map(signature).transpose()?;
+    let limit = config.limit.unwrap_or(MAX_GET_CONFIRMED_SIGNATURES_FOR_ADDRESS2_LIMIT);
+    if limit == 0 || limit > MAX_GET_CONFIRMED_SIGNATURES_FOR_ADDRESS2_LIMIT {
+        return Err(RpcError::invalid_params(format!(
+            "Invalid limit; max {MAX_GET_CONFIRMED_SIGNATURES_FOR_ADDRESS2_LIMIT}"
+        )));
+    }
+    // Only what reached the requested commitment (default finalized), as agave lists it.
+    at_least_confirmed(config.commitment)?;
+    let newest_slot = slot_at(c, config.commitment);
+    let mut signatures = c.signatures_for(&address).peekable();
+    if let Some(before) = before {
+        // Skip through `before` itself; an unknown `before` yields nothing, as agave.
+        if !signatures.by_ref().any(|s| *s == before) {
+            return Ok(Value::Array(vec![]));
+        }
+    }
+    let out = signatures
+        .take_while(|s| Some(**s) != until)
+        .filter_map(|s| c.record(s).map(|r| (s, r)))
+        .filter(|(_, r)| r.slot <= newest_slot)
+        .take(limit)
+        .map(|(s, r)| {
+            json!({
+                "signature": s.to_string(),
+                "slot": r.slot,
+                "err": r.err.clone().map(UiTransactionError::from),
+                "memo": Value::Null,
+                "blockTime": r.block_time,
+                "confirmationStatus": c.commitment_of(r.slot),
+            })
+        })
+        .collect();
+    Ok(Value::Array(out))
+}
+
+/// A wire transaction as agave's RPC decodes it: size limits checked before decoding, bincode
+/// bounded by a packet, then sanitized (signature count, account indexes).
+fn decode_transaction(
+    text: &str,
+    encoding: Option<UiTransactionEncoding>,
+) -> Result<VersionedTransaction, RpcError> {
+    let too_large = |len: usize, max: usize| {
+        RpcError::invalid_params(format!(
+            "encoded transaction too large: {len} bytes (max: encoded/raw {max}/{PACKET_DATA_SIZE})"
+        ))
+    };
+    let bytes = match encoding.unwrap_or(UiTransactionEncoding::Base58) {
+        UiTransactionEncoding::Base58 | UiTransactionEncoding::Binary => {
+            if text.len() > MAX_BASE58_SIZE {
+                return Err(too_large(text.len(), MAX_BASE58_SIZE));
+            }
+            bs58::decode(text)
+                .into_vec()
+                .map_err(|e| RpcError::invalid_params(format!("invalid base58 encoding: {e:?}")))?
+        }
+        UiTransactionEncoding::Base64 => {
+            if text.len() > MAX_BASE64_SIZE {
+                return Err(too_large(text.len(), MAX_BASE64_SIZE));
+            }
+            B64.decode(text)
+                .map_err(|e| RpcError::invalid_params(format!("invalid base64 encoding: {e:?}")))?
+        }
+        other => {
+            return Err(RpcError::invalid_params(format!(
+                "unsupported encoding: {other}. Supported encodings: base58, base64"
+            )))
+        }
+    };
+    if bytes.len() > PACKET_DATA_SIZE {
+        return Err(RpcError::invalid_params(format!(
+            "decoded transaction too large: {} bytes (max: {PACKET_DATA_SIZE} bytes)",
+            bytes.len()
+        )));
+    }
+    let tx: VersionedTransaction = bincode::deserialize(&bytes)
+        .map_err(|e| RpcError::invalid_params(format!("failed to deserialize VersionedTransaction: {e}")))?;
+    tx.sanitize().map_err(|e| RpcError::invalid_params(format!("invalid transaction: {e}")))?;
+    if tx.signatures.is_empty() {
+        return Err(RpcError::invalid_params("invalid transaction: no signatures"));
+    }
+    Ok(tx)
+}
+
+fn verify_signatures(tx: &VersionedTransaction) -> Result<(), RpcError> {
+    if tx.verify_with_results().iter().all(|ok| *ok) && !tx.signatures.is_empty() {
+        Ok(())
+    } else {
+        Err(RpcError {
+            code: code::TRANSACTION_SIGNATURE_VERIFICATION_FAILURE,
+            message: "Transaction signature verification failure".into(),
+            data: None,
+        })
+    }
+}
+
+fn simulation_value(e: &Executed) -> Value {
+    json!({
+        "err": e.err.clone().map(UiTransactionError::from),
+        "logs": e.logs,
+        "accounts": Value::Null,
+        "unitsConsumed": e.compute_units,
+        "returnData": Value::Null,
+    })
+}
+
+/// What a validator answers when preflight simulation fails: code -32002, the error in the
+/// message, and the simulation (logs included) as data.
+fn preflight_failure(e: &Executed) -> RpcError {
+    let err = e.err.clone().map(|e| e.to_string()).unwrap_or_default();
+    RpcError {
+        code: code::SEND_TRANSACTION_PREFLIGHT_FAILURE,
+        message: format!("Transaction simulation failed: {err}"),
+        data: Some(simulation_value(e)),
+    }
+}
