@@ -21,7 +21,8 @@ pub fn MapView() -> impl IntoView {
     live::follow_into("grid", state, GridMapState::apply_frame);
     // The values of the element pointed at or focused, read out politely.
     let shown = RwSignal::new(String::new());
-    let point = move |text: String| move |_| shown.set(text.clone());
+    let hover = move |text: String| move |_: leptos::ev::MouseEvent| shown.set(text.clone());
+    let focus = move |text: String| move |_: leptos::ev::FocusEvent| shown.set(text.clone());
     view! {
         <section class="map" aria-labelledby="map-h">
             <h2 id="map-h">"Grid"</h2>
@@ -37,27 +38,27 @@ pub fn MapView() -> impl IntoView {
                             {d.lines.into_iter().map(|l| view! {
                                 <line class=format!("line {}", l.class) x1=n(l.x1) y1=n(l.y1) x2=n(l.x2) y2=n(l.y2) tabindex="0"
                                     aria-label=l.text.clone() data-testid="map-line"
-                                    on:mouseenter=point(l.text.clone()) on:focus=point(l.text.clone())>
+                                    on:mouseenter=hover(l.text.clone()) on:focus=focus(l.text.clone())>
                                     <title>{l.text}</title>
                                 </line>
                             }).collect_view()}
                             {d.transformers.into_iter().map(|t| view! {
                                 <rect class=format!("trafo {}", t.class) x=n(t.x - t.r) y=n(t.y - t.r) width=n(2.0 * t.r) height=n(2.0 * t.r) tabindex="0"
                                     aria-label=t.text.clone() data-testid="map-transformer"
-                                    on:mouseenter=point(t.text.clone()) on:focus=point(t.text.clone())>
+                                    on:mouseenter=hover(t.text.clone()) on:focus=focus(t.text.clone())>
                                     <title>{t.text}</title>
                                 </rect>
                             }).collect_view()}
                             {d.buses.into_iter().map(|b| view! {
                                 <circle class=format!("bus {}", b.class) cx=n(b.x) cy=n(b.y) r=n(b.r) data-testid="map-bus"
-                                    on:mouseenter=point(b.text.clone())>
+                                    on:mouseenter=hover(b.text.clone())>
                                     <title>{b.text}</title>
                                 </circle>
                             }).collect_view()}
                             {d.meters.into_iter().map(|m| view! {
                                 <circle class=format!("meter {}", m.class) cx=n(m.x) cy=n(m.y) r=n(m.r) tabindex="0"
                                     aria-label=m.text.clone() data-testid="map-meter"
-                                    on:mouseenter=point(m.text.clone()) on:focus=point(m.text.clone())>
+                                    on:mouseenter=hover(m.text.clone()) on:focus=focus(m.text.clone())>
                                     <title>{m.text}</title>
                                 </circle>
                             }).collect_view()}
