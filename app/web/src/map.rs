@@ -39,27 +39,27 @@ pub fn MapView() -> impl IntoView {
                                 <line class=format!("line {}", l.class) x1=n(l.x1) y1=n(l.y1) x2=n(l.x2) y2=n(l.y2) tabindex="0"
                                     aria-label=l.text.clone() data-testid="map-line"
                                     on:mouseenter=hover(l.text.clone()) on:focus=focus(l.text.clone())>
-                                    <title>{l.text}</title>
+                                    <title>{l.text.clone()}</title>
                                 </line>
                             }).collect_view()}
                             {d.transformers.into_iter().map(|t| view! {
                                 <rect class=format!("trafo {}", t.class) x=n(t.x - t.r) y=n(t.y - t.r) width=n(2.0 * t.r) height=n(2.0 * t.r) tabindex="0"
                                     aria-label=t.text.clone() data-testid="map-transformer"
                                     on:mouseenter=hover(t.text.clone()) on:focus=focus(t.text.clone())>
-                                    <title>{t.text}</title>
+                                    <title>{t.text.clone()}</title>
                                 </rect>
                             }).collect_view()}
                             {d.buses.into_iter().map(|b| view! {
                                 <circle class=format!("bus {}", b.class) cx=n(b.x) cy=n(b.y) r=n(b.r) data-testid="map-bus"
                                     on:mouseenter=hover(b.text.clone())>
-                                    <title>{b.text}</title>
+                                    <title>{b.text.clone()}</title>
                                 </circle>
                             }).collect_view()}
                             {d.meters.into_iter().map(|m| view! {
                                 <circle class=format!("meter {}", m.class) cx=n(m.x) cy=n(m.y) r=n(m.r) tabindex="0"
                                     aria-label=m.text.clone() data-testid="map-meter"
                                     on:mouseenter=hover(m.text.clone()) on:focus=focus(m.text.clone())>
-                                    <title>{m.text}</title>
+                                    <title>{m.text.clone()}</title>
                                 </circle>
                             }).collect_view()}
                         </svg>
