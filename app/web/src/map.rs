@@ -10,10 +10,6 @@ use crate::live;
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 420.0;
 
-/// A coordinate of the drawing: a tenth of a unit is finer than a pixel.
-fn n(v: f64) -> String {
-    format!("{v:.1}")
-}
 
 #[component]
 pub fn MapView() -> impl IntoView {
@@ -21,8 +17,16 @@ pub fn MapView() -> impl IntoView {
     live::follow_into("grid", state, GridMapState::apply_frame);
     // The values of the element pointed at or focused, read out politely.
     let shown = RwSignal::new(String::new());
-    let hover = move |text: String| move |_: leptos::ev::MouseEvent| shown.set(text.clone());
-    let focus = move |text: String| move |_: leptos::ev::FocusEvent| shown.set(text.clone());
+    // One listener on the drawing for all its elements: each carries its values as a title.
+    let tell = move |target: Option<web_sys::EventTarget>| {
+        use wasm_bindgen::JsCast;
+        let element = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        if let Some(text) = element.and_then(|e| e.get_attribute("aria-label").or_else(|| e.text_content())).filter(|t| !t.is_empty()) {
+            if !text.starts_with("Feeder ") {
+                shown.set(text);
+            }
+        }
+    };
     view! {
         <section class="map" aria-labelledby="map-h">
             <h2 id="map-h">"Grid"</h2>
@@ -34,36 +38,10 @@ pub fn MapView() -> impl IntoView {
                     let d = grid_map::draw(feeder, WIDTH, HEIGHT);
                     view! {
                         <svg class="grid-map" data-testid="grid-map" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="group"
-                            aria-label=d.summary.clone()>
-                            {d.lines.into_iter().map(|l| view! {
-                                <line class=format!("line {}", l.class) x1=n(l.x1) y1=n(l.y1) x2=n(l.x2) y2=n(l.y2) tabindex="0"
-                                    aria-label=l.text.clone() data-testid="map-line"
-                                    on:mouseenter=hover(l.text.clone()) on:focus=focus(l.text.clone())>
-                                    <title>{l.text.clone()}</title>
-                                </line>
-                            }).collect_view()}
-                            {d.transformers.into_iter().map(|t| view! {
-                                <rect class=format!("trafo {}", t.class) x=n(t.x - t.r) y=n(t.y - t.r) width=n(2.0 * t.r) height=n(2.0 * t.r) tabindex="0"
-                                    aria-label=t.text.clone() data-testid="map-transformer"
-                                    on:mouseenter=hover(t.text.clone()) on:focus=focus(t.text.clone())>
-                                    <title>{t.text.clone()}</title>
-                                </rect>
-                            }).collect_view()}
-                            {d.buses.into_iter().map(|b| view! {
-                                <circle class=format!("bus {}", b.class) cx=n(b.x) cy=n(b.y) r=n(b.r) data-testid="map-bus"
-                                    on:mouseenter=hover(b.text.clone())>
-                                    <title>{b.text.clone()}</title>
-                                </circle>
-                            }).collect_view()}
-                            {d.meters.into_iter().map(|m| view! {
-                                <circle class=format!("meter {}", m.class) cx=n(m.x) cy=n(m.y) r=n(m.r) tabindex="0"
-                                    aria-label=m.text.clone() data-testid="map-meter"
-                                    on:mouseenter=hover(m.text.clone()) on:focus=focus(m.text.clone())>
-                                    <title>{m.text.clone()}</title>
-                                </circle>
-                            }).collect_view()}
+                            aria-label=d.summary.clone() inner_html=grid_map::svg_markup(&d)
+                            on:mouseover=move |e| tell(e.target()) on:focusin=move |e| tell(e.target())>
                         </svg>
-                        <p class="hint" data-testid="map-summary">{d.summary}</p>
+                        <p class="map-summary" data-testid="map-summary">{d.summary}</p>
                         {(d.unplaced > 0).then(|| view! { <p class="hint">{format!("{} buses have no position and are not drawn.", d.unplaced)}</p> })}
                     }.into_any()
                 }
