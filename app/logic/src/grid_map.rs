@@ -302,6 +302,7 @@ pub fn draw(map: &FeederMap, width: f64, height: f64) -> Drawing {
     let xy: Vec<Option<(f64, f64)>> = positions.iter().map(|p| p.map(|(lon, lat)| proj.at(lon, lat))).collect();
     let mut d = Drawing { unplaced: positions.iter().filter(|p| p.is_none()).count(), ..Drawing::default() };
     let bus_name = |i: u32| b.id.get(i as usize).map_or("?", String::as_str);
+    let bus_ref = |i: u32| named_bus(bus_name(i));
 
     for (j, id) in t.lines.id.iter().enumerate() {
         let (from, to) = (t.lines.from_bus[j], t.lines.to_bus[j]);
@@ -334,9 +335,9 @@ pub fn draw(map: &FeederMap, width: f64, height: f64) -> Drawing {
         let Some((x, y)) = xy[i] else { continue };
         let slack = i as u32 == t.slack_bus;
         let (class, text) = match state {
-            Some(s) => (Voltage::of(s.bus_vm_pu[i]).class(), format!("Bus {id}{}: {}", if slack { " (external grid)" } else { "" },
+            Some(s) => (Voltage::of(s.bus_vm_pu[i]).class(), format!("{}{}: {}", named_bus(id), if slack { " (external grid)" } else { "" },
                 voltage(s.bus_vm_pu[i], b.vn_kv[i]))),
-            None => ("v-none", format!("Bus {id}")),
+            None => ("v-none", named_bus(id)),
         };
         d.buses.push(Mark { x, y, r: if slack { 5.0 } else { 3.0 }, class, text });
     }
@@ -356,8 +357,8 @@ pub fn draw(map: &FeederMap, width: f64, height: f64) -> Drawing {
             let (x, y) = (bx + METER_RING * angle.cos(), by + METER_RING * angle.sin());
             let name = meter_label(&t.meters.id[m]);
             let (net, text) = match (t.meters.connected[m], share) {
-                (false, _) => (Net::Disconnected, format!("Meter {name} on bus {}: disconnected", bus_name(*bus))),
-                (true, None) => (Net::Idle, format!("Meter {name} on bus {}: no power flow yet", bus_name(*bus))),
+                (false, _) => (Net::Disconnected, format!("Meter {name} on {}: disconnected", bus_ref(*bus))),
+                (true, None) => (Net::Idle, format!("Meter {name} on {}: no power flow yet", bus_ref(*bus))),
                 (true, Some(kw)) => {
                     let net = Net::of(kw);
                     let doing = match net {
@@ -365,7 +366,7 @@ pub fn draw(map: &FeederMap, width: f64, height: f64) -> Drawing {
                         Net::Consuming => format!("consuming {} net", power(-kw)),
                         _ => "neither producing nor consuming".into(),
                     };
-                    (net, format!("Meter {name} on bus {}: {doing}", bus_name(*bus)))
+                    (net, format!("Meter {name} on {}: {doing}", bus_ref(*bus)))
                 }
             };
             d.meters.push(Mark { x, y, r: 2.5, class: net.class(), text });
@@ -414,6 +415,11 @@ fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// "bus R1" for an id "R1", but "Bus R1" as it is for CIGRE's "Bus R1".
+fn named_bus(id: &str) -> String {
+    if id.to_ascii_lowercase().starts_with("bus") { id.to_string() } else { format!("bus {id}") }
 }
 
 fn summary(map: &FeederMap, t: &MapTopology, state: Option<&MapState>) -> String {
@@ -559,7 +565,7 @@ mod tests {
         assert_eq!(d.lines[0].text, "Line LV-House: 85 % of 270 A, 3.0 kW from House to LV");
         assert_eq!(d.transformers[0].text, "Transformer T1 (400 kVA): 12 % loaded, 2.9 kW exporting to the medium-voltage grid");
         assert_eq!(d.buses.iter().map(|b| b.class).collect::<Vec<_>>(), ["v-normal", "v-normal", "v-high"]);
-        assert_eq!(d.buses[2].text, "Bus House: 1.061 p.u. (245 V)");
+        assert_eq!(d.buses[2].text, "bus House: 1.061 p.u. (245 V)");
         assert_eq!(d.meters[0].class, "net-prod");
         assert_eq!(d.meters[0].text, "Meter abababab on bus House: producing 3.0 kW net");
         assert_eq!(d.meters[1].class, "net-off");
