@@ -189,3 +189,24 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+/// What a browser receives per interval for a 10,000-meter feeder (2,669 buses): a small
+/// fraction of the `grid-state` message, well under 100 kB. Prints the sizes.
+#[test]
+fn a_ten_thousand_meter_feeders_state_stays_small() {
+    let topology = fx::topology(fx::generated(10_000), "generated", 10_000);
+    let state = fx::state(&topology, 1_800_000_900, 0.0);
+    let map_topology = gridtokenx_indexer::grid_map::topology(&topology);
+    let map_state = gridtokenx_indexer::grid_map::state(state.interval_start_ts, state.interval_secs, state.flow.as_ref(), &state.events);
+    map_topology.check().unwrap();
+    map_state.check(&map_topology).unwrap();
+    let (message, per_step, snapshot_topology) = (
+        serde_json::to_vec(&state).unwrap().len(),
+        serde_json::to_vec(&map_state).unwrap().len(),
+        serde_json::to_vec(&map_topology).unwrap().len(),
+    );
+    println!("10,000 meters, {} buses: grid-state message {message} B, map state {per_step} B, map topology {snapshot_topology} B",
+        topology.feeder.buses.len());
+    assert!(per_step < 100_000, "{per_step} B per step");
+    assert!(per_step * 8 < message, "{per_step} B against the message's {message} B");
+}
