@@ -10,13 +10,16 @@ use std::collections::HashMap;
 use gridtokenx_telemetry::{GridEventV1, GridFlowV1, GridTopologyV1};
 use sqlx::types::Json;
 use sqlx::PgExecutor;
-use wire::grid::{round, FeederMap, GridMap, MapBuses, MapLines, MapMeters, MapState, MapTopology, MapTransformers};
+use wire::grid::{
+    round, FeederMap, GridMap, MapBuses, MapLines, MapMeters, MapState, MapTopology, MapTransformers,
+};
 
 pub const CHANNEL: &str = "grid";
 
 pub fn topology(t: &GridTopologyV1) -> MapTopology {
     let spec = &t.feeder;
-    let index: HashMap<&str, u32> = spec.buses.iter().enumerate().map(|(i, b)| (b.id.as_str(), i as u32)).collect();
+    let index: HashMap<&str, u32> =
+        spec.buses.iter().enumerate().map(|(i, b)| (b.id.as_str(), i as u32)).collect();
     // The grid crate refused any feeder naming an unknown bus before it was published;
     // should one get here anyway, it points at the slack rather than out of range.
     let at = |id: &str| index.get(id).copied().unwrap_or(0);
@@ -51,7 +54,12 @@ pub fn topology(t: &GridTopologyV1) -> MapTopology {
 
 /// A state's columns follow the topology's order (the schema says so); events name their
 /// element by id, found in the state's own lists.
-pub fn state(interval_start_ts: i64, interval_secs: u32, flow: Option<&GridFlowV1>, events: &[GridEventV1]) -> MapState {
+pub fn state(
+    interval_start_ts: i64,
+    interval_secs: u32,
+    flow: Option<&GridFlowV1>,
+    events: &[GridEventV1],
+) -> MapState {
     let not_converged = events.iter().find_map(|e| match e {
         GridEventV1::NotConverged { reason, .. } => Some(reason.clone()),
         _ => None,
@@ -68,11 +76,14 @@ pub fn state(interval_start_ts: i64, interval_secs: u32, flow: Option<&GridFlowV
     let (mut voltage, mut lines, mut trafos) = (Vec::new(), Vec::new(), Vec::new());
     for e in events {
         match e {
-            GridEventV1::VoltageOutOfBand { bus, .. } => voltage.extend(position(flow.buses.iter().map(|b| b.id.as_str()).collect(), bus)),
-            GridEventV1::LineOverloaded { line, .. } => lines.extend(position(flow.lines.iter().map(|l| l.id.as_str()).collect(), line)),
-            GridEventV1::TransformerOverloaded { transformer, .. } => {
-                trafos.extend(position(flow.transformers.iter().map(|t| t.id.as_str()).collect(), transformer))
+            GridEventV1::VoltageOutOfBand { bus, .. } => {
+                voltage.extend(position(flow.buses.iter().map(|b| b.id.as_str()).collect(), bus))
             }
+            GridEventV1::LineOverloaded { line, .. } => {
+                lines.extend(position(flow.lines.iter().map(|l| l.id.as_str()).collect(), line))
+            }
+            GridEventV1::TransformerOverloaded { transformer, .. } => trafos
+                .extend(position(flow.transformers.iter().map(|t| t.id.as_str()).collect(), transformer)),
             GridEventV1::NotConverged { .. } => {}
         }
     }
@@ -99,7 +110,13 @@ pub fn state(interval_start_ts: i64, interval_secs: u32, flow: Option<&GridFlowV
 
 /// Every stored feeder with its latest state, by name.
 pub async fn feeders<'e>(db: impl PgExecutor<'e>, only: Option<&str>) -> sqlx::Result<GridMap> {
-    type Row = (Json<GridTopologyV1>, Option<i64>, Option<i64>, Option<Json<GridFlowV1>>, Option<Json<Vec<GridEventV1>>>);
+    type Row = (
+        Json<GridTopologyV1>,
+        Option<i64>,
+        Option<i64>,
+        Option<Json<GridFlowV1>>,
+        Option<Json<Vec<GridEventV1>>>,
+    );
     let rows: Vec<Row> = sqlx::query_as(
         "select t.topology, s.interval_start_ts, s.interval_secs, s.flow, s.events
          from grid_topologies t left join grid_states s using (feeder)
@@ -115,7 +132,12 @@ pub async fn feeders<'e>(db: impl PgExecutor<'e>, only: Option<&str>) -> sqlx::R
             topology: Some(topology(&t.0)),
             state: ts.map(|ts| {
                 let events = events.map(|e| e.0).unwrap_or_default();
-                state(ts, secs.unwrap_or(0).clamp(0, u32::MAX as i64) as u32, flow.as_ref().map(|f| &f.0), &events)
+                state(
+                    ts,
+                    secs.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
+                    flow.as_ref().map(|f| &f.0),
+                    &events,
+                )
             }),
         })
         .collect();

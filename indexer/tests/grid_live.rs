@@ -57,7 +57,9 @@ async fn a_stored_grid_state_is_served_over_rest_and_arrives_over_the_websocket(
     config.set("bootstrap.servers", &broker.address);
     let admin: AdminClient<DefaultClientContext> = config.create().unwrap();
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-    for r in admin.create_topics([&NewTopic::new(TOPIC, 1, TopicReplication::Fixed(1))], &options).await.unwrap() {
+    for r in
+        admin.create_topics([&NewTopic::new(TOPIC, 1, TopicReplication::Fixed(1))], &options).await.unwrap()
+    {
         r.expect("topic created");
     }
     let producer: FutureProducer = config.set("acks", "all").create().unwrap();
@@ -134,10 +136,16 @@ async fn a_stored_grid_state_is_served_over_rest_and_arrives_over_the_websocket(
     let flow = first.flow.as_ref().unwrap();
     for i in [0, 7, 40] {
         assert_eq!(s["bus_vm_pu"][i].as_f64().unwrap(), (flow.buses[i].vm_pu * 1e4).round() / 1e4);
-        assert_eq!(s["bus_net_production_kw"][i].as_f64().unwrap(), (-flow.buses[i].p_mw * 1e5).round() / 100.0);
+        assert_eq!(
+            s["bus_net_production_kw"][i].as_f64().unwrap(),
+            (-flow.buses[i].p_mw * 1e5).round() / 100.0
+        );
         assert_eq!(s["bus_meters"][i], flow.buses[i].meters);
     }
-    assert_eq!(s["line_loading_percent"][2].as_f64().unwrap(), (flow.lines[2].loading_percent * 10.0).round() / 10.0);
+    assert_eq!(
+        s["line_loading_percent"][2].as_f64().unwrap(),
+        (flow.lines[2].loading_percent * 10.0).round() / 10.0
+    );
     assert_eq!(s["line_p_from_kw"][2].as_f64().unwrap(), 2.0);
     assert_eq!(s["transformer_p_hv_kw"][0].as_f64().unwrap(), -10.0, "reverse flow");
     assert_eq!(s["voltage_out_of_band"], json!([40]), "the event's bus, by index");
@@ -164,7 +172,11 @@ async fn a_stored_grid_state_is_served_over_rest_and_arrives_over_the_websocket(
     send(&producer, &feeder, &serde_json::to_vec(&newer).unwrap()).await;
     let delta = next_grid_frame(&mut ws, Duration::from_secs(60)).await.expect("the newer state arrives");
     assert_eq!(delta["type"], "delta");
-    assert_eq!((delta["seq"].as_i64().unwrap(), delta["prev"].as_i64().unwrap()), (held + 1, held), "{delta}");
+    assert_eq!(
+        (delta["seq"].as_i64().unwrap(), delta["prev"].as_i64().unwrap()),
+        (held + 1, held),
+        "{delta}"
+    );
     let changed = &delta["data"]["feeders"];
     assert_eq!(changed.as_array().unwrap().len(), 1);
     assert_eq!(changed[0]["feeder"], feeder.as_str());
@@ -197,7 +209,12 @@ fn a_ten_thousand_meter_feeders_state_stays_small() {
     let topology = fx::topology(fx::generated(10_000), "generated", 10_000);
     let state = fx::state(&topology, 1_800_000_900, 0.0);
     let map_topology = gridtokenx_indexer::grid_map::topology(&topology);
-    let map_state = gridtokenx_indexer::grid_map::state(state.interval_start_ts, state.interval_secs, state.flow.as_ref(), &state.events);
+    let map_state = gridtokenx_indexer::grid_map::state(
+        state.interval_start_ts,
+        state.interval_secs,
+        state.flow.as_ref(),
+        &state.events,
+    );
     map_topology.check().unwrap();
     map_state.check(&map_topology).unwrap();
     let (message, per_step, snapshot_topology) = (

@@ -42,11 +42,15 @@ impl GridMapState {
                 self.error = Some(format!("feeder {:?}: {e}", change.feeder));
                 return Ok(Applied::Stale);
             }
-            let state = change.state.or_else(|| held.and_then(|h| h.state)).filter(|s| s.check(&topology).is_ok());
+            let state =
+                change.state.or_else(|| held.and_then(|h| h.state)).filter(|s| s.check(&topology).is_ok());
             if let Some(Err(e)) = change_fits(&state, &topology) {
                 self.error = Some(e);
             }
-            next.insert(change.feeder.clone(), FeederMap { feeder: change.feeder, topology: Some(topology), state });
+            next.insert(
+                change.feeder.clone(),
+                FeederMap { feeder: change.feeder, topology: Some(topology), state },
+            );
         }
         self.feeders = next;
         self.seq = Some(seq);
@@ -196,7 +200,8 @@ pub fn voltage(vm_pu: f64, vn_kv: f64) -> String {
 /// A meter id as people tell meters apart: the text it encodes when printable (a person's
 /// "ROOF-42"), else its hex with trailing zero bytes dropped, shortened to its ends.
 pub fn meter_label(hex: &str) -> String {
-    let bytes: Vec<u8> = (0..hex.len() / 2).filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()).collect();
+    let bytes: Vec<u8> =
+        (0..hex.len() / 2).filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()).collect();
     let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
     if let Ok(text) = std::str::from_utf8(&bytes[..end]) {
         if !text.is_empty() && text.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
@@ -226,10 +231,16 @@ pub struct Projection {
 
 impl Projection {
     /// `None` when no position is known.
-    pub fn fit(points: impl Iterator<Item = (f64, f64)> + Clone, width: f64, height: f64, margin: f64) -> Option<Projection> {
+    pub fn fit(
+        points: impl Iterator<Item = (f64, f64)> + Clone,
+        width: f64,
+        height: f64,
+        margin: f64,
+    ) -> Option<Projection> {
         let (mut min_lon, mut max_lon, mut min_lat, mut max_lat) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for (lon, lat) in points {
-            (min_lon, max_lon, min_lat, max_lat) = (min_lon.min(lon), max_lon.max(lon), min_lat.min(lat), max_lat.max(lat));
+            (min_lon, max_lon, min_lat, max_lat) =
+                (min_lon.min(lon), max_lon.max(lon), min_lat.min(lat), max_lat.max(lat));
         }
         if min_lon > max_lon {
             return None;
@@ -297,9 +308,14 @@ pub fn draw(map: &FeederMap, width: f64, height: f64) -> Drawing {
     let placed = |i: usize| Some((b.lon.get(i).copied().flatten()?, b.lat.get(i).copied().flatten()?));
     let positions: Vec<Option<(f64, f64)>> = (0..b.id.len()).map(placed).collect();
     let Some(proj) = Projection::fit(positions.iter().flatten().copied(), width, height, 16.0) else {
-        return Drawing { summary: format!("Feeder {}: no bus has a position to draw.", map.feeder), unplaced: b.id.len(), ..Drawing::default() };
+        return Drawing {
+            summary: format!("Feeder {}: no bus has a position to draw.", map.feeder),
+            unplaced: b.id.len(),
+            ..Drawing::default()
+        };
     };
-    let xy: Vec<Option<(f64, f64)>> = positions.iter().map(|p| p.map(|(lon, lat)| proj.at(lon, lat))).collect();
+    let xy: Vec<Option<(f64, f64)>> =
+        positions.iter().map(|p| p.map(|(lon, lat)| proj.at(lon, lat))).collect();
     let mut d = Drawing { unplaced: positions.iter().filter(|p| p.is_none()).count(), ..Drawing::default() };
     let bus_name = |i: u32| b.id.get(i as usize).map_or("?", String::as_str);
     let bus_ref = |i: u32| named_bus(bus_name(i));
@@ -311,8 +327,16 @@ pub fn draw(map: &FeederMap, width: f64, height: f64) -> Drawing {
             Some(s) => {
                 let (loading, p) = (s.line_loading_percent[j], s.line_p_from_kw[j]);
                 let (src, dst) = if p >= 0.0 { (from, to) } else { (to, from) };
-                (Loading::of(loading).class(), format!("Line {id}: {loading:.0} % of {:.0} A, {} from {} to {}",
-                    t.lines.max_i_a[j], power(p.abs()), bus_name(src), bus_name(dst)))
+                (
+                    Loading::of(loading).class(),
+                    format!(
+                        "Line {id}: {loading:.0} % of {:.0} A, {} from {} to {}",
+                        t.lines.max_i_a[j],
+                        power(p.abs()),
+                        bus_name(src),
+                        bus_name(dst)
+                    ),
+                )
             }
             None => ("load-none", format!("Line {id}: no power flow yet")),
         };
@@ -323,9 +347,16 @@ pub fn draw(map: &FeederMap, width: f64, height: f64) -> Drawing {
         let (class, text) = match state {
             Some(s) => {
                 let (loading, p) = (s.transformer_loading_percent[k], s.transformer_p_hv_kw[k]);
-                let direction = if p < 0.0 { "exporting to the medium-voltage grid" } else { "supplying the street" };
-                (Loading::of(loading).class(), format!("Transformer {id} ({:.0} kVA): {loading:.0} % loaded, {} {direction}",
-                    t.transformers.sn_kva[k], power(p.abs())))
+                let direction =
+                    if p < 0.0 { "exporting to the medium-voltage grid" } else { "supplying the street" };
+                (
+                    Loading::of(loading).class(),
+                    format!(
+                        "Transformer {id} ({:.0} kVA): {loading:.0} % loaded, {} {direction}",
+                        t.transformers.sn_kva[k],
+                        power(p.abs())
+                    ),
+                )
             }
             None => ("load-none", format!("Transformer {id} ({:.0} kVA)", t.transformers.sn_kva[k])),
         };
@@ -335,8 +366,15 @@ pub fn draw(map: &FeederMap, width: f64, height: f64) -> Drawing {
         let Some((x, y)) = xy[i] else { continue };
         let slack = i as u32 == t.slack_bus;
         let (class, text) = match state {
-            Some(s) => (Voltage::of(s.bus_vm_pu[i]).class(), format!("{}{}: {}", named_bus(id), if slack { " (external grid)" } else { "" },
-                voltage(s.bus_vm_pu[i], b.vn_kv[i]))),
+            Some(s) => (
+                Voltage::of(s.bus_vm_pu[i]).class(),
+                format!(
+                    "{}{}: {}",
+                    named_bus(id),
+                    if slack { " (external grid)" } else { "" },
+                    voltage(s.bus_vm_pu[i], b.vn_kv[i])
+                ),
+            ),
             None => ("v-none", named_bus(id)),
         };
         d.buses.push(Mark { x, y, r: if slack { 5.0 } else { 3.0 }, class, text });
@@ -384,20 +422,50 @@ pub fn svg_markup(d: &Drawing) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(160 * (d.lines.len() + d.buses.len() + d.meters.len()));
     for l in &d.lines {
-        let _ = write!(out, r#"<line class="line {}" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" tabindex="0" data-testid="map-line" aria-label="{t}"><title>{t}</title></line>"#,
-            l.class, l.x1, l.y1, l.x2, l.y2, t = escape(&l.text));
+        let _ = write!(
+            out,
+            r#"<line class="line {}" x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" tabindex="0" data-testid="map-line" aria-label="{t}"><title>{t}</title></line>"#,
+            l.class,
+            l.x1,
+            l.y1,
+            l.x2,
+            l.y2,
+            t = escape(&l.text)
+        );
     }
     for m in &d.transformers {
-        let _ = write!(out, r#"<rect class="trafo {}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" tabindex="0" data-testid="map-transformer" aria-label="{t}"><title>{t}</title></rect>"#,
-            m.class, m.x - m.r, m.y - m.r, 2.0 * m.r, 2.0 * m.r, t = escape(&m.text));
+        let _ = write!(
+            out,
+            r#"<rect class="trafo {}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" tabindex="0" data-testid="map-transformer" aria-label="{t}"><title>{t}</title></rect>"#,
+            m.class,
+            m.x - m.r,
+            m.y - m.r,
+            2.0 * m.r,
+            2.0 * m.r,
+            t = escape(&m.text)
+        );
     }
     for m in &d.buses {
-        let _ = write!(out, r#"<circle class="bus {}" cx="{:.1}" cy="{:.1}" r="{:.1}" data-testid="map-bus"><title>{}</title></circle>"#,
-            m.class, m.x, m.y, m.r, escape(&m.text));
+        let _ = write!(
+            out,
+            r#"<circle class="bus {}" cx="{:.1}" cy="{:.1}" r="{:.1}" data-testid="map-bus"><title>{}</title></circle>"#,
+            m.class,
+            m.x,
+            m.y,
+            m.r,
+            escape(&m.text)
+        );
     }
     for m in &d.meters {
-        let _ = write!(out, r#"<circle class="meter {}" cx="{:.1}" cy="{:.1}" r="{:.1}" tabindex="0" data-testid="map-meter" aria-label="{t}"><title>{t}</title></circle>"#,
-            m.class, m.x, m.y, m.r, t = escape(&m.text));
+        let _ = write!(
+            out,
+            r#"<circle class="meter {}" cx="{:.1}" cy="{:.1}" r="{:.1}" tabindex="0" data-testid="map-meter" aria-label="{t}"><title>{t}</title></circle>"#,
+            m.class,
+            m.x,
+            m.y,
+            m.r,
+            t = escape(&m.text)
+        );
     }
     out
 }
@@ -419,33 +487,59 @@ fn escape(text: &str) -> String {
 
 /// "bus R1" for an id "R1", but "Bus R1" as it is for CIGRE's "Bus R1".
 fn named_bus(id: &str) -> String {
-    if id.to_ascii_lowercase().starts_with("bus") { id.to_string() } else { format!("bus {id}") }
+    if id.to_ascii_lowercase().starts_with("bus") {
+        id.to_string()
+    } else {
+        format!("bus {id}")
+    }
 }
 
 fn summary(map: &FeederMap, t: &MapTopology, state: Option<&MapState>) -> String {
-    let counts = [(t.buses.id.len(), "bus", "buses"), (t.lines.id.len(), "line", "lines"),
-        (t.transformers.id.len(), "transformer", "transformers"), (t.meters.id.len(), "meter", "meters")]
-        .map(|(n, one, many)| plural(n, one, many))
-        .join(", ");
+    let counts = [
+        (t.buses.id.len(), "bus", "buses"),
+        (t.lines.id.len(), "line", "lines"),
+        (t.transformers.id.len(), "transformer", "transformers"),
+        (t.meters.id.len(), "meter", "meters"),
+    ]
+    .map(|(n, one, many)| plural(n, one, many))
+    .join(", ");
     let Some(s) = state else {
-        let why = map.state.as_ref().and_then(|s| s.not_converged.clone())
-            .map_or("no power flow yet".to_string(), |r| format!("the last power flow did not converge ({r})"));
+        let why = map
+            .state
+            .as_ref()
+            .and_then(|s| s.not_converged.clone())
+            .map_or("no power flow yet".to_string(), |r| {
+                format!("the last power flow did not converge ({r})")
+            });
         return format!("Feeder {}: {counts}; {why}.", map.feeder);
     };
     let (mut produced, mut consumed) = (0.0, 0.0);
     for p in &s.bus_net_production_kw {
-        if *p > 0.0 { produced += p } else { consumed -= p }
+        if *p > 0.0 {
+            produced += p
+        } else {
+            consumed -= p
+        }
     }
     // The external grid's own bus carries the supply, not a household.
     if let Some(p) = s.bus_net_production_kw.get(t.slack_bus as usize) {
-        if *p > 0.0 { produced -= p } else { consumed += p }
+        if *p > 0.0 {
+            produced -= p
+        } else {
+            consumed += p
+        }
     }
     let max_line = s.line_loading_percent.iter().copied().fold(0.0, f64::max);
-    let grid = if s.slack_p_kw < 0.0 { format!("exports {} to the grid", power(-s.slack_p_kw)) } else { format!("draws {} from the grid", power(s.slack_p_kw)) };
+    let grid = if s.slack_p_kw < 0.0 {
+        format!("exports {} to the grid", power(-s.slack_p_kw))
+    } else {
+        format!("draws {} from the grid", power(s.slack_p_kw))
+    };
     let mut text = format!("Feeder {} at {}: {counts}; households produce {} and consume {}; the feeder {grid}; busiest line {max_line:.0} % loaded",
         map.feeder, clock(s.interval_start_ts), power(produced), power(consumed));
     if !s.voltage_out_of_band.is_empty() {
-        text += &format!("; {} outside the voltage band", plural(s.voltage_out_of_band.len(), "bus", "buses"));
+        text +=
+            &format!("; {} outside the voltage band", plural(s.voltage_out_of_band.len(), "bus", "buses"));
     }
     let overloaded = s.overloaded_lines.len() + s.overloaded_transformers.len();
     if overloaded > 0 {
@@ -485,11 +579,21 @@ mod tests {
     }
 
     fn snapshot(seq: i64, state: serde_json::Value) -> Frame {
-        Frame::Snapshot { channel: "grid".into(), seq, data: json!({"feeders": [{"feeder": "F", "topology": topology(), "state": state}]}) }
+        Frame::Snapshot {
+            channel: "grid".into(),
+            seq,
+            data: json!({"feeders": [{"feeder": "F", "topology": topology(), "state": state}]}),
+        }
     }
 
     fn delta(seq: i64, feeder: serde_json::Value) -> Frame {
-        Frame::Delta { channel: "grid".into(), seq, prev: Some(seq - 1), at_ms: None, data: json!({"feeders": [feeder]}) }
+        Frame::Delta {
+            channel: "grid".into(),
+            seq,
+            prev: Some(seq - 1),
+            at_ms: None,
+            data: json!({"feeders": [feeder]}),
+        }
     }
 
     #[test]
@@ -499,13 +603,23 @@ mod tests {
         let f = &g.feeders["F"];
         assert_eq!(f.state.as_ref().unwrap().bus_net_production_kw[2], 3.0);
         // A new state only: the topology held stays.
-        assert_eq!(g.apply_frame(&delta(5, json!({"feeder": "F", "state": state(1800, -2.0, 85.0)}))).unwrap(), Applied::Applied);
+        assert_eq!(
+            g.apply_frame(&delta(5, json!({"feeder": "F", "state": state(1800, -2.0, 85.0)}))).unwrap(),
+            Applied::Applied
+        );
         assert_eq!(g.feeders["F"].state.as_ref().unwrap().interval_start_ts, 1800);
         assert!(g.feeders["F"].topology.is_some());
         assert_eq!(g.apply_frame(&delta(5, json!({"feeder": "F"}))).unwrap(), Applied::Stale);
-        assert_eq!(g.apply_frame(&delta(7, json!({"feeder": "F"}))).unwrap(), Applied::Gap, "batch 6 was missed");
+        assert_eq!(
+            g.apply_frame(&delta(7, json!({"feeder": "F"}))).unwrap(),
+            Applied::Gap,
+            "batch 6 was missed"
+        );
         // A state for a feeder whose topology never came: a fresh snapshot is needed.
-        assert_eq!(g.apply_frame(&delta(6, json!({"feeder": "G", "state": state(1800, 1.0, 1.0)}))).unwrap(), Applied::Gap);
+        assert_eq!(
+            g.apply_frame(&delta(6, json!({"feeder": "G", "state": state(1800, 1.0, 1.0)}))).unwrap(),
+            Applied::Gap
+        );
     }
 
     #[test]
@@ -513,17 +627,28 @@ mod tests {
         let mut g = GridMapState::default();
         let mut bad = topology();
         bad["lines"]["to_bus"] = json!([9]);
-        let frame = Frame::Snapshot { channel: "grid".into(), seq: 1, data: json!({"feeders": [{"feeder": "F", "topology": bad}]}) };
+        let frame = Frame::Snapshot {
+            channel: "grid".into(),
+            seq: 1,
+            data: json!({"feeders": [{"feeder": "F", "topology": bad}]}),
+        };
         assert_eq!(g.apply_frame(&frame).unwrap(), Applied::Stale);
         assert_eq!(g.error.as_deref(), Some("feeder \"F\": lines.to_bus names element 9 of 3"));
-        assert!(g.apply_frame(&Frame::Snapshot { channel: "grid".into(), seq: 1, data: json!({"feeders": 3}) }).is_err());
+        assert!(g
+            .apply_frame(&Frame::Snapshot { channel: "grid".into(), seq: 1, data: json!({"feeders": 3}) })
+            .is_err());
     }
 
     #[test]
     fn bands_and_units_people_read() {
-        assert_eq!([10.0, 50.0, 80.0, 100.0, 100.1].map(|p| Loading::of(p)),
-            [Loading::Light, Loading::Moderate, Loading::Heavy, Loading::Heavy, Loading::Overloaded]);
-        assert_eq!([0.89, 0.93, 1.0, 1.08, 1.11].map(Voltage::of), [Voltage::Under, Voltage::Low, Voltage::Normal, Voltage::High, Voltage::Over]);
+        assert_eq!(
+            [10.0, 50.0, 80.0, 100.0, 100.1].map(|p| Loading::of(p)),
+            [Loading::Light, Loading::Moderate, Loading::Heavy, Loading::Heavy, Loading::Overloaded]
+        );
+        assert_eq!(
+            [0.89, 0.93, 1.0, 1.08, 1.11].map(Voltage::of),
+            [Voltage::Under, Voltage::Low, Voltage::Normal, Voltage::High, Voltage::Over]
+        );
         assert_eq!([2.0, -0.5, 0.004].map(Net::of), [Net::Producing, Net::Consuming, Net::Idle]);
         assert_eq!(power(0.25), "250 W");
         assert_eq!(power(-3.21), "-3.2 kW");
@@ -531,7 +656,10 @@ mod tests {
         assert_eq!(voltage(1.0, 0.4), "1.000 p.u. (231 V)");
         assert_eq!(voltage(0.987, 20.0), "0.987 p.u. (19.74 kV)");
         assert_eq!(meter_label(&format!("{}{}", hex("ROOF-42"), "00".repeat(25))), "ROOF-42");
-        assert_eq!(meter_label(&format!("0102{}0a0b0c0d{}", "00".repeat(10), "00".repeat(16))), "0102…0b0c0d");
+        assert_eq!(
+            meter_label(&format!("0102{}0a0b0c0d{}", "00".repeat(10), "00".repeat(16))),
+            "0102…0b0c0d"
+        );
         assert_eq!(clock(1_800_000_900), "08:15 UTC");
     }
 
@@ -544,7 +672,10 @@ mod tests {
         let pts = [(100.0, 10.0), (100.01, 10.0), (100.0, 10.005)];
         let p = Projection::fit(pts.iter().copied(), 300.0, 300.0, 10.0).unwrap();
         let (a, b, c) = (p.at(100.0, 10.0), p.at(100.01, 10.0), p.at(100.0, 10.005));
-        assert!((a.0 - 10.0).abs() < 1e-9 && (b.0 - 290.0).abs() < 1e-9, "the wider axis fills the room: {a:?} {b:?}");
+        assert!(
+            (a.0 - 10.0).abs() < 1e-9 && (b.0 - 290.0).abs() < 1e-9,
+            "the wider axis fills the room: {a:?} {b:?}"
+        );
         assert!(c.1 < a.1, "north is up");
         // 0.01° of longitude at ~10° N (the mean latitude) is cos(10°) as long as 0.01° of latitude.
         let ratio = (a.1 - c.1) / (b.0 - a.0);
@@ -563,21 +694,32 @@ mod tests {
         assert_eq!((d.lines.len(), d.buses.len(), d.transformers.len(), d.meters.len()), (1, 3, 1, 2));
         assert_eq!(d.lines[0].class, "load-heavy");
         assert_eq!(d.lines[0].text, "Line LV-House: 85 % of 270 A, 3.0 kW from House to LV");
-        assert_eq!(d.transformers[0].text, "Transformer T1 (400 kVA): 12 % loaded, 2.9 kW exporting to the medium-voltage grid");
+        assert_eq!(
+            d.transformers[0].text,
+            "Transformer T1 (400 kVA): 12 % loaded, 2.9 kW exporting to the medium-voltage grid"
+        );
         assert_eq!(d.buses.iter().map(|b| b.class).collect::<Vec<_>>(), ["v-normal", "v-normal", "v-high"]);
         assert_eq!(d.buses[2].text, "bus House: 1.061 p.u. (245 V)");
         assert_eq!(d.meters[0].class, "net-prod");
         assert_eq!(d.meters[0].text, "Meter abababab on bus House: producing 3.0 kW net");
         assert_eq!(d.meters[1].class, "net-off");
-        assert_eq!(d.summary, "Feeder F at 08:15 UTC: 3 buses, 1 line, 1 transformer, 2 meters; households produce 3.0 kW \
-            and consume 0 W; the feeder exports 2.9 kW to the grid; busiest line 85 % loaded.");
+        assert_eq!(
+            d.summary,
+            "Feeder F at 08:15 UTC: 3 buses, 1 line, 1 transformer, 2 meters; households produce 3.0 kW \
+            and consume 0 W; the feeder exports 2.9 kW to the grid; busiest line 85 % loaded."
+        );
         for m in d.buses.iter().chain(&d.meters) {
             assert!((0.0..=400.0).contains(&m.x) && (0.0..=300.0).contains(&m.y), "{m:?} inside the drawing");
         }
         let svg = svg_markup(&d);
         assert_eq!(svg.matches("data-testid=\"map-meter\"").count(), 2);
         assert!(svg.contains(r#"<line class="line load-heavy" x1="#), "{svg}");
-        assert!(svg.contains(r#"aria-label="Meter abababab on bus House: producing 3.0 kW net"><title>Meter abababab"#), "{svg}");
+        assert!(
+            svg.contains(
+                r#"aria-label="Meter abababab on bus House: producing 3.0 kW net"><title>Meter abababab"#
+            ),
+            "{svg}"
+        );
         assert_eq!(escape(r#"Bus "A" <&>"#), "Bus &quot;A&quot; &lt;&amp;&gt;");
         // The evening: the house consumes, the line is light.
         g.apply_frame(&delta(2, json!({"feeder": "F", "state": state(1_800_003_600, -1.5, 10.0)}))).unwrap();

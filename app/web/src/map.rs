@@ -10,7 +10,6 @@ use crate::live;
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 420.0;
 
-
 #[component]
 pub fn MapView() -> impl IntoView {
     let state = RwSignal::new(GridMapState::default());
@@ -21,7 +20,10 @@ pub fn MapView() -> impl IntoView {
     let tell = move |target: Option<web_sys::EventTarget>| {
         use wasm_bindgen::JsCast;
         let element = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-        if let Some(text) = element.and_then(|e| e.get_attribute("aria-label").or_else(|| e.text_content())).filter(|t| !t.is_empty()) {
+        if let Some(text) = element
+            .and_then(|e| e.get_attribute("aria-label").or_else(|| e.text_content()))
+            .filter(|t| !t.is_empty())
+        {
             if !text.starts_with("Feeder ") {
                 shown.set(text);
             }

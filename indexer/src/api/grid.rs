@@ -4,9 +4,7 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::Router;
 use utoipa::OpenApi;
-use wire::grid::{
-    FeederMap, GridMap, MapBuses, MapLines, MapMeters, MapState, MapTopology, MapTransformers,
-};
+use wire::grid::{FeederMap, GridMap, MapBuses, MapLines, MapMeters, MapState, MapTopology, MapTransformers};
 
 use super::{not_found, ok, ApiResult, AppState};
 use crate::model::ApiError;
@@ -14,7 +12,16 @@ use crate::model::ApiError;
 #[derive(OpenApi)]
 #[openapi(
     paths(grid, feeder),
-    components(schemas(GridMap, FeederMap, MapTopology, MapBuses, MapLines, MapTransformers, MapMeters, MapState))
+    components(schemas(
+        GridMap,
+        FeederMap,
+        MapTopology,
+        MapBuses,
+        MapLines,
+        MapTransformers,
+        MapMeters,
+        MapState
+    ))
 )]
 pub struct GridDoc;
 
@@ -34,5 +41,9 @@ async fn grid(State(s): State<AppState>) -> ApiResult<GridMap> {
     responses((status = 200, body = FeederMap), (status = 404, body = ApiError)))]
 async fn feeder(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult<FeederMap> {
     let map = crate::grid_map::feeders(&s.pool, Some(&name)).await?;
-    ok(map.feeders.into_iter().next().ok_or_else(|| not_found(format!("no feeder {name:?}; GET /api/v1/grid lists them")))?)
+    ok(map
+        .feeders
+        .into_iter()
+        .next()
+        .ok_or_else(|| not_found(format!("no feeder {name:?}; GET /api/v1/grid lists them")))?)
 }

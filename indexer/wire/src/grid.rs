@@ -136,17 +136,30 @@ impl MapTopology {
         same_len("buses.lon", b.lon.len(), buses)?;
         same_len("buses.lat", b.lat.len(), buses)?;
         same_len("buses.vn_kv", b.vn_kv.len(), buses)?;
-        for (name, len) in [("lines.from_bus", l.from_bus.len()), ("lines.to_bus", l.to_bus.len()), ("lines.max_i_a", l.max_i_a.len())] {
+        for (name, len) in [
+            ("lines.from_bus", l.from_bus.len()),
+            ("lines.to_bus", l.to_bus.len()),
+            ("lines.max_i_a", l.max_i_a.len()),
+        ] {
             same_len(name, len, l.id.len())?;
         }
-        for (name, len) in [("transformers.hv_bus", t.hv_bus.len()), ("transformers.lv_bus", t.lv_bus.len()), ("transformers.sn_kva", t.sn_kva.len())] {
+        for (name, len) in [
+            ("transformers.hv_bus", t.hv_bus.len()),
+            ("transformers.lv_bus", t.lv_bus.len()),
+            ("transformers.sn_kva", t.sn_kva.len()),
+        ] {
             same_len(name, len, t.id.len())?;
         }
         same_len("meters.bus", m.bus.len(), m.id.len())?;
         same_len("meters.connected", m.connected.len(), m.id.len())?;
         indices("slack_bus", &[self.slack_bus], buses)?;
-        for (name, list) in [("lines.from_bus", &l.from_bus), ("lines.to_bus", &l.to_bus), ("transformers.hv_bus", &t.hv_bus),
-            ("transformers.lv_bus", &t.lv_bus), ("meters.bus", &m.bus)] {
+        for (name, list) in [
+            ("lines.from_bus", &l.from_bus),
+            ("lines.to_bus", &l.to_bus),
+            ("transformers.hv_bus", &t.hv_bus),
+            ("transformers.lv_bus", &t.lv_bus),
+            ("meters.bus", &m.bus),
+        ] {
             indices(name, list, buses)?;
         }
         Ok(())
@@ -156,7 +169,8 @@ impl MapTopology {
 impl MapState {
     /// The state fits `topology`: one value per element (or none at all, not converged).
     pub fn check(&self, topology: &MapTopology) -> Result<(), String> {
-        let (buses, lines, trafos) = (topology.buses.id.len(), topology.lines.id.len(), topology.transformers.id.len());
+        let (buses, lines, trafos) =
+            (topology.buses.id.len(), topology.lines.id.len(), topology.transformers.id.len());
         if self.not_converged.is_some() && self.bus_vm_pu.is_empty() {
             return Ok(());
         }
@@ -178,7 +192,11 @@ pub fn round(value: f64, decimals: i32) -> f64 {
     let scale = 10f64.powi(decimals);
     let rounded = (value * scale).round() / scale;
     // -0.0 reads as "-0" on a map.
-    if rounded == 0.0 { 0.0 } else { rounded }
+    if rounded == 0.0 {
+        0.0
+    } else {
+        rounded
+    }
 }
 
 #[cfg(test)]
@@ -189,8 +207,18 @@ mod tests {
         MapTopology {
             source: "test".into(),
             slack_bus: 0,
-            buses: MapBuses { id: vec!["A".into(), "B".into()], lon: vec![Some(100.5), None], lat: vec![Some(13.7), None], vn_kv: vec![20.0, 0.4] },
-            lines: MapLines { id: vec!["A-B".into()], from_bus: vec![0], to_bus: vec![1], max_i_a: vec![270.0] },
+            buses: MapBuses {
+                id: vec!["A".into(), "B".into()],
+                lon: vec![Some(100.5), None],
+                lat: vec![Some(13.7), None],
+                vn_kv: vec![20.0, 0.4],
+            },
+            lines: MapLines {
+                id: vec!["A-B".into()],
+                from_bus: vec![0],
+                to_bus: vec![1],
+                max_i_a: vec![270.0],
+            },
             transformers: MapTransformers::default(),
             meters: MapMeters { id: vec!["ab".repeat(32)], bus: vec![1], connected: vec![true] },
         }
