@@ -4,7 +4,6 @@
 //! %, p.u. with volts). `app/web/src/map.rs` only turns a [`Drawing`] into SVG.
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
 pub use wire::grid::{FeederMap, GridMap, MapState, MapTopology};
 
 use crate::indexer::Frame;
@@ -29,7 +28,13 @@ impl GridMapState {
             Ok(apply) => apply,
             Err(not) => return Ok(not),
         };
-        let map = GridMap::deserialize(data)?;
+        let map = match GridMap::from_value(data) {
+            Ok(map) => map,
+            Err(e) => {
+                self.error = Some(e);
+                return Ok(Applied::Stale);
+            }
+        };
         let mut next = if snapshot { BTreeMap::new() } else { self.feeders.clone() };
         for change in map.feeders {
             let held = next.remove(&change.feeder);
@@ -634,9 +639,9 @@ mod tests {
         };
         assert_eq!(g.apply_frame(&frame).unwrap(), Applied::Stale);
         assert_eq!(g.error.as_deref(), Some("feeder \"F\": lines.to_bus names element 9 of 3"));
-        assert!(g
-            .apply_frame(&Frame::Snapshot { channel: "grid".into(), seq: 1, data: json!({"feeders": 3}) })
-            .is_err());
+        let not_a_list = Frame::Snapshot { channel: "grid".into(), seq: 1, data: json!({"feeders": 3}) };
+        assert_eq!(g.apply_frame(&not_a_list).unwrap(), Applied::Stale);
+        assert_eq!(g.error.as_deref(), Some("feeders is not a list"));
     }
 
     #[test]

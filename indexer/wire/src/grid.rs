@@ -187,6 +187,116 @@ impl MapState {
     }
 }
 
+/// Reads a map from parsed JSON without serde's derived visitors: the same encoding as the
+/// derived `Deserialize` (a test holds them equal), in far less wasm — the app's budget
+/// is counted in kilobytes and this replaces eight structs' worth of generated code.
+/// A missing or mistyped field is an error naming it.
+impl GridMap {
+    pub fn from_value(v: &serde_json::Value) -> Result<GridMap, String> {
+        let list = field(v, "feeders")?.as_array().ok_or("feeders is not a list")?;
+        let feeders = list.iter().map(FeederMap::from_value).collect::<Result<_, _>>()?;
+        Ok(GridMap { feeders })
+    }
+}
+
+impl FeederMap {
+    fn from_value(v: &serde_json::Value) -> Result<FeederMap, String> {
+        let present = |key| v.get(key).filter(|x| !x.is_null());
+        Ok(FeederMap {
+            feeder: field(v, "feeder")?.as_str().ok_or("feeder is not a string")?.to_string(),
+            topology: present("topology").map(MapTopology::from_value).transpose()?,
+            state: present("state").map(MapState::from_value).transpose()?,
+        })
+    }
+}
+
+impl MapTopology {
+    fn from_value(v: &serde_json::Value) -> Result<MapTopology, String> {
+        let (b, l, t, m) =
+            (field(v, "buses")?, field(v, "lines")?, field(v, "transformers")?, field(v, "meters")?);
+        Ok(MapTopology {
+            source: field(v, "source")?.as_str().unwrap_or_default().to_string(),
+            slack_bus: int(field(v, "slack_bus")?, "slack_bus")?,
+            buses: MapBuses {
+                id: column(b, "buses.id", |x| x.as_str().map(str::to_string))?,
+                lon: column(b, "buses.lon", |x| if x.is_null() { Some(None) } else { x.as_f64().map(Some) })?,
+                lat: column(b, "buses.lat", |x| if x.is_null() { Some(None) } else { x.as_f64().map(Some) })?,
+                vn_kv: column(b, "buses.vn_kv", serde_json::Value::as_f64)?,
+            },
+            lines: MapLines {
+                id: column(l, "lines.id", |x| x.as_str().map(str::to_string))?,
+                from_bus: column(l, "lines.from_bus", index)?,
+                to_bus: column(l, "lines.to_bus", index)?,
+                max_i_a: column(l, "lines.max_i_a", serde_json::Value::as_f64)?,
+            },
+            transformers: MapTransformers {
+                id: column(t, "transformers.id", |x| x.as_str().map(str::to_string))?,
+                hv_bus: column(t, "transformers.hv_bus", index)?,
+                lv_bus: column(t, "transformers.lv_bus", index)?,
+                sn_kva: column(t, "transformers.sn_kva", serde_json::Value::as_f64)?,
+            },
+            meters: MapMeters {
+                id: column(m, "meters.id", |x| x.as_str().map(str::to_string))?,
+                bus: column(m, "meters.bus", index)?,
+                connected: column(m, "meters.connected", serde_json::Value::as_bool)?,
+            },
+        })
+    }
+}
+
+impl MapState {
+    fn from_value(v: &serde_json::Value) -> Result<MapState, String> {
+        let f = |key: &str| field(v, key)?.as_f64().ok_or_else(|| format!("{key} is not a number"));
+        let floats = |key: &str| column(v, key, serde_json::Value::as_f64);
+        let indices = |key: &str| column(v, key, index);
+        Ok(MapState {
+            interval_start_ts: field(v, "interval_start_ts")?
+                .as_i64()
+                .ok_or("interval_start_ts is not an integer")?,
+            interval_secs: int(field(v, "interval_secs")?, "interval_secs")?,
+            not_converged: v.get("not_converged").and_then(|x| x.as_str()).map(str::to_string),
+            slack_p_kw: f("slack_p_kw")?,
+            losses_kw: f("losses_kw")?,
+            bus_vm_pu: floats("bus_vm_pu")?,
+            bus_net_production_kw: floats("bus_net_production_kw")?,
+            bus_meters: indices("bus_meters")?,
+            line_loading_percent: floats("line_loading_percent")?,
+            line_p_from_kw: floats("line_p_from_kw")?,
+            transformer_loading_percent: floats("transformer_loading_percent")?,
+            transformer_p_hv_kw: floats("transformer_p_hv_kw")?,
+            voltage_out_of_band: indices("voltage_out_of_band")?,
+            overloaded_lines: indices("overloaded_lines")?,
+            overloaded_transformers: indices("overloaded_transformers")?,
+        })
+    }
+}
+
+fn field<'a>(v: &'a serde_json::Value, key: &str) -> Result<&'a serde_json::Value, String> {
+    v.get(key).ok_or_else(|| format!("missing field {key}"))
+}
+
+fn index(v: &serde_json::Value) -> Option<u32> {
+    v.as_u64().and_then(|n| u32::try_from(n).ok())
+}
+
+fn int(v: &serde_json::Value, what: &str) -> Result<u32, String> {
+    index(v).ok_or_else(|| format!("{what} is not a count"))
+}
+
+/// The list under `key` (the last part of `what`), each value read by `one`.
+fn column<T>(
+    v: &serde_json::Value,
+    what: &str,
+    one: impl Fn(&serde_json::Value) -> Option<T>,
+) -> Result<Vec<T>, String> {
+    let key = what.rsplit('.').next().unwrap_or(what);
+    let list = field(v, key)?.as_array().ok_or_else(|| format!("{what} is not a list"))?;
+    list.iter()
+        .enumerate()
+        .map(|(i, x)| one(x).ok_or_else(|| format!("{what}[{i}] is {x}, not what it should be")))
+        .collect()
+}
+
 /// `value` rounded to `decimals` places: what the map shows, in fewer bytes.
 pub fn round(value: f64, decimals: i32) -> f64 {
     let scale = 10f64.powi(decimals);
@@ -251,6 +361,41 @@ mod tests {
         assert!(s.check(&t).unwrap_err().starts_with("line_p_from_kw"));
         let failed = MapState { not_converged: Some("voltage collapse".into()), ..MapState::default() };
         assert_eq!(failed.check(&t), Ok(()), "no columns when it did not converge");
+    }
+
+    #[test]
+    fn the_lean_reader_reads_what_serde_writes() {
+        let state = MapState {
+            interval_start_ts: 1_800_000_900,
+            interval_secs: 900,
+            slack_p_kw: -2.4,
+            bus_vm_pu: vec![1.0, 0.98],
+            bus_net_production_kw: vec![0.0, 2.5],
+            bus_meters: vec![0, 1],
+            line_loading_percent: vec![3.2],
+            line_p_from_kw: vec![-2.5],
+            voltage_out_of_band: vec![1],
+            ..MapState::default()
+        };
+        let map = GridMap {
+            feeders: vec![
+                FeederMap { feeder: "F".into(), topology: Some(topology()), state: Some(state) },
+                FeederMap {
+                    feeder: "G".into(),
+                    topology: None,
+                    state: Some(MapState { not_converged: Some("collapse".into()), ..MapState::default() }),
+                },
+            ],
+        };
+        let json = serde_json::to_value(&map).unwrap();
+        assert_eq!(GridMap::from_value(&json), Ok(map.clone()));
+        assert_eq!(serde_json::from_value::<GridMap>(json.clone()).unwrap(), map);
+        let mut bad = json.clone();
+        bad["feeders"][0]["topology"]["lines"]["to_bus"][0] = serde_json::json!("B");
+        assert_eq!(GridMap::from_value(&bad).unwrap_err(), "lines.to_bus[0] is \"B\", not what it should be");
+        bad["feeders"][0]["state"].as_object_mut().unwrap().remove("bus_vm_pu");
+        bad["feeders"][0]["topology"]["lines"]["to_bus"][0] = serde_json::json!(1);
+        assert_eq!(GridMap::from_value(&bad).unwrap_err(), "missing field bus_vm_pu");
     }
 
     #[test]
