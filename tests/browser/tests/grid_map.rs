@@ -90,7 +90,7 @@ async fn the_map_draws_the_feeder_and_follows_each_new_state() {
         })
         .await;
     assert!(
-        details.contains(" on bus ") && (details.contains("net") || details.contains("neither")),
+        details.contains(" on Bus ") && (details.contains("net") || details.contains("neither")),
         "{details}"
     );
     page.screenshot("map-focused").await;
