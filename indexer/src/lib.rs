@@ -5,6 +5,7 @@ pub mod api;
 pub mod config;
 pub mod db;
 pub mod fanout;
+pub mod grid_map;
 pub mod ingest;
 pub mod metrics;
 pub mod model;

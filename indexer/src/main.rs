@@ -37,10 +37,12 @@ enum Role {
         #[command(flatten)]
         api: ApiArgs,
     },
-    /// Consume meter telemetry from Kafka into Postgres.
+    /// Consume meter telemetry from Kafka into Postgres; publish grid changes.
     Telemetry {
         #[command(flatten)]
         db: DatabaseArgs,
+        #[command(flatten)]
+        redis: RedisArgs,
         #[command(flatten)]
         kafka: KafkaArgs,
     },
@@ -120,11 +122,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = db::connect(&db).await?;
             start_api(pool, Fanout::local(), &redis, api).await?.await??;
         }
-        Role::Telemetry { db, kafka } => {
+        Role::Telemetry { db, redis, kafka } => {
             metrics::install();
             let pool = db::connect(&db).await?;
+            // The `grid` channel's deltas reach the API processes through Redis.
+            let fanout = fanout(&redis, &pool)?;
             tokio::select! {
-                r = telemetry::run(pool, kafka) => r?,
+                r = telemetry::run(pool, kafka, fanout) => r?,
                 _ = tokio::signal::ctrl_c() => {}
             }
         }
@@ -133,11 +137,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let fanout = fanout(&redis, &pool)?;
             start_notifier(&pool, &fanout, &smtp)?;
             let server = start_api(pool.clone(), fanout.clone(), &redis, api).await?;
-            tokio::spawn(ingest::pipeline::run(pool.clone(), fanout, ingest));
+            tokio::spawn(ingest::pipeline::run(pool.clone(), fanout.clone(), ingest));
             if !no_telemetry {
                 let pool = pool.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = telemetry::run(pool, kafka).await {
+                    if let Err(e) = telemetry::run(pool, kafka, fanout).await {
                         tracing::error!("telemetry consumer stopped: {e}");
                     }
                 });

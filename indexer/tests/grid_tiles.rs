@@ -86,7 +86,7 @@ async fn grid_messages_stored_and_served_as_vector_tiles() {
         telemetry_max_future_secs: MAX_FUTURE_SECS,
     };
     // The telemetry role as `gridtokenx-indexer telemetry` runs it: readings and grid consumers.
-    tokio::spawn(telemetry::run(pool.clone(), args));
+    tokio::spawn(telemetry::run(pool.clone(), args, gridtokenx_indexer::fanout::Fanout::local()));
 
     // The topology, then a newer state, then (after it is stored) an older one and bad input.
     let topology: GridTopologyV1 = fx::topology(fx::cigre(), "cigre-lv", 60);

@@ -40,7 +40,7 @@ async fn readiness_fails_while_the_kafka_broker_is_down() {
         kafka_linger_ms: 20,
         telemetry_max_future_secs: gridtokenx_telemetry::MAX_FUTURE_SECS,
     };
-    let consumer = tokio::spawn(telemetry::run(pool.clone(), args));
+    let consumer = tokio::spawn(telemetry::run(pool.clone(), args, gridtokenx_indexer::fanout::Fanout::local()));
     let indexer = stack::api_only(pool.clone(), Fanout::local(), None).await;
 
     wait_until("the consumer reaches the broker", async || broker_reachable() == Some(true)).await;

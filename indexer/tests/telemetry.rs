@@ -116,7 +116,7 @@ fn simulated(meters: usize, skip: usize, intervals: usize) -> Vec<MeterReadingV1
 }
 
 fn spawn(pool: &PgPool, args: KafkaArgs) -> JoinHandle<anyhow::Result<()>> {
-    tokio::spawn(telemetry::run(pool.clone(), args))
+    tokio::spawn(telemetry::run(pool.clone(), args, gridtokenx_indexer::fanout::Fanout::local()))
 }
 
 async fn count(pool: &PgPool, table: &str) -> i64 {

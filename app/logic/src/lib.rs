@@ -7,6 +7,7 @@ pub mod book;
 pub mod candles;
 pub mod change;
 pub mod errors;
+pub mod grid_map;
 pub mod indexer;
 pub mod order;
 pub mod prosumer;

@@ -5,6 +5,7 @@ mod admin;
 mod candles;
 mod config;
 mod live;
+mod map;
 mod net;
 mod propose;
 mod prosumer;
@@ -26,6 +27,7 @@ fn main() {
 enum View {
     Trade,
     Produce,
+    Map,
     Council,
     Settings,
 }
@@ -58,6 +60,7 @@ fn App() -> impl IntoView {
             <nav aria-label="Views">
                 {tab(View::Trade, "Trade", "nav-trade")}
                 {tab(View::Produce, "Produce", "nav-produce")}
+                {tab(View::Map, "Grid", "nav-map")}
                 <Show when=move || role.get().any()>{tab(View::Council, "Council", "nav-council")}</Show>
                 {tab(View::Settings, "Settings", "nav-settings")}
             </nav>
@@ -70,6 +73,7 @@ fn App() -> impl IntoView {
             // Both views stay mounted (their live channels and inputs survive a switch).
             <div class="view" hidden=move || shown.get() != View::Trade><trade::TradeView/></div>
             <div class="view" hidden=move || shown.get() != View::Produce><prosumer::ProsumerView/></div>
+            <div class="view" hidden=move || shown.get() != View::Map><map::MapView/></div>
             <div class="view" hidden=move || shown.get() != View::Council><admin::AdminView/></div>
             <div class="view" hidden=move || shown.get() != View::Settings><settings::SettingsView/></div>
         </main>

@@ -1,6 +1,7 @@
 //! The read API: REST under `/api/v1` (OpenAPI at `/api/v1/openapi.json`), the sequenced
 //! WebSocket at `/api/v1/ws`, `/metrics`, `/health/live` and `/health/ready`, and the web
 //! app's files at `/` when configured. Holds no keys; every answer comes from the mirror.
+pub mod grid;
 pub mod health;
 pub mod rest;
 pub mod snapshot;
@@ -73,6 +74,7 @@ pub fn limit(value: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError
 
 pub fn router(state: AppState) -> Router {
     let api = rest::routes()
+        .merge(grid::routes())
         .merge(crate::users::routes())
         .route("/ws", get(ws::upgrade))
         .route("/openapi.json", get(|| async { Json(openapi()) }));
@@ -95,6 +97,7 @@ pub fn router(state: AppState) -> Router {
 /// map clients expect them) and so name their own server.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = rest::ApiDoc::openapi();
+    doc.merge(grid::GridDoc::openapi());
     let mut tiles = crate::tiles::TilesDoc::openapi();
     for item in tiles.paths.paths.values_mut() {
         item.servers = Some(vec![utoipa::openapi::Server::new("/")]);

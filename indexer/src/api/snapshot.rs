@@ -24,12 +24,18 @@ pub enum Channel {
     Meter(String),
     /// `proposals`: proposals with approvals and status, and the council.
     Proposals,
+    /// `grid`: every feeder's map (`wire::grid::GridMap`); deltas carry what changed. Its
+    /// numbers are its own (`crate::grid_map`).
+    Grid,
 }
 
 impl Channel {
     pub fn parse(text: &str) -> Result<Channel, String> {
         if text == "proposals" {
             return Ok(Channel::Proposals);
+        }
+        if text == crate::grid_map::CHANNEL {
+            return Ok(Channel::Grid);
         }
         let (kind, key) = text.split_once(':').ok_or_else(|| format!("unknown channel {text:?}"))?;
         let key = Pubkey::from_str(key).map_err(|_| format!("{text:?}: {key:?} is not a base58 public key"))?.to_string();
@@ -38,7 +44,7 @@ impl Channel {
             "trades" => Ok(Channel::Trades(key)),
             "trader" => Ok(Channel::Trader(key)),
             "meter" => Ok(Channel::Meter(key)),
-            _ => Err(format!("unknown channel kind {kind:?}: use book, trades, trader, meter or proposals")),
+            _ => Err(format!("unknown channel kind {kind:?}: use book, trades, trader, meter, proposals or grid")),
         }
     }
 
@@ -49,6 +55,7 @@ impl Channel {
             Channel::Trader(k) => format!("trader:{k}"),
             Channel::Meter(k) => format!("meter:{k}"),
             Channel::Proposals => "proposals".into(),
+            Channel::Grid => crate::grid_map::CHANNEL.into(),
         }
     }
 }
@@ -71,7 +78,11 @@ pub async fn depth(pool: &PgPool, market: &str, levels: i64) -> sqlx::Result<Dep
 /// The channel's current state and sequence number.
 pub async fn snapshot(pool: &PgPool, channel: &Channel) -> sqlx::Result<(i64, Value)> {
     let mut tx = repeatable_read(pool).await?;
-    let seq = store::delta_seq(&mut *tx).await?;
+    // The grid channel has its own counter (crate::grid_map); every other shares ingest's.
+    let seq = match channel {
+        Channel::Grid => crate::grid_map::seq(&mut *tx).await?,
+        _ => store::delta_seq(&mut *tx).await?,
+    };
     let data = match channel {
         Channel::Book(m) => {
             let (bids, asks) = store::levels(&mut *tx, m, 10_000).await?;
@@ -92,6 +103,8 @@ pub async fn snapshot(pool: &PgPool, channel: &Channel) -> sqlx::Result<(i64, Va
             "proposals": store::proposals(&mut tx, None).await?,
             "council": store::council(&mut *tx).await?,
         }),
+        Channel::Grid => serde_json::to_value(crate::grid_map::feeders(&mut *tx, None).await?)
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
     };
     tx.commit().await?;
     Ok((seq, data))
@@ -104,7 +117,7 @@ mod tests {
     #[test]
     fn channels_parse_and_name_round_trip() {
         let key = anchor_lang::prelude::Pubkey::new_unique().to_string();
-        for text in [format!("book:{key}"), format!("trades:{key}"), format!("trader:{key}"), format!("meter:{key}"), "proposals".into()] {
+        for text in [format!("book:{key}"), format!("trades:{key}"), format!("trader:{key}"), format!("meter:{key}"), "proposals".into(), "grid".into()] {
             assert_eq!(Channel::parse(&text).unwrap().name(), text);
         }
         assert!(Channel::parse("book:nope").unwrap_err().contains("base58"));

@@ -15,6 +15,7 @@ use super::consumer::{self, Raw};
 use super::grid_store;
 use super::store::Rejected;
 use crate::config::{backoff, KafkaArgs};
+use crate::fanout::{Delta, Fanout};
 use crate::metrics as m;
 
 /// A decoded topology with where it came from (the offset orders a feeder's topologies).
@@ -44,7 +45,9 @@ pub fn group(args: &KafkaArgs) -> String {
     format!("{}-grid", args.kafka_group)
 }
 
-pub async fn run(pool: PgPool, args: KafkaArgs) -> anyhow::Result<()> {
+/// Consumes the grid topic forever; each batch that changed a feeder is published on the
+/// `grid` channel through `fanout` once committed.
+pub async fn run(pool: PgPool, args: KafkaArgs, fanout: Fanout) -> anyhow::Result<()> {
     let topic = args.kafka_grid_topic.clone();
     let consumer = consumer::subscribe(&args, &topic, &group(&args))?;
     tracing::info!("telemetry: consuming {topic} from {} as group {}", args.kafka_brokers, group(&args));
@@ -52,7 +55,9 @@ pub async fn run(pool: PgPool, args: KafkaArgs) -> anyhow::Result<()> {
     loop {
         let batch = consumer::next_batch(&consumer, args.kafka_batch, linger).await;
         let split = classify(&batch);
-        write_until_done(&pool, &topic, &split).await;
+        if let Some(delta) = write_until_done(&pool, &topic, &split).await {
+            fanout.publish(vec![delta]);
+        }
         record(&split);
         consumer::commit(&consumer, &topic, &batch).await;
     }
@@ -96,14 +101,14 @@ pub fn classify(batch: &[Raw]) -> GridBatch {
     }
 }
 
-async fn write_until_done(pool: &PgPool, topic: &str, batch: &GridBatch) {
+async fn write_until_done(pool: &PgPool, topic: &str, batch: &GridBatch) -> Option<Delta> {
     let mut attempt = 0;
     loop {
         let started = Instant::now();
         match grid_store::write(pool, topic, batch).await {
-            Ok(()) => {
+            Ok(delta) => {
                 metrics::histogram!(m::TELEMETRY_BATCH_SECONDS).record(started.elapsed().as_secs_f64());
-                return;
+                return delta;
             }
             Err(e) => {
                 metrics::counter!(m::DB_ERRORS).increment(1);

@@ -7,9 +7,12 @@ use sqlx::PgPool;
 use super::grid::GridBatch;
 
 /// Writes a batch (topologies, states, dead letters) in one transaction. Idempotent: a
-/// redelivered message writes nothing newer than what is there.
-pub async fn write(pool: &PgPool, topic: &str, batch: &GridBatch) -> sqlx::Result<()> {
+/// redelivered message writes nothing newer than what is there. Returns the `grid`
+/// channel's delta when a feeder changed, numbered in the same transaction; publish it
+/// only once this returned (a rolled-back batch must reach no one).
+pub async fn write(pool: &PgPool, topic: &str, batch: &GridBatch) -> sqlx::Result<Option<crate::fanout::Delta>> {
     let mut tx = pool.begin().await?;
+    let mut changed: std::collections::BTreeMap<String, wire::grid::FeederMap> = Default::default();
     for t in &batch.topologies {
         let spec = &t.topology.feeder;
         // Newer = a later offset on the feeder's partition (or any offset after the topic
@@ -36,11 +39,14 @@ pub async fn write(pool: &PgPool, topic: &str, batch: &GridBatch) -> sqlx::Resul
         .rows_affected();
         if replaced == 1 {
             replace_meters(&mut tx, &t.topology).await?;
+            let entry = changed.entry(spec.name.clone()).or_default();
+            entry.feeder = spec.name.clone();
+            entry.topology = Some(crate::grid_map::topology(&t.topology));
         }
     }
     for s in &batch.states {
         let st = &s.state;
-        sqlx::query(
+        let stored = sqlx::query(
             "insert into grid_states (feeder, interval_start_ts, interval_secs, flow, events, losses_mw, kafka_partition, kafka_offset)
              values ($1, $2, $3, $4, $5, $6, $7, $8)
              on conflict (feeder) do update set interval_start_ts = excluded.interval_start_ts,
@@ -58,10 +64,26 @@ pub async fn write(pool: &PgPool, topic: &str, batch: &GridBatch) -> sqlx::Resul
         .bind(s.partition)
         .bind(s.offset)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if stored == 1 {
+            let entry = changed.entry(st.feeder.clone()).or_default();
+            entry.feeder = st.feeder.clone();
+            entry.state = Some(crate::grid_map::state(st.interval_start_ts, st.interval_secs, st.flow.as_ref(), &st.events));
+        }
     }
     super::store::insert_dead_letters(&mut *tx, topic, &batch.rejected).await?;
-    tx.commit().await
+    let delta = if changed.is_empty() {
+        None
+    } else {
+        let seq = crate::grid_map::next_seq(&mut tx).await?;
+        let data = wire::grid::GridMap { feeders: changed.into_values().collect() };
+        let at_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        let data = serde_json::to_value(&data).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        Some(crate::fanout::Delta::new(crate::grid_map::CHANNEL.into(), seq, seq - 1, data, at_ms))
+    };
+    tx.commit().await?;
+    Ok(delta)
 }
 
 async fn replace_meters(tx: &mut sqlx::PgConnection, topology: &GridTopologyV1) -> sqlx::Result<()> {

@@ -24,12 +24,12 @@ use crate::config::{backoff, KafkaArgs};
 use crate::metrics as m;
 
 /// Consumes telemetry (readings, and the grid unless its topic is empty) forever; returns
-/// only on a configuration error.
-pub async fn run(pool: PgPool, args: KafkaArgs) -> anyhow::Result<()> {
+/// only on a configuration error. Grid changes go out on the `grid` channel via `fanout`.
+pub async fn run(pool: PgPool, args: KafkaArgs, fanout: crate::fanout::Fanout) -> anyhow::Result<()> {
     if args.kafka_grid_topic.is_empty() {
         return run_readings(pool, args).await;
     }
-    tokio::try_join!(run_readings(pool.clone(), args.clone()), grid::run(pool, args)).map(|_| ())
+    tokio::try_join!(run_readings(pool.clone(), args.clone()), grid::run(pool, args, fanout)).map(|_| ())
 }
 
 async fn run_readings(pool: PgPool, args: KafkaArgs) -> anyhow::Result<()> {

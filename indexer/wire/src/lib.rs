@@ -3,6 +3,8 @@
 //! the app (built for wasm32) deserializes the same ones, so the two cannot drift apart.
 use serde::{Deserialize, Serialize};
 
+pub mod grid;
+
 /// Client → server.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[serde(tag = "op", rename_all = "lowercase")]

@@ -47,6 +47,8 @@ pub struct Stack {
     pub app_url: String,
     pub api_url: String,
     pub pool: sqlx::PgPool,
+    /// The API's fan-out, for what a telemetry role would publish (the grid channel).
+    pub fanout: Fanout,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -84,9 +86,9 @@ impl Stack {
             batch: 5_000,
             queue: 10_000,
         };
-        let ingest = tokio::spawn(gridtokenx_indexer::ingest::pipeline::run(pool.clone(), fanout, ingest));
+        let ingest = tokio::spawn(gridtokenx_indexer::ingest::pipeline::run(pool.clone(), fanout.clone(), ingest));
         let app_url = format!("http://{addr}/?rpc={}&cluster=localnet", node.rpc_url);
-        Stack { app_url, api_url: format!("http://{addr}/api/v1"), node, keys, pool, tasks: vec![server, ingest] }
+        Stack { app_url, api_url: format!("http://{addr}/api/v1"), node, keys, pool, fanout, tasks: vec![server, ingest] }
     }
 
     pub fn rpc(&self) -> solana_rpc_client::nonblocking::rpc_client::RpcClient {
