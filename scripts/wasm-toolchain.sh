@@ -72,16 +72,20 @@ ensure_wasm_bindgen() {
     rm -rf "$GRIDTOKENX_CACHE/tools/.build-wasm-bindgen"
 }
 
+# Installs npm package $1 at version $2 into $3 (idempotent: the caller checks its file first).
+npm_tool() { # package, version, dir
+    command -v npm >/dev/null 2>&1 || ensure_packages npm
+    step "installing $1 $2 from npm into $3"
+    mkdir -p "$3"
+    (cd "$3" && npm install --no-audit --no-fund --silent "$1@$2" >/dev/null) ||
+        die "npm could not install $1@$2: check 'npm ping', then re-run"
+}
+
 # Sets WASM_OPT to npm binaryen's wasm-opt.
 ensure_wasm_opt() {
     local dir="$GRIDTOKENX_CACHE/tools/binaryen-$BINARYEN_VERSION"
     WASM_OPT="$dir/node_modules/binaryen/bin/wasm-opt"
-    [ -x "$WASM_OPT" ] && return 0
-    command -v npm >/dev/null 2>&1 || ensure_packages npm
-    step "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into $dir"
-    mkdir -p "$dir"
-    (cd "$dir" && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION" >/dev/null) ||
-        die "npm could not install binaryen@$BINARYEN_VERSION: check 'npm ping', then re-run"
+    [ -x "$WASM_OPT" ] || npm_tool binaryen "$BINARYEN_VERSION" "$dir"
 }
 
 # Sets and exports AXE_CORE_JS: npm axe-core's browser build, which the browser tests inject
@@ -89,12 +93,7 @@ ensure_wasm_opt() {
 ensure_axe_core() {
     local dir="$GRIDTOKENX_CACHE/tools/axe-core-$AXE_CORE_VERSION"
     export AXE_CORE_JS="$dir/node_modules/axe-core/axe.min.js"
-    [ -f "$AXE_CORE_JS" ] && return 0
-    command -v npm >/dev/null 2>&1 || ensure_packages npm
-    step "installing axe-core $AXE_CORE_VERSION from npm into $dir"
-    mkdir -p "$dir"
-    (cd "$dir" && npm install --no-audit --no-fund --silent "axe-core@$AXE_CORE_VERSION" >/dev/null) ||
-        die "npm could not install axe-core@$AXE_CORE_VERSION: check 'npm ping', then re-run"
+    [ -f "$AXE_CORE_JS" ] || npm_tool axe-core "$AXE_CORE_VERSION" "$dir"
 }
 
 # Chromium and its driver for the browser tests (Debian keeps the two in step).

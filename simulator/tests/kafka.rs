@@ -31,17 +31,22 @@ const V1_FIELDS: [&str; 12] = [
     "weather",
 ];
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_reading_reaches_kafka_keyed_by_meter_in_the_documented_schema() {
-    let broker = Broker::start();
-    let dir = TempDir::new("kafka");
-    let args = OutputArgs {
+/// Outputs to `broker`'s topic only, signed by a fresh oracle key kept in `dir`.
+fn to_kafka(dir: &TempDir, broker: &Broker) -> OutputArgs {
+    OutputArgs {
         oracle_key: Some(dir.key_file("oracle.json", &solana_keypair::Keypair::new())),
         cluster_tag: "11111111111111111111111111111111".into(),
         kafka_brokers: Some(broker.address.clone()),
         kafka_topic: TOPIC.into(),
         ..OutputArgs::default()
-    };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_reading_reaches_kafka_keyed_by_meter_in_the_documented_schema() {
+    let broker = Broker::start();
+    let dir = TempDir::new("kafka");
+    let args = to_kafka(&dir, &broker);
     let mut opened = args.open(FleetConfig { meters: 5, seed: 3, ..FleetConfig::default() }).await.unwrap();
     let mut sent = Vec::new();
     for _ in 0..4 {
@@ -87,13 +92,7 @@ async fn every_reading_reaches_kafka_keyed_by_meter_in_the_documented_schema() {
 async fn delivered_readings_survive_a_kill_9_of_the_durable_broker() {
     let dir = TempDir::new("kafka-durable");
     let broker = Broker::start_durable(&dir.0);
-    let args = OutputArgs {
-        oracle_key: Some(dir.key_file("oracle.json", &solana_keypair::Keypair::new())),
-        cluster_tag: "11111111111111111111111111111111".into(),
-        kafka_brokers: Some(broker.address.clone()),
-        kafka_topic: TOPIC.into(),
-        ..OutputArgs::default()
-    };
+    let args = to_kafka(&dir, &broker);
     let mut opened = args.open(FleetConfig { meters: 4, seed: 5, ..FleetConfig::default() }).await.unwrap();
     let mut sent = Vec::new();
     for _ in 0..3 {

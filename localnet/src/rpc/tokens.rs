@@ -40,16 +40,23 @@ async fn mint_owner_and_decimals(c: &mut Chain, key: &Pubkey) -> Result<(Pubkey,
     Ok((account.owner, state.decimals))
 }
 
-pub async fn get_token_account_balance(c: &mut Chain, p: Params) -> RpcResult {
-    let key = pubkey(&p.req::<String>(0)?)?;
-    let _: Option<CommitmentConfig> = p.opt(1)?;
+/// The account at `key`, owned by a token program, else agave's error naming `what` it
+/// should have been.
+async fn token_program_account(c: &mut Chain, key: &Pubkey, what: &str) -> Result<Account, RpcError> {
     let account = c
-        .account(&key)
+        .account(key)
         .await?
         .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
     if !is_token_program(&account.owner) {
-        return Err(RpcError::invalid_params("Invalid param: not a Token account"));
+        return Err(RpcError::invalid_params(format!("Invalid param: not a {what}")));
     }
+    Ok(account)
+}
+
+pub async fn get_token_account_balance(c: &mut Chain, p: Params) -> RpcResult {
+    let key = pubkey(&p.req::<String>(0)?)?;
+    let _: Option<CommitmentConfig> = p.opt(1)?;
+    let account = token_program_account(c, &key, "Token account").await?;
     let token = token_account(&account)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: not a v2.0 Token account"))?;
     let (_, decimals) = mint_owner_and_decimals(c, &token.mint).await?;
@@ -59,13 +66,7 @@ pub async fn get_token_account_balance(c: &mut Chain, p: Params) -> RpcResult {
 pub async fn get_token_supply(c: &mut Chain, p: Params) -> RpcResult {
     let key = pubkey(&p.req::<String>(0)?)?;
     let _: Option<CommitmentConfig> = p.opt(1)?;
-    let account = c
-        .account(&key)
-        .await?
-        .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
-    if !is_token_program(&account.owner) {
-        return Err(RpcError::invalid_params("Invalid param: not a Token mint"));
-    }
+    let account = token_program_account(c, &key, "Token mint").await?;
     let state = mint(&account)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: mint could not be unpacked"))?;
     Ok(with_context(c, to_value(ui_amount(state.supply, state.decimals))?))
