@@ -14,9 +14,6 @@ use gridtokenx_indexer::config::{ApiArgs, KafkaArgs};
 use gridtokenx_indexer::fanout::Fanout;
 use gridtokenx_indexer::telemetry;
 use gridtokenx_telemetry::{GridStateV1, GridTopologyV1, MAX_FUTURE_SECS};
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::config::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::{json, Value};
 use support::broker::Broker;
@@ -53,16 +50,7 @@ async fn next_grid_frame(ws: &mut Ws, within: Duration) -> Option<Value> {
 async fn a_stored_grid_state_is_served_over_rest_and_arrives_over_the_websocket() {
     let broker = Broker::start();
     let (_url, pool) = support::fresh_database().await;
-    let mut config = ClientConfig::new();
-    config.set("bootstrap.servers", &broker.address);
-    let admin: AdminClient<DefaultClientContext> = config.create().unwrap();
-    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-    for r in
-        admin.create_topics([&NewTopic::new(TOPIC, 1, TopicReplication::Fixed(1))], &options).await.unwrap()
-    {
-        r.expect("topic created");
-    }
-    let producer: FutureProducer = config.set("acks", "all").create().unwrap();
+    let producer = broker.producer_with_topic(TOPIC).await;
 
     // An API process that follows Redis, and a telemetry role that publishes to it.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -13,9 +13,6 @@ use gridtokenx_indexer::telemetry;
 use gridtokenx_indexer::tiles::draw::METERS_MIN_ZOOM;
 use gridtokenx_indexer::tiles::TileJson;
 use gridtokenx_telemetry::{GridStateV1, GridTopologyV1, MAX_FUTURE_SECS};
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::config::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use sqlx::PgPool;
 use support::broker::Broker;
@@ -66,16 +63,7 @@ macro_rules! assert_close {
 async fn grid_messages_stored_and_served_as_vector_tiles() {
     let broker = Broker::start();
     let (_url, pool) = support::fresh_database().await;
-    let mut config = ClientConfig::new();
-    config.set("bootstrap.servers", &broker.address);
-    let admin: AdminClient<DefaultClientContext> = config.create().unwrap();
-    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-    for r in
-        admin.create_topics([&NewTopic::new(TOPIC, 1, TopicReplication::Fixed(1))], &options).await.unwrap()
-    {
-        r.expect("topic created");
-    }
-    let producer: FutureProducer = config.set("acks", "all").create().unwrap();
+    let producer = broker.producer_with_topic(TOPIC).await;
     let args = KafkaArgs {
         kafka_brokers: broker.address.clone(),
         kafka_topic: gridtokenx_telemetry::TOPIC.into(),

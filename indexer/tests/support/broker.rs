@@ -31,6 +31,22 @@ impl Broker {
     }
 }
 
+impl Broker {
+    /// A producer (acks=all) to this broker, once `topic` exists with one partition.
+    pub async fn producer_with_topic(&self, topic: &str) -> rdkafka::producer::FutureProducer {
+        use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+        let mut config = rdkafka::config::ClientConfig::new();
+        config.set("bootstrap.servers", &self.address);
+        let admin: AdminClient<rdkafka::client::DefaultClientContext> = config.create().unwrap();
+        let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+        let new = NewTopic::new(topic, 1, TopicReplication::Fixed(1));
+        for created in admin.create_topics([&new], &options).await.unwrap() {
+            created.expect("topic created");
+        }
+        config.set("acks", "all").create().unwrap()
+    }
+}
+
 impl Drop for Broker {
     fn drop(&mut self) {
         let _ = self.child.kill();
