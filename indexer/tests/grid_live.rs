@@ -14,7 +14,6 @@ use gridtokenx_indexer::config::{ApiArgs, KafkaArgs};
 use gridtokenx_indexer::fanout::Fanout;
 use gridtokenx_indexer::telemetry;
 use gridtokenx_telemetry::{GridStateV1, GridTopologyV1, MAX_FUTURE_SECS};
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::{json, Value};
 use support::broker::Broker;
 use support::grid_fixture as fx;
@@ -24,14 +23,6 @@ const TOPIC: &str = "grid-live-test";
 const REDIS: &str = "redis://127.0.0.1:6379";
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn send(producer: &FutureProducer, key: &str, payload: &[u8]) {
-    producer
-        .send(FutureRecord::<str, [u8]>::to(TOPIC).key(key).payload(payload), Duration::from_secs(10))
-        .await
-        .map_err(|(e, _)| e)
-        .expect("delivered");
-}
 
 /// The next frame of the `grid` channel (other channels' and pongs skipped).
 async fn next_grid_frame(ws: &mut Ws, within: Duration) -> Option<Value> {
@@ -92,8 +83,8 @@ async fn a_stored_grid_state_is_served_over_rest_and_arrives_over_the_websocket(
     let topology: GridTopologyV1 = fx::topology(fx::cigre(), "cigre-lv", 60);
     let feeder = topology.feeder.name.clone();
     let first: GridStateV1 = fx::state(&topology, 1_800_000_900, 0.0);
-    send(&producer, &feeder, &serde_json::to_vec(&topology).unwrap()).await;
-    send(&producer, &feeder, &serde_json::to_vec(&first).unwrap()).await;
+    producer.send(&feeder, &serde_json::to_vec(&topology).unwrap()).await;
+    producer.send(&feeder, &serde_json::to_vec(&first).unwrap()).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     let map = loop {
         let map: Value = get("/grid").await.json().await.unwrap();
@@ -156,8 +147,8 @@ async fn a_stored_grid_state_is_served_over_rest_and_arrives_over_the_websocket(
     // the newer one's delta is here, the older one was processed).
     let older = fx::state(&topology, 1_800_000_000, 0.02);
     let newer = fx::state(&topology, 1_800_001_800, 0.01);
-    send(&producer, &feeder, &serde_json::to_vec(&older).unwrap()).await;
-    send(&producer, &feeder, &serde_json::to_vec(&newer).unwrap()).await;
+    producer.send(&feeder, &serde_json::to_vec(&older).unwrap()).await;
+    producer.send(&feeder, &serde_json::to_vec(&newer).unwrap()).await;
     let delta = next_grid_frame(&mut ws, Duration::from_secs(60)).await.expect("the newer state arrives");
     assert_eq!(delta["type"], "delta");
     assert_eq!(

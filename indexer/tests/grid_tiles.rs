@@ -13,21 +13,12 @@ use gridtokenx_indexer::telemetry;
 use gridtokenx_indexer::tiles::draw::METERS_MIN_ZOOM;
 use gridtokenx_indexer::tiles::TileJson;
 use gridtokenx_telemetry::{GridStateV1, GridTopologyV1, MAX_FUTURE_SECS};
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use sqlx::PgPool;
 use support::broker::Broker;
 use support::grid_fixture as fx;
 use support::tile_client::{features, num, tile_of, vertices, Served, V};
 
 const TOPIC: &str = "grid-state-test";
-
-async fn send(producer: &FutureProducer, key: &str, payload: &[u8]) {
-    producer
-        .send(FutureRecord::<str, [u8]>::to(TOPIC).key(key).payload(payload), Duration::from_secs(10))
-        .await
-        .map_err(|(e, _)| e)
-        .expect("delivered");
-}
 
 async fn wait_until(what: &str, pool: &PgPool, sql: &str, want: i64) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -81,8 +72,8 @@ async fn grid_messages_stored_and_served_as_vector_tiles() {
     let feeder = topology.feeder.name.clone();
     let newer: GridStateV1 = fx::state(&topology, 1_800_000_900, 0.0);
     let older: GridStateV1 = fx::state(&topology, 1_800_000_000, 0.02);
-    send(&producer, &feeder, &serde_json::to_vec(&topology).unwrap()).await;
-    send(&producer, &feeder, &serde_json::to_vec(&newer).unwrap()).await;
+    producer.send(&feeder, &serde_json::to_vec(&topology).unwrap()).await;
+    producer.send(&feeder, &serde_json::to_vec(&newer).unwrap()).await;
     wait_until(
         "stored state",
         &pool,
@@ -90,12 +81,12 @@ async fn grid_messages_stored_and_served_as_vector_tiles() {
         1_800_000_900,
     )
     .await;
-    send(&producer, &feeder, &serde_json::to_vec(&older).unwrap()).await;
-    send(&producer, &feeder, b"{not json").await;
-    send(&producer, &feeder, br#"{"schema":"gridtokenx.grid-state.v9","feeder":"x"}"#).await;
+    producer.send(&feeder, &serde_json::to_vec(&older).unwrap()).await;
+    producer.send(&feeder, b"{not json").await;
+    producer.send(&feeder, br#"{"schema":"gridtokenx.grid-state.v9","feeder":"x"}"#).await;
     let mut missing = serde_json::to_value(&newer).unwrap();
     missing.as_object_mut().unwrap().remove("interval_start_ts");
-    send(&producer, &feeder, &serde_json::to_vec(&missing).unwrap()).await;
+    producer.send(&feeder, &serde_json::to_vec(&missing).unwrap()).await;
     wait_until("dead letters", &pool, "select count(*) from telemetry_dead_letters", 3).await;
 
     let dead: Vec<(String, String, String)> =

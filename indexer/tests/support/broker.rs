@@ -32,8 +32,8 @@ impl Broker {
 }
 
 impl Broker {
-    /// A producer (acks=all) to this broker, once `topic` exists with one partition.
-    pub async fn producer_with_topic(&self, topic: &str) -> rdkafka::producer::FutureProducer {
+    /// A producer (acks=all) to this broker's `topic`, once it exists with one partition.
+    pub async fn producer_with_topic(&self, topic: &str) -> TopicProducer {
         use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
         let mut config = rdkafka::config::ClientConfig::new();
         config.set("bootstrap.servers", &self.address);
@@ -43,7 +43,20 @@ impl Broker {
         for created in admin.create_topics([&new], &options).await.unwrap() {
             created.expect("topic created");
         }
-        config.set("acks", "all").create().unwrap()
+        TopicProducer { producer: config.set("acks", "all").create().unwrap(), topic: topic.to_string() }
+    }
+}
+
+/// Sends to one topic, each message acknowledged before `send` returns.
+pub struct TopicProducer {
+    producer: rdkafka::producer::FutureProducer,
+    topic: String,
+}
+
+impl TopicProducer {
+    pub async fn send(&self, key: &str, payload: &[u8]) {
+        let record = rdkafka::producer::FutureRecord::<str, [u8]>::to(&self.topic).key(key).payload(payload);
+        self.producer.send(record, Duration::from_secs(10)).await.map_err(|(e, _)| e).expect("delivered");
     }
 }
 

@@ -212,6 +212,15 @@ pub async fn connected_page(stack: &Stack, person: &Keypair) -> Browser {
     browser
 }
 
+/// A council member's page (see [`connected_page`]) on the council view, once it recognises
+/// the member.
+pub async fn council_page(stack: &Stack, member: &Keypair) -> Browser {
+    let page = connected_page(stack, member).await;
+    page.click("[data-testid=nav-council]").await;
+    page.text_until("[data-testid=council]", "the member is recognised", |t| t.contains("you are a member")).await;
+    page
+}
+
 /// npm axe-core's browser build: `AXE_CORE_JS` (scripts/wasm-toolchain.sh `ensure_axe_core`
 /// sets it), else the copy `scripts/test.sh` installs into the cache.
 fn axe_core_source() -> String {

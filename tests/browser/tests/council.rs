@@ -3,7 +3,7 @@
 //! both pages follow the proposal from open to executed over the WebSocket, the chain holds
 //! the new fee, and the trade view shows it. A guardian then pauses the system and the
 //! members' view offers to propose resuming it. Screenshots at desktop and phone width.
-use gridtokenx_browser_tests::{confirmed, connected_page, Stack};
+use gridtokenx_browser_tests::{confirmed, connected_page, council_page, Stack};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_change_a_fee_through_a_proposal_and_a_guardian_pauses() {
@@ -16,9 +16,7 @@ async fn members_change_a_fee_through_a_proposal_and_a_guardian_pauses() {
     trader.text_until("[data-testid=markets]", "the market is listed", |t| t.contains(&format!("fee {before} bps"))).await;
     assert_eq!(trader.count("[data-testid=nav-council]").await, 0, "a trader is offered no council view");
 
-    let first = connected_page(&stack, &stack.keys.members[0]).await;
-    first.click("[data-testid=nav-council]").await;
-    first.text_until("[data-testid=council]", "the member is recognised", |t| t.contains("you are a member")).await;
+    let first = council_page(&stack, &stack.keys.members[0]).await;
     first.text_until("[data-testid=proposals]", "the bootstrap's proposals are listed", |t| t.contains("executed")).await;
     first.type_into("[data-testid=propose-fee]", &new_fee.to_string()).await;
     confirmed("the proposal", first.transact("[data-testid=propose]", "the proposal settles").await);

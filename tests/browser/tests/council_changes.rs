@@ -4,7 +4,7 @@
 //! execute it), a meter's suspension, and a second guardian in a new council. Each is
 //! described in words in the list, and the chain holds what was executed. Bad input is
 //! refused in words before the wallet is asked.
-use gridtokenx_browser_tests::{confirmed, connected_page, Browser, Stack};
+use gridtokenx_browser_tests::{confirmed, council_page, Browser, Stack};
 use gridtokenx_indexer::ingest::decode::{self, ProgramAccount};
 use gridtokenx_localnet::bootstrap::{demo_price_feed_address, DEMO_FEED_ID};
 use solana_signer::Signer;
@@ -14,15 +14,8 @@ async fn members_propose_a_band_an_oracle_a_suspension_and_a_council() {
     let stack = Stack::start().await;
     let market = stack.market();
     let fee = stack.market_on_chain(&market).await.header.taker_fee_bps;
-    let first = connected_page(&stack, &stack.keys.members[0]).await;
-    let second = connected_page(&stack, &stack.keys.members[1]).await;
-    for page in [&first, &second] {
-        page.click("[data-testid=nav-council]").await;
-        page.text_until("[data-testid=council]", "the member is recognised", |t| {
-            t.contains("you are a member")
-        })
-        .await;
-    }
+    let first = council_page(&stack, &stack.keys.members[0]).await;
+    let second = council_page(&stack, &stack.keys.members[1]).await;
 
     // The price band: a typo is refused in words, then the demo feed.
     first.click("[data-testid=open-band]").await;

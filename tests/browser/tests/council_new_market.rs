@@ -3,7 +3,7 @@
 //! market in those units (a bad price step is refused in words), a second approves, and the
 //! proposer — who pays the market account's rent — executes it: the chain holds the
 //! parameters in atoms, and the markets list shows the new market.
-use gridtokenx_browser_tests::{confirmed, connected_page, Stack};
+use gridtokenx_browser_tests::{confirmed, council_page, Stack};
 use solana_program_pack::Pack;
 use solana_signer::Signer;
 
@@ -11,15 +11,8 @@ use solana_signer::Signer;
 async fn members_create_a_market_typed_in_kwh_and_the_quote_currency() {
     let stack = Stack::start().await;
     let quote_mint = create_quote_mint(&stack).await;
-    let first = connected_page(&stack, &stack.keys.members[0]).await;
-    let second = connected_page(&stack, &stack.keys.members[1]).await;
-    for page in [&first, &second] {
-        page.click("[data-testid=nav-council]").await;
-        page.text_until("[data-testid=council]", "the member is recognised", |t| {
-            t.contains("you are a member")
-        })
-        .await;
-    }
+    let first = council_page(&stack, &stack.keys.members[0]).await;
+    let second = council_page(&stack, &stack.keys.members[1]).await;
     // The bootstrap created the demo market through the council: its proposal in units.
     let quote = stack.quote_name();
     let bootstrap =

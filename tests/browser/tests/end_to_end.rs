@@ -7,7 +7,7 @@
 //! retires the certificate for the buyer. Finally the council pauses the market from the
 //! admin view (one member proposes, a second approves and executes), and the buyer's next
 //! order is refused with the reason shown. No page logs a console warning or error.
-use gridtokenx_browser_tests::{confirmed, connected_page, place, seated, Stack};
+use gridtokenx_browser_tests::{confirmed, connected_page, council_page, place, seated, Stack};
 use solana_program_pack::Pack;
 use solana_signer::Signer;
 
@@ -100,9 +100,7 @@ async fn metered_energy_is_sold_certified_and_the_council_pauses_its_market() {
 
     // The council pauses the market: one member proposes from the admin view, another
     // approves and executes.
-    let first = connected_page(&stack, &stack.keys.members[0]).await;
-    first.click("[data-testid=nav-council]").await;
-    first.text_until("[data-testid=council]", "the member is recognised", |t| t.contains("you are a member")).await;
+    let first = council_page(&stack, &stack.keys.members[0]).await;
     first.type_into("[data-testid=propose-fee]", &m.header.taker_fee_bps.to_string()).await;
     first.choose("[data-testid=propose-trading]", "paused").await;
     confirmed("the proposal", first.transact("[data-testid=propose]", "the proposal settles").await);
