@@ -250,7 +250,7 @@ async fn follow(
                     if let Err(stop) = out.send(pong).await {
                         return stop;
                     }
-                    if request.accounts.is_empty() && request.transactions.is_empty() && request.slots.is_empty() {
+                    if !Filters::any_in(&request) {
                         continue;
                     }
                 }
@@ -291,7 +291,7 @@ async fn follow(
             Read::Entries(entries) => {
                 for entry in entries {
                     cursor = entry.seq + 1;
-                    if let Some(update) = active.apply(&entry) {
+                    for update in active.apply(&entry) {
                         if let Err(stop) = out.send(update).await {
                             return stop;
                         }
