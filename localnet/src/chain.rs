@@ -309,6 +309,31 @@ impl Chain {
         Ok(self.ctx.banks_client.get_latest_blockhash().await?)
     }
 
+    /// The latest blockhash as the bank of `slot` (a slot at some commitment) answers it, as
+    /// agave's `getLatestBlockhash` does: a finished block's bank holds its own hash as the
+    /// latest, valid through its block height + 150 (`MAX_PROCESSING_AGE`); the current slot's
+    /// bank holds the previous block's hash (`last_valid_block_height`). Returns the slot that
+    /// answered, the hash and its last valid block height. A finished block whose hash the
+    /// bank no longer accepts (a block from before a restart: the blockhash queue is not
+    /// kept) or does not know (before the first block) is answered by the current slot.
+    pub async fn latest_blockhash_at(
+        &mut self,
+        slot: u64,
+    ) -> Result<(u64, solana_hash::Hash, u64), ChainError> {
+        if slot < self.slot {
+            if let Some(block) = self.blocks.get(slot) {
+                let hash = solana_hash::Hash::new_from_array(block.blockhash);
+                if self.ctx.is_blockhash_valid(&hash) {
+                    // One block per slot: the block height is the slot.
+                    return Ok((slot, hash, slot + self.ctx.max_processing_age()));
+                }
+            }
+        }
+        let hash = self.latest_blockhash().await?;
+        let last_valid = self.last_valid_block_height(&hash).unwrap_or(self.slot + 150);
+        Ok((self.slot, hash, last_valid))
+    }
+
     /// The rent-exempt minimum for an account of `bytes` bytes; `None` beyond the largest
     /// account the runtime allows (`MAX_PERMITTED_DATA_LENGTH`), where the rent type's own
     /// `minimum_balance` panics.

@@ -440,6 +440,8 @@ async fn blocks_meta_and_transactions_status_follow_the_chain() {
     let first = collect_until(&mut finalized, |seen| !seen.is_empty()).await;
     let Some(UpdateOneof::BlockMeta(final_meta)) = &first[0].update_oneof else { panic!("{first:?}") };
     assert_eq!(final_meta, meta, "the same block, once finalized");
+    let finalized_slot = rpc.get_slot_with_commitment(CommitmentConfig::finalized()).await.unwrap();
+    assert_eq!(finalized_slot, slot);
 }
 
 /// `accounts_data_slice` as yellowstone-grpc applies it: the requested parts of every
