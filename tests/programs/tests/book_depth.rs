@@ -51,6 +51,8 @@ async fn compute_units_by_book_depth() {
     world.allow_large_readings().await;
     let maker = world.trader(2_000 * LOT_SIZE, 2_000 * 600 * TICK_SIZE).await;
     let trader = world.trader(100 * LOT_SIZE, 100_000 * TICK_SIZE).await;
+    // The maker pays for the blocks of its 2,000 orders (0.00072 SOL each).
+    world.airdrop(&maker.pubkey(), 10_000_000_000).await;
     println!("| resting orders per side | place resting (grows) | place resting (reuses a block) | place taking 1 fill | cancel | claim seat |");
     println!("|---:|---:|---:|---:|---:|---:|");
     let mut depth = 0;
