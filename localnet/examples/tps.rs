@@ -172,7 +172,8 @@ async fn orders(node: &Node, keys: &DeploymentKeys, rpc: &RpcClient, pairs: usiz
         alice,
     )
     .await;
-    let seat = |n: u32| n; // seats are claimed in order on a fresh market: Alice 0, Bob 1
+    // Seats are claimed in order on a fresh market, each growing it by a block: Alice 0, Bob 1.
+    let seat = |n: u32| n;
     send(vec![market::client::claim_seat(alice.pubkey(), d.market)], alice).await;
     send(vec![market::client::claim_seat(bob.pubkey(), d.market)], bob).await;
     let who = |k: &Keypair, base, quote| market::client::TraderAccounts { trader: k.pubkey(), base, quote };
@@ -225,8 +226,9 @@ async fn orders(node: &Node, keys: &DeploymentKeys, rpc: &RpcClient, pairs: usiz
     report("market orders (ask + taking bid)", pairs * 2, 1, started.elapsed(), latencies);
     // Every pair must have traded: Bob's proceeds are exactly pairs × 1 lot × 100 ticks.
     let data = rpc.get_account_data(&d.market).await.unwrap();
-    let book: &market::state::Market =
-        bytemuck::from_bytes(&data[8..8 + std::mem::size_of::<market::state::Market>()]);
-    let proceeds = book.book.seats[1].quote_free;
+    let m = market::state::MarketState::decode(&data).expect("a market account");
+    let bob =
+        m.book.seats().into_iter().find(|(_, s)| s.trader == bob.pubkey().to_bytes()).expect("Bob's seat").1;
+    let proceeds = bob.quote_free;
     assert_eq!(proceeds, pairs as u64 * 100 * gridtokenx_localnet::bootstrap::TICK_SIZE, "every pair filled");
 }

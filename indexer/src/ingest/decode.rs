@@ -13,7 +13,8 @@ pub enum ProgramAccount {
     Oracle(energy::state::Oracle),
     Meter(Box<energy::state::Meter>),
     Certificate(Box<energy::state::Certificate>),
-    Market(Box<market::state::Market>),
+    /// The whole account: header, book header, seats and orders (`MarketState`).
+    Market(Box<market::state::MarketState>),
     MarketPair(market::state::MarketPair),
 }
 
@@ -35,7 +36,10 @@ fn anchor<T: AccountDeserialize>(name: &'static str, data: &[u8]) -> Result<T, D
     T::try_deserialize(&mut &data[..]).map_err(|e| DecodeError::Malformed(name, e.to_string()))
 }
 
-fn zero_copy<T: bytemuck::Pod + Discriminator>(name: &'static str, data: &[u8]) -> Result<Box<T>, DecodeError> {
+fn zero_copy<T: bytemuck::Pod + Discriminator>(
+    name: &'static str,
+    data: &[u8],
+) -> Result<Box<T>, DecodeError> {
     let size = std::mem::size_of::<T>();
     let body = data
         .get(T::DISCRIMINATOR.len()..T::DISCRIMINATOR.len() + size)
@@ -74,7 +78,10 @@ pub fn account(owner: &Pubkey, data: &[u8]) -> Result<Option<ProgramAccount>, De
         }
     } else if *owner == market::ID {
         if has_discriminator::<market::state::Market>(data) {
-            A::Market(zero_copy("Market", data)?)
+            A::Market(Box::new(
+                market::state::MarketState::decode(data)
+                    .map_err(|e| DecodeError::Malformed("Market", format!("{e:?}")))?,
+            ))
         } else if has_discriminator::<market::state::MarketPair>(data) {
             A::MarketPair(anchor("MarketPair", data)?)
         } else {

@@ -42,14 +42,27 @@ pub fn accounts(node: &Node, trader: &Pubkey) -> market::client::TraderAccounts 
 
 /// A registered meter whose readings minted `surplus_wh` to its (fresh) owner, who also
 /// holds SOL and a quote token account.
-pub async fn prosumer(node: &Node, keys: &DeploymentKeys, rpc: Arc<RpcClient>, meter_id: [u8; 32], surplus_wh: u64) -> Prosumer {
+pub async fn prosumer(
+    node: &Node,
+    keys: &DeploymentKeys,
+    rpc: Arc<RpcClient>,
+    meter_id: [u8; 32],
+    surplus_wh: u64,
+) -> Prosumer {
     onboarded_prosumer(node, keys, rpc, ChainMeter::onboard(meter_id), surplus_wh).await
 }
 
 /// `prosumer` for a meter onboarded beforehand (so its account address is known before it exists).
-pub async fn onboarded_prosumer(node: &Node, keys: &DeploymentKeys, rpc: Arc<RpcClient>, meter: ChainMeter, surplus_wh: u64) -> Prosumer {
+pub async fn onboarded_prosumer(
+    node: &Node,
+    keys: &DeploymentKeys,
+    rpc: Arc<RpcClient>,
+    meter: ChainMeter,
+    surplus_wh: u64,
+) -> Prosumer {
     let cluster_tag = gridtokenx_simulator::post::cluster_tag(&rpc).await.unwrap();
-    let oracle = gridtokenx_simulator::oracle::Oracle::new(keys.oracle.insecure_clone(), energy::ID, cluster_tag);
+    let oracle =
+        gridtokenx_simulator::oracle::Oracle::new(keys.oracle.insecure_clone(), energy::ID, cluster_tag);
     let poster = gridtokenx_simulator::post::Poster {
         rpc: rpc.clone(),
         oracle,
@@ -61,7 +74,8 @@ pub async fn onboarded_prosumer(node: &Node, keys: &DeploymentKeys, rpc: Arc<Rpc
     let now = gridtokenx_simulator::unix_now();
     let aligned = now - now % 900;
     // 24 intervals apart, so the surplus stays under max_wh_per_interval × intervals.
-    let baseline = energy::reading::Reading { interval_start_ts: aligned - 25 * 900, produced_wh: 10, consumed_wh: 5 };
+    let baseline =
+        energy::reading::Reading { interval_start_ts: aligned - 25 * 900, produced_wh: 10, consumed_wh: 5 };
     let second = energy::reading::Reading {
         interval_start_ts: aligned - 900,
         produced_wh: 10 + surplus_wh,
@@ -74,12 +88,13 @@ pub async fn onboarded_prosumer(node: &Node, keys: &DeploymentKeys, rpc: Arc<Rpc
     let meter = meters[0].address;
     let owner = meters[0].owner.insecure_clone();
     airdrop(&rpc, &owner.pubkey(), 2_000_000_000).await;
-    let create_quote = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
-        &owner.pubkey(),
-        &owner.pubkey(),
-        &quote_mint_of(node),
-        &spl_token_interface::ID,
-    );
+    let create_quote =
+        spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+            &owner.pubkey(),
+            &owner.pubkey(),
+            &quote_mint_of(node),
+            &spl_token_interface::ID,
+        );
     send(&rpc, &[create_quote], &[&owner]).await;
     Prosumer { owner, meter }
 }
@@ -92,7 +107,7 @@ pub async fn seat_of(rpc: &RpcClient, market: &Pubkey, trader: &Pubkey) -> u32 {
     else {
         panic!("not a market")
     };
-    m.book.seats.iter().position(|s| s.trader == trader.to_bytes()).expect("seat claimed") as u32
+    m.book.view().find_seat(&trader.to_bytes()).expect("decodes").expect("seat claimed")
 }
 
 pub fn packet(side: Side, order_type: OrderType, price: u64, lots: u64, client_order_id: u64) -> OrderPacket {
@@ -126,12 +141,24 @@ pub async fn seat_and_deposit(node: &Node, rpc: &RpcClient, trader: &Keypair, ba
     send(rpc, &create, &[trader]).await;
     send(rpc, &[market::client::claim_seat(trader.pubkey(), market)], &[trader]).await;
     let seat = seat_of(rpc, &market, &trader.pubkey()).await;
-    send(rpc, &[market::client::deposit(market, accounts(node, &trader.pubkey()), seat, base, quote)], &[trader]).await;
+    send(
+        rpc,
+        &[market::client::deposit(market, accounts(node, &trader.pubkey()), seat, base, quote)],
+        &[trader],
+    )
+    .await;
     seat
 }
 
-pub async fn place(node: &Node, rpc: &RpcClient, trader: &Keypair, seat: u32, p: OrderPacket) -> (String, u64) {
-    send(rpc, &[market::client::place_order(trader.pubkey(), market_of(node), seat, p, None)], &[trader]).await
+pub async fn place(
+    node: &Node,
+    rpc: &RpcClient,
+    trader: &Keypair,
+    seat: u32,
+    p: OrderPacket,
+) -> (String, u64) {
+    send(rpc, &[market::client::place_order(trader.pubkey(), market_of(node), seat, p, None)], &[trader])
+        .await
 }
 
 /// The whole flow, the prosumer's meter being `meter`. Returns the slot of its last transaction.
@@ -147,7 +174,12 @@ pub async fn run(node: &Node, keys: &DeploymentKeys, rpc: Arc<RpcClient>, meter:
     place(node, &rpc, alice, a_seat, packet(Side::Bid, OrderType::ImmediateOrCancel, 125, 30, 2)).await;
     place(node, &rpc, alice, a_seat, packet(Side::Bid, OrderType::Limit, 100, 5, 3)).await;
     send(&rpc, &[market::client::cancel_all(alice.pubkey(), market, a_seat)], &[alice]).await;
-    send(&rpc, &[market::client::withdraw(market, accounts(node, &alice.pubkey()), a_seat, 30_000, 0)], &[alice]).await;
+    send(
+        &rpc,
+        &[market::client::withdraw(market, accounts(node, &alice.pubkey()), a_seat, 30_000, 0)],
+        &[alice],
+    )
+    .await;
     // A second taker, partially: the ask stays resting with 60 lots.
     place(node, &rpc, alice, a_seat, packet(Side::Bid, OrderType::ImmediateOrCancel, 120, 10, 4)).await;
 
@@ -161,12 +193,14 @@ pub async fn run(node: &Node, keys: &DeploymentKeys, rpc: Arc<RpcClient>, meter:
 
     // The council raises the taker fee: propose, approve, execute.
     let council = governance::client::council_address();
-    let params = market::instructions::UpdateMarketParams { taker_fee_bps: 30, paused: false, price_band: None };
+    let params =
+        market::instructions::UpdateMarketParams { taker_fee_bps: 30, paused: false, price_band: None };
     let ix = market::client::update_market(council, market, params);
     let index = node.deployment.as_ref().unwrap().next_proposal;
     let (proposer, approver) = (&keys.members[0], &keys.members[1]);
     send(&rpc, &[governance::client::propose(proposer.pubkey(), index, &ix, 0)], &[proposer]).await;
     send(&rpc, &[governance::client::approve(approver.pubkey(), index)], &[approver]).await;
-    let (_, slot) = send(&rpc, &[governance::client::execute(proposer.pubkey(), index, &ix)], &[proposer]).await;
+    let (_, slot) =
+        send(&rpc, &[governance::client::execute(proposer.pubkey(), index, &ix)], &[proposer]).await;
     slot
 }

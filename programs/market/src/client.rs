@@ -68,12 +68,13 @@ fn claim_accounts(trader: Pubkey, market: Pubkey, idle_holder: Option<Pubkey>) -
     }
 }
 
-/// The trader's seat: its own, else a free one. Bonds `state::seat_bond` lamports.
+/// The trader's seat: its own, else a new one (the trader pays the block's rent when the
+/// book has no free block, and bonds `state::seat_bond` lamports).
 pub fn claim_seat(trader: Pubkey, market: Pubkey) -> Instruction {
     build(claim_accounts(trader, market, None), crate::instruction::ClaimSeat {})
 }
 
-/// When every seat is taken: takes over the seat of `idle_holder`, which must be empty
+/// When the market account is at Solana's 10 MB limit: takes over the seat of `idle_holder`, which must be empty
 /// and idle for `engine::SEAT_IDLE_SLOTS`; the holder gets its bond back. (Same
 /// instruction as `claim_seat`: a free seat, if one opened meanwhile, is taken instead.)
 pub fn take_over_seat(trader: Pubkey, market: Pubkey, idle_holder: Pubkey) -> Instruction {
@@ -135,10 +136,7 @@ pub fn place_order(
     packet: OrderPacket,
     price_feed: Option<Pubkey>,
 ) -> Instruction {
-    build(
-        place_accounts(trader, market, price_feed),
-        crate::instruction::PlaceOrder { seat, packet },
-    )
+    build(place_accounts(trader, market, price_feed), crate::instruction::PlaceOrder { seat, packet })
 }
 
 /// Cancels `order_id` on `packet.side` and places `packet`; fails (placing nothing) if that
@@ -223,7 +221,14 @@ pub fn withdraw_fees(
 }
 
 /// The accounts of every instruction that places orders (`place_order`, `replace_order`,
-/// `batch_orders`).
+/// `batch_orders`): the trader signs and is writable, since it pays for the blocks its
+/// resting orders need when the book has none free (the System program moves the rent).
 fn place_accounts(trader: Pubkey, market: Pubkey, price_feed: Option<Pubkey>) -> crate::accounts::PlaceOrder {
-    crate::accounts::PlaceOrder { trader, market, council: governance::client::council_address(), price_feed }
+    crate::accounts::PlaceOrder {
+        trader,
+        market,
+        council: governance::client::council_address(),
+        system_program: system_program::ID,
+        price_feed,
+    }
 }

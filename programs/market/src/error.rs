@@ -37,9 +37,9 @@ pub enum MarketError {
     FillOrKillNotFilled,
     #[msg("post-only order would cross the book")]
     PostOnlyWouldCross,
-    #[msg("this side of the book is full")]
+    #[msg("the market account is at Solana's 10 MB limit and this order is no better than the worst of its side")]
     BookFull,
-    #[msg("all trader seats of this market are taken (name the holder of an idle empty seat to take it over)")]
+    #[msg("the market account is at Solana's 10 MB limit (name the holder of an idle empty seat to take it over)")]
     SeatsFull,
     #[msg("seat index does not belong to this trader")]
     SeatMismatch,
@@ -62,6 +62,8 @@ pub enum MarketError {
     SeatNotIdle,
     #[msg("a batch takes at most MAX_BATCH_ORDERS cancels and MAX_BATCH_ORDERS placements")]
     BatchTooLarge,
+    #[msg("the market account's book is corrupt (a block index points nowhere)")]
+    CorruptBook,
 }
 
 impl From<EngineError> for MarketError {
@@ -81,6 +83,7 @@ impl From<EngineError> for MarketError {
             EngineError::OrderNotFound => MarketError::OrderNotFound,
             EngineError::InvalidEnum => MarketError::InvalidEnum,
             EngineError::Overflow => MarketError::Overflow,
+            EngineError::CorruptBook => MarketError::CorruptBook,
         }
     }
 }

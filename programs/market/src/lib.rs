@@ -27,7 +27,7 @@ pub mod market {
     use super::*;
 
     /// Council-only; the market account must be allocated (zeroed, owned by this
-    /// program, `Market::SPACE` bytes) beforehand.
+    /// program, `Market::SPACE` bytes: no blocks yet) beforehand.
     pub fn create_market(ctx: Context<CreateMarket>, params: CreateMarketParams) -> Result<()> {
         instructions::create_market::handler(ctx, params)
     }
@@ -49,9 +49,10 @@ pub mod market {
         instructions::admin::withdraw_fees(ctx, quote_atoms)
     }
 
-    /// Returns the trader's seat index, the hint every trading instruction takes. Bonds
-    /// `state::seat_bond` lamports; with every seat taken, `idle_holder` names an empty
-    /// seat idle for `engine::SEAT_IDLE_SLOTS` to take over (its holder is refunded).
+    /// Returns the trader's seat index (its block), the hint every trading instruction
+    /// takes. Grows the market by a block when none is free (the trader pays) and bonds
+    /// `state::seat_bond` lamports; at the 10 MB limit, `idle_holder` names an empty seat
+    /// idle for `engine::SEAT_IDLE_SLOTS` to take over (its holder is refunded).
     pub fn claim_seat(ctx: Context<ClaimSeat>) -> Result<u32> {
         instructions::seat::claim(ctx)
     }

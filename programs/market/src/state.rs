@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::engine::{Book, MarketParams};
+use crate::engine::{Book, BookHeader, BookMut, EngineError, MarketParams, OwnedBook, BLOCK_SIZE};
 
 pub const PAIR_SEED: &[u8] = b"pair";
 pub const BASE_VAULT_SEED: &[u8] = b"base_vault";
@@ -81,18 +81,104 @@ impl MarketHeader {
     }
 }
 
-/// One account holds the whole market: header, trader seats and both book sides.
-/// Makers are credited inside this account when they fill, so a taking order needs no
-/// maker accounts and settles atomically with no crank. Too large for a CPI allocation,
-/// it is created by the client (system create_account) and initialized by create_market.
+/// One account holds the whole market: this fixed part (header and book header), then the
+/// book's blocks (`engine::slab`), one per seat or resting order. Makers are credited inside
+/// this account when they fill, so a taking order needs no maker accounts and settles
+/// atomically with no crank. It is created holding no block (`Market::SPACE` bytes) and
+/// grows by whole blocks, paid by the signer who needs them (`instructions::reserve_blocks`).
+/// `AccountLoader` maps only this fixed part; `market_mut`/`market_ref` map it all.
 #[account(zero_copy)]
 pub struct Market {
     pub header: MarketHeader,
-    pub book: Book,
+    pub book: BookHeader,
 }
 
 impl Market {
+    /// The account's size at creation: the fixed part, no blocks.
     pub const SPACE: usize = 8 + std::mem::size_of::<Market>();
+}
+
+/// Solana's largest account: the book cannot grow past it.
+pub const MAX_ACCOUNT_BYTES: usize = 10 * 1024 * 1024;
+
+/// The account size holding `blocks` blocks.
+pub fn account_len(blocks: u32) -> Option<usize> {
+    (blocks as usize).checked_mul(BLOCK_SIZE)?.checked_add(Market::SPACE)
+}
+
+/// The whole market account, mapped: the program's view of it.
+pub struct MarketMut<'a> {
+    pub header: &'a mut MarketHeader,
+    pub book: BookMut<'a>,
+}
+
+/// The whole market account, read-only.
+pub struct MarketRef<'a> {
+    pub header: &'a MarketHeader,
+    pub book: Book<'a>,
+}
+
+fn split(data: &[u8]) -> std::result::Result<(&Market, &[u8]), EngineError> {
+    let disc = Market::DISCRIMINATOR;
+    if data.get(..disc.len()) != Some(disc) {
+        return Err(EngineError::CorruptBook);
+    }
+    let fixed = data.get(disc.len()..Market::SPACE).ok_or(EngineError::CorruptBook)?;
+    let market = bytemuck::try_from_bytes(fixed).map_err(|_| EngineError::CorruptBook)?;
+    Ok((market, &data[Market::SPACE..]))
+}
+
+/// Maps a market account's data (discriminator checked): the one constructor of the book's
+/// views, used by the program, the tests, the indexer and clients.
+pub fn market_ref(data: &[u8]) -> std::result::Result<MarketRef<'_>, EngineError> {
+    let (market, tail) = split(data)?;
+    Ok(MarketRef { header: &market.header, book: Book::from_bytes(&market.book, tail)? })
+}
+
+pub fn market_mut(data: &mut [u8]) -> std::result::Result<MarketMut<'_>, EngineError> {
+    split(data)?;
+    let (fixed, tail) = data.split_at_mut(Market::SPACE);
+    let market: &mut Market =
+        bytemuck::try_from_bytes_mut(&mut fixed[8..]).map_err(|_| EngineError::CorruptBook)?;
+    Ok(MarketMut { header: &mut market.header, book: BookMut::from_bytes(&mut market.book, tail)? })
+}
+
+/// Threads the blocks an account resize just added (up to `new_count` blocks in all) into
+/// the book's free list.
+pub fn adopt_grown(data: &mut [u8], new_count: u32) -> std::result::Result<(), EngineError> {
+    split(data)?;
+    let (fixed, tail) = data.split_at_mut(Market::SPACE);
+    let market: &mut Market =
+        bytemuck::try_from_bytes_mut(&mut fixed[8..]).map_err(|_| EngineError::CorruptBook)?;
+    BookMut::from_grown_bytes(&mut market.book, tail, new_count)?.adopt_grown(new_count)
+}
+
+/// An owned copy of a market account, for off-chain readers (tests, indexer, clients).
+#[derive(Clone)]
+pub struct MarketState {
+    pub header: MarketHeader,
+    pub book: OwnedBook,
+}
+
+impl MarketState {
+    /// Copies the account out of `data`, which may be unaligned (an RPC response, a
+    /// database row); the layout is the program's own.
+    pub fn decode(data: &[u8]) -> std::result::Result<MarketState, EngineError> {
+        let disc = Market::DISCRIMINATOR;
+        if data.get(..disc.len()) != Some(disc) {
+            return Err(EngineError::CorruptBook);
+        }
+        let fixed = data.get(disc.len()..Market::SPACE).ok_or(EngineError::CorruptBook)?;
+        let market: Market = bytemuck::try_pod_read_unaligned(fixed).map_err(|_| EngineError::CorruptBook)?;
+        let end = account_len(market.book.block_count).ok_or(EngineError::CorruptBook)?;
+        let tail = data.get(Market::SPACE..end).ok_or(EngineError::CorruptBook)?;
+        let blocks = bytemuck::pod_collect_to_vec(tail);
+        Ok(MarketState { header: market.header, book: OwnedBook { header: market.book, blocks } })
+    }
+
+    pub fn view(&self) -> MarketRef<'_> {
+        MarketRef { header: &self.header, book: self.book.view() }
+    }
 }
 
 /// Lamports a claimed seat bonds into the market account: the rent-exempt deposit of an

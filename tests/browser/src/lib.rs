@@ -63,7 +63,9 @@ impl Drop for Stack {
 impl Stack {
     pub async fn start() -> Stack {
         let keys = DeploymentKeys::random();
-        let node = Node::start(&keys, Options::ephemeral(Duration::from_millis(100))).await.expect("localnet starts");
+        let node = Node::start(&keys, Options::ephemeral(Duration::from_millis(100)))
+            .await
+            .expect("localnet starts");
         let pool = fresh_database().await;
         let fanout = Fanout::local();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
@@ -73,7 +75,12 @@ impl Stack {
             fanout: fanout.clone(),
             redis: None,
             metrics: gridtokenx_indexer::metrics::install(),
-            args: Arc::new(ApiArgs { listen: addr, app_dir: Some(app_dist()), max_lag_secs: 30, ws_buffer: 256 }),
+            args: Arc::new(ApiArgs {
+                listen: addr,
+                app_dir: Some(app_dist()),
+                max_lag_secs: 30,
+                ws_buffer: 256,
+            }),
         };
         let server = tokio::spawn(async move {
             let _ = api::serve(state, listener, std::future::pending()).await;
@@ -86,9 +93,18 @@ impl Stack {
             batch: 5_000,
             queue: 10_000,
         };
-        let ingest = tokio::spawn(gridtokenx_indexer::ingest::pipeline::run(pool.clone(), fanout.clone(), ingest));
+        let ingest =
+            tokio::spawn(gridtokenx_indexer::ingest::pipeline::run(pool.clone(), fanout.clone(), ingest));
         let app_url = format!("http://{addr}/?rpc={}&cluster=localnet", node.rpc_url);
-        Stack { app_url, api_url: format!("http://{addr}/api/v1"), node, keys, pool, fanout, tasks: vec![server, ingest] }
+        Stack {
+            app_url,
+            api_url: format!("http://{addr}/api/v1"),
+            node,
+            keys,
+            pool,
+            fanout,
+            tasks: vec![server, ingest],
+        }
     }
 
     pub fn rpc(&self) -> solana_rpc_client::nonblocking::rpc_client::RpcClient {
@@ -124,12 +140,13 @@ impl Stack {
         let d = self.node.deployment.as_ref().expect("localnet bootstrapped the world");
         let rpc = self.rpc();
         let register = energy::client::register_meter(owner.pubkey(), meter_id);
-        let account = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
-            &owner.pubkey(),
-            &owner.pubkey(),
-            &d.energy_mint,
-            &spl_token_interface::ID,
-        );
+        let account =
+            spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+                &owner.pubkey(),
+                &owner.pubkey(),
+                &d.energy_mint,
+                &spl_token_interface::ID,
+            );
         let blockhash = rpc.get_latest_blockhash().await.expect("a blockhash");
         let tx = solana_transaction::Transaction::new_signed_with_payer(
             &[account, register],
@@ -155,12 +172,18 @@ impl Stack {
             concurrency: 1,
         };
         let meter = ChainMeter::new(meter_id, owner.insecure_clone());
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs() as i64;
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs()
+                as i64;
         let last = now - now % 900 - 900;
         let n = cumulative_wh.len() as i64;
         for (k, produced_wh) in cumulative_wh.iter().enumerate() {
             let start = last - (n - 1 - k as i64) * 900;
-            let reading = gridtokenx_simulator::Reading { interval_start_ts: start, produced_wh: *produced_wh, consumed_wh: 0 };
+            let reading = gridtokenx_simulator::Reading {
+                interval_start_ts: start,
+                produced_wh: *produced_wh,
+                consumed_wh: 0,
+            };
             let report = poster.post(std::slice::from_ref(&meter), &[(0, reading)]).await;
             assert_eq!(report.landed, 1, "the attested reading lands: {report:?}");
         }
@@ -176,15 +199,16 @@ impl Stack {
     /// The trader's whole seat (index and balances) as the chain holds it.
     pub async fn seat(&self, market: &Pubkey, trader: &Pubkey) -> Option<(usize, market::engine::Seat)> {
         let m = self.market_on_chain(market).await;
-        let index = m.book.seats.iter().position(|s| s.trader == trader.to_bytes())?;
-        Some((index, m.book.seats[index]))
+        let index = m.book.view().find_seat(&trader.to_bytes()).ok()??;
+        Some((index as usize, *m.book.seat(index)?))
     }
 
     /// The market account, decoded with the program's own types through the indexer's
     /// decoder.
-    pub async fn market_on_chain(&self, market: &Pubkey) -> Box<market::state::Market> {
+    pub async fn market_on_chain(&self, market: &Pubkey) -> Box<market::state::MarketState> {
         let account = self.rpc().get_account(market).await.expect("the market account");
-        let decoded = gridtokenx_indexer::ingest::decode::account(&account.owner, &account.data).expect("decodes");
+        let decoded =
+            gridtokenx_indexer::ingest::decode::account(&account.owner, &account.data).expect("decodes");
         let Some(gridtokenx_indexer::ingest::decode::ProgramAccount::Market(m)) = decoded else {
             panic!("{market} is not a market")
         };
@@ -193,10 +217,11 @@ impl Stack {
 }
 
 async fn fresh_database() -> sqlx::PgPool {
-    let server = std::env::var("GRIDTOKENX_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let (_, pool) = gridtokenx_indexer::db::scratch(&server, "gtx_browser", 4)
-        .await
-        .expect("PostgreSQL on 127.0.0.1:5432 (scripts/test.sh starts one: source scripts/env.sh; ensure_postgres)");
+    let server =
+        std::env::var("GRIDTOKENX_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let (_, pool) = gridtokenx_indexer::db::scratch(&server, "gtx_browser", 4).await.expect(
+        "PostgreSQL on 127.0.0.1:5432 (scripts/test.sh starts one: source scripts/env.sh; ensure_postgres)",
+    );
     pool
 }
 
@@ -206,7 +231,11 @@ pub async fn connected_page(stack: &Stack, person: &Keypair) -> Browser {
     let browser = Browser::start().await;
     Wallet::new(person.insecure_clone(), &stack.node.rpc_url).install_before_pages(&browser).await;
     browser.client.goto(&stack.app_url).await.expect("the app loads");
-    browser.text_until("[data-testid=connect]", "the wallet is offered", |t| t.contains("GridTokenX Test Wallet")).await;
+    browser
+        .text_until("[data-testid=connect]", "the wallet is offered", |t| {
+            t.contains("GridTokenX Test Wallet")
+        })
+        .await;
     browser.click("[data-testid=connect]").await;
     browser.text("[data-testid=wallet-address]").await;
     browser
@@ -217,7 +246,8 @@ pub async fn connected_page(stack: &Stack, person: &Keypair) -> Browser {
 pub async fn council_page(stack: &Stack, member: &Keypair) -> Browser {
     let page = connected_page(stack, member).await;
     page.click("[data-testid=nav-council]").await;
-    page.text_until("[data-testid=council]", "the member is recognised", |t| t.contains("you are a member")).await;
+    page.text_until("[data-testid=council]", "the member is recognised", |t| t.contains("you are a member"))
+        .await;
     page
 }
 
@@ -255,7 +285,9 @@ pub fn confirmed(what: &str, status: String) {
 /// A page with the trader's wallet connected and a seat claimed on the market.
 pub async fn seated(stack: &Stack, trader: &Keypair) -> Browser {
     let browser = connected_page(stack, trader).await;
-    browser.text_until("[data-testid=no-seat]", "the seat panel knows there is none", |t| t.contains("No seat")).await;
+    browser
+        .text_until("[data-testid=no-seat]", "the seat panel knows there is none", |t| t.contains("No seat"))
+        .await;
     confirmed("the seat claim", browser.transact("[data-testid=claim-seat]", "the claim settles").await);
     browser.text_until("[data-testid=seat]", "the seat is mirrored", |t| t.starts_with("Seat #")).await;
     browser
@@ -289,7 +321,10 @@ impl Browser {
                 "{tool} not found: install Debian's chromium and chromium-driver (scripts/test.sh does)"
             );
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
         let driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -365,7 +400,11 @@ impl Browser {
     /// Chooses an option of a `<select>` by its value.
     pub async fn choose(&self, css: &str, value: &str) {
         let element = self.client.wait().at_most(WAIT).for_element(Locator::Css(css)).await;
-        element.unwrap_or_else(|e| panic!("no {css} to choose from: {e}")).select_by_value(value).await.expect("chosen");
+        element
+            .unwrap_or_else(|e| panic!("no {css} to choose from: {e}"))
+            .select_by_value(value)
+            .await
+            .expect("chosen");
     }
 
     /// How many elements match now.
@@ -385,7 +424,10 @@ impl Browser {
             Err(_) => String::new(),
         };
         self.click(css).await;
-        self.text_until(STATUS, what, |t| t != before && (t.starts_with("Confirmed") || t.starts_with("Failed"))).await
+        self.text_until(STATUS, what, |t| {
+            t != before && (t.starts_with("Confirmed") || t.starts_with("Failed"))
+        })
+        .await
     }
 
     pub async fn eval(&self, script: &str) -> Value {
@@ -409,7 +451,8 @@ impl Browser {
     /// indexer's REST API as the app's own origin reaches it.
     pub async fn get_json(&self, url: &str) -> Value {
         let script = "return fetch(arguments[0]).then(r => r.ok ? r.json() : r.text().then(t => ({http_error: r.status, body: t})))";
-        let v = self.client.execute(script, vec![json!(url)]).await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let v =
+            self.client.execute(script, vec![json!(url)]).await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
         assert!(v.get("http_error").is_none(), "GET {url}: {v}");
         v
     }
@@ -436,7 +479,9 @@ impl Browser {
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let dir = std::env::var_os("GRIDTOKENX_ARTIFACTS")
             .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/gridtokenx/artifacts")))
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/gridtokenx/artifacts"))
+            })
             .expect("GRIDTOKENX_ARTIFACTS or HOME")
             .join("screenshots");
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
@@ -491,7 +536,8 @@ impl Browser {
             window.scrollTo(0, 0);
             return controls.length;
         "#;
-        let count = self.client.execute(mark, vec![]).await.expect("the controls are marked").as_u64().unwrap_or(0);
+        let count =
+            self.client.execute(mark, vec![]).await.expect("the controls are marked").as_u64().unwrap_or(0);
         let mut reached = std::collections::BTreeSet::new();
         // A few more presses than controls: the browser's own stops (the address bar) come
         // between rounds.
@@ -502,7 +548,8 @@ impl Browser {
                 .then(KeyAction::Down { value: tab })
                 .then(KeyAction::Up { value: tab });
             self.client.perform_actions(press).await.expect("Tab is pressed");
-            let probe = self.client.execute("return document.activeElement?.dataset?.tabProbe ?? null", vec![]).await;
+            let probe =
+                self.client.execute("return document.activeElement?.dataset?.tabProbe ?? null", vec![]).await;
             if let Ok(Value::String(i)) = probe {
                 reached.insert(i);
             }

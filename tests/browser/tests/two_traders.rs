@@ -21,38 +21,68 @@ async fn a_second_wallet_takes_a_resting_bid_and_both_pages_follow() {
 
     // Alice deposits 100 USDC and rests a bid for 2 kWh at 0.12.
     alice_page.type_into("[data-testid=funds-quote]", "100").await;
-    confirmed("Alice's deposit", alice_page.transact("[data-testid=deposit]", "Alice's deposit settles").await);
+    confirmed(
+        "Alice's deposit",
+        alice_page.transact("[data-testid=deposit]", "Alice's deposit settles").await,
+    );
     let bid = place(&alice_page, "bid", "limit", "2", "0.12").await;
     confirmed("Alice's bid", bid);
-    alice_page.text_until("[data-testid=open-orders]", "Alice's bid is listed", |t| t.contains("buy 2 kWh at 0.12")).await;
+    alice_page
+        .text_until("[data-testid=open-orders]", "Alice's bid is listed", |t| t.contains("buy 2 kWh at 0.12"))
+        .await;
     bob_page.text_until("[data-testid=depth]", "Bob's page shows Alice's bid", |t| t.contains("0.12")).await;
     bob_page.text_until("[data-testid=spread]", "one side only", |t| t.contains("one side is empty")).await;
 
     // Bob deposits his 5 kWh.
     bob_page.type_into("[data-testid=funds-energy]", "5").await;
     confirmed("Bob's deposit", bob_page.transact("[data-testid=deposit]", "Bob's deposit settles").await);
-    bob_page.text_until("[data-testid=seat]", "Bob's energy is in his seat", |t| t.contains("energy 5 kWh free")).await;
+    bob_page
+        .text_until("[data-testid=seat]", "Bob's energy is in his seat", |t| t.contains("energy 5 kWh free"))
+        .await;
 
     // A post-only ask at the bid's price would trade: the program refuses it, and the page
     // says why in the program's words; nothing is left pending.
     let refused = place(&bob_page, "ask", "post_only", "1", "0.12").await;
-    assert!(refused.starts_with("Failed") && refused.contains("post-only order would cross the book"), "{refused}");
-    let button = bob_page.client.find(fantoccini::Locator::Css("[data-testid=place-order]")).await.expect("offered");
+    assert!(
+        refused.starts_with("Failed") && refused.contains("post-only order would cross the book"),
+        "{refused}"
+    );
+    let button =
+        bob_page.client.find(fantoccini::Locator::Css("[data-testid=place-order]")).await.expect("offered");
     assert!(button.is_enabled().await.unwrap(), "the form is usable again after a refusal");
 
     // Bob sells 2 kWh into the bid, immediate-or-cancel.
     confirmed("Bob's sale", place(&bob_page, "ask", "ioc", "2", "0.12").await);
     for (who, page, verb) in [("Alice", &alice_page, "bought"), ("Bob", &bob_page, "sold")] {
-        page.text_until("[data-testid=trades]", &format!("{who}'s page lists the trade"), |t| t.contains("2 kWh at 0.12")).await;
-        page.text_until("[data-testid=depth]", &format!("the bid left {who}'s book"), |t| !t.contains("0.12")).await;
+        page.text_until("[data-testid=trades]", &format!("{who}'s page lists the trade"), |t| {
+            t.contains("2 kWh at 0.12")
+        })
+        .await;
+        page.text_until("[data-testid=depth]", &format!("the bid left {who}'s book"), |t| {
+            !t.contains("0.12")
+        })
+        .await;
         let fill = format!("{verb} 2 kWh at 0.12");
-        page.text_until("[data-testid=my-fills]", &format!("{who}'s fills show it from their side"), |t| t.contains(&fill)).await;
+        page.text_until("[data-testid=my-fills]", &format!("{who}'s fills show it from their side"), |t| {
+            t.contains(&fill)
+        })
+        .await;
     }
     // The candle chart follows the trade (the indexer's 1-minute candles), in the quote token.
     let close = format!("1 candle: last close 0.12 {} per kWh", stack.quote_name());
-    alice_page.text_until("[data-testid=candle-summary]", "the chart has the trade's candle", |t| t.contains(&close)).await;
-    alice_page.text_until("[data-testid=open-orders]", "Alice's filled bid is no longer open", |t| !t.contains("buy 2 kWh")).await;
-    alice_page.text_until("[data-testid=seat]", "Alice received the energy", |t| t.contains("energy 2 kWh free")).await;
+    alice_page
+        .text_until("[data-testid=candle-summary]", "the chart has the trade's candle", |t| {
+            t.contains(&close)
+        })
+        .await;
+    alice_page
+        .text_until("[data-testid=open-orders]", "Alice's filled bid is no longer open", |t| {
+            !t.contains("buy 2 kWh")
+        })
+        .await;
+    alice_page
+        .text_until("[data-testid=seat]", "Alice received the energy", |t| t.contains("energy 2 kWh free"))
+        .await;
     bob_page.text_until("[data-testid=seat]", "Bob's energy left", |t| t.contains("energy 3 kWh free")).await;
 
     // The chain agrees: the maker paid 0.24 and got 2 kWh; the taker got 0.24 less the
@@ -61,10 +91,15 @@ async fn a_second_wallet_takes_a_resting_bid_and_both_pages_follow() {
     let fee = 240_000 * u64::from(m.header.taker_fee_bps) / 10_000;
     let (_, a) = stack.seat(&market, &alice.pubkey()).await.expect("Alice's seat");
     let (_, b) = stack.seat(&market, &bob.pubkey()).await.expect("Bob's seat");
-    assert_eq!((a.base_free, a.quote_free, a.quote_locked), (2_000, 100_000_000 - 240_000, 0), "Alice on chain");
+    assert_eq!(
+        (a.base_free, a.quote_free, a.quote_locked),
+        (2_000, 100_000_000 - 240_000, 0),
+        "Alice on chain"
+    );
     assert_eq!((b.base_free, b.quote_free), (3_000, 240_000 - fee), "Bob on chain");
-    assert_eq!(m.book.fees_accrued_quote_atoms, fee, "the market holds the taker fee");
-    let shown_quote = format!("{} {} free", gridtokenx_browser_tests::quote_text(240_000 - fee), stack.quote_name());
+    assert_eq!(m.book.header.fees_accrued_quote_atoms, fee, "the market holds the taker fee");
+    let shown_quote =
+        format!("{} {} free", gridtokenx_browser_tests::quote_text(240_000 - fee), stack.quote_name());
     bob_page.text_until("[data-testid=seat]", "Bob's proceeds are shown", |t| t.contains(&shown_quote)).await;
 
     // For docs/benchmarks.md: book delta published → next frame painted with it, per page.

@@ -5,7 +5,7 @@ use anchor_lang::Space;
 
 fn main() {
     let rent = |bytes: usize| Rent::default().minimum_balance(bytes) as f64 / 1e9;
-    let rows: [(&str, usize); 9] = [
+    let rows: [(&str, usize); 10] = [
         ("governance Council", governance::state::Council::SPACE),
         (
             "governance Proposal (1 account, 8 data bytes)",
@@ -15,7 +15,11 @@ fn main() {
         ("energy Oracle", 8 + energy::state::Oracle::INIT_SPACE),
         ("energy Meter", 8 + energy::state::Meter::INIT_SPACE),
         ("energy Certificate", 8 + energy::state::Certificate::INIT_SPACE),
-        ("market Market (header + 256 seats + 2×256 orders)", market::state::Market::SPACE),
+        ("market Market at creation (header + book header, no blocks)", market::state::Market::SPACE),
+        (
+            "market book block (one seat or one resting order; the account grows by it)",
+            market::engine::BLOCK_SIZE,
+        ),
         ("market MarketPair", 8 + market::state::MarketPair::INIT_SPACE),
         ("SPL token vault (×2 per market)", 165),
     ];
@@ -31,4 +35,9 @@ fn main() {
     println!(
         "\nPer market: {per_market} bytes of market data + 2 vaults = {total:.4} SOL rent-exempt deposit"
     );
+    // Rent grows linearly with the data: a block adds exactly this much to the account's minimum.
+    let block = rent(market::engine::BLOCK_SIZE) - rent(0);
+    let bond = rent(std::mem::size_of::<market::engine::Seat>());
+    println!("Per seat: {block:.6} SOL for its block (kept by the market) + {bond:.6} SOL bond (refunded on release)");
+    println!("Per resting order: {block:.6} SOL for its block when no freed block is there to reuse");
 }

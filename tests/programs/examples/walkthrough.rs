@@ -74,11 +74,11 @@ async fn main() {
     }
     println!("   the taking order matched and settled atomically: no crank, no maker accounts");
     let m = world.market_state().await;
-    let b = m.book.seats[buyer.seat as usize];
-    let s = m.book.seats[seller.seat as usize];
+    let b = *m.book.seat(buyer.seat).unwrap();
+    let s = *m.book.seat(seller.seat).unwrap();
     println!("   buyer seat: {} energy, {} free", kwh(b.base_free), usdc(b.quote_free));
     println!("   seller seat: {} proceeds, {} still offered", usdc(s.quote_free), kwh(s.base_locked));
-    println!("   fees accrued for governance: {}", usdc(m.book.fees_accrued_quote_atoms));
+    println!("   fees accrued for governance: {}", usdc(m.book.header.fees_accrued_quote_atoms));
     println!(
         "\nDone. The full system (localnet, simulator, indexer, app) replaces this walkthrough as it lands."
     );

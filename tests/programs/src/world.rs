@@ -47,11 +47,11 @@ impl World {
     pub async fn assert_conserved(&mut self) {
         let m = self.market_state().await;
         let (mut base, mut quote) = (0u128, 0u128);
-        for seat in m.book.seats.iter() {
+        for (_, seat) in m.book.seats() {
             base += u128::from(seat.base_free) + u128::from(seat.base_locked);
             quote += u128::from(seat.quote_free) + u128::from(seat.quote_locked);
         }
-        quote += u128::from(m.book.fees_accrued_quote_atoms);
+        quote += u128::from(m.book.header.fees_accrued_quote_atoms);
         let base_vault = self.token_balance(&m.header.base_vault).await;
         let quote_vault = self.token_balance(&m.header.quote_vault).await;
         assert_eq!((u128::from(base_vault), u128::from(quote_vault)), (base, quote));
@@ -347,9 +347,11 @@ impl World {
         Ok(market.pubkey())
     }
 
-    pub async fn market_state(&mut self) -> Box<market::state::Market> {
+    /// The market account decoded: header, book header, seats and orders.
+    pub async fn market_state(&mut self) -> market::state::MarketState {
         let key = self.market;
-        self.zero_copy::<market::state::Market>(&key).await
+        let account = self.account(&key).await.expect("market account");
+        market::state::MarketState::decode(&account.data).expect("market decodes")
     }
 }
 

@@ -9,13 +9,11 @@ use market::events::{OrderCanceled, OrderFilled};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-
 async fn trading_world() -> World {
     let mut world = World::new().await;
     world.allow_large_readings().await;
     world
 }
-
 
 #[tokio::test]
 async fn taker_fills_across_makers_and_settles_exactly() {
@@ -46,12 +44,12 @@ async fn taker_fills_across_makers_and_settles_exactly() {
     assert!(fills.iter().all(|f| f.taker == taker.pubkey()));
 
     let m = world.market_state().await;
-    let seat = |t: &Trader| m.book.seats[t.seat as usize];
+    let seat = |t: &Trader| *m.book.seat(t.seat).unwrap();
     assert_eq!((seat(&taker).base_free, seat(&taker).quote_free), (25_000, 5_000_000 - 2_520_000 - 6_300));
     assert_eq!(seat(&makers[0]).quote_free, 1_000_000);
     assert_eq!(seat(&makers[1]).quote_free, 1_010_000);
     assert_eq!((seat(&makers[2]).quote_free, seat(&makers[2]).base_locked), (510_000, 5_000));
-    assert_eq!(m.book.fees_accrued_quote_atoms, 6_300);
+    assert_eq!(m.book.header.fees_accrued_quote_atoms, 6_300);
     world.assert_conserved().await;
 
     // The taker takes the energy home.
@@ -153,7 +151,7 @@ async fn invalid_orders_fail_with_their_own_errors() {
     world.set_time(T0 + 10 * 900);
     assert_error(world.place(&trader, expired).await.result, MarketError::OrderExpired);
     let m = world.market_state().await;
-    assert_eq!((m.book.bids.len, m.book.asks.len), (0, 0));
+    assert_eq!((m.book.header.bid_count, m.book.header.ask_count), (0, 0));
 }
 
 #[tokio::test]
@@ -175,7 +173,7 @@ async fn fill_or_kill_post_only_and_ioc() {
     let canceled = decode_events::<OrderCanceled>(&outcome.logs);
     assert_eq!((canceled.len(), canceled[0].lots, canceled[0].reason), (1, 3, 3));
     let m = world.market_state().await;
-    assert_eq!((m.book.bids.len, m.book.asks.len), (0, 0), "IOC never rests");
+    assert_eq!((m.book.header.bid_count, m.book.header.ask_count), (0, 0), "IOC never rests");
 
     let fok = order(Side::Ask, OrderType::FillOrKill, 100, 1);
     assert_error(world.place(&maker, fok).await.result, MarketError::FillOrKillNotFilled);
@@ -197,7 +195,10 @@ async fn self_trade_policies() {
     outcome.result.unwrap();
     assert!(decode_events::<OrderFilled>(&outcome.logs).is_empty(), "no trade with oneself");
     let m = world.market_state().await;
-    assert_eq!((m.book.asks.len, m.book.asks.orders[0].lots, m.book.bids.len), (1, 3, 0));
+    assert_eq!(
+        (m.book.header.ask_count, m.book.orders(Side::Ask)[0].lots, m.book.header.bid_count),
+        (1, 3, 0)
+    );
 
     let mut cancel_resting = bid(100, 2);
     cancel_resting.self_trade = SelfTradeBehavior::CancelResting;
@@ -206,7 +207,7 @@ async fn self_trade_policies() {
     let canceled = decode_events::<OrderCanceled>(&outcome.logs);
     assert_eq!((canceled[0].side, canceled[0].reason), (1, 2));
     let m = world.market_state().await;
-    assert_eq!((m.book.asks.len, m.book.bids.len), (0, 1), "resting ask canceled, bid rests");
+    assert_eq!((m.book.header.ask_count, m.book.header.bid_count), (0, 1), "resting ask canceled, bid rests");
     world.assert_conserved().await;
 }
 
@@ -227,9 +228,9 @@ async fn expired_makers_are_removed_not_filled() {
     let canceled = decode_events::<OrderCanceled>(&outcome.logs);
     assert_eq!((canceled[0].trader, canceled[0].reason), (maker.pubkey(), 1));
     let m = world.market_state().await;
-    let seat = m.book.seats[maker.seat as usize];
+    let seat = *m.book.seat(maker.seat).unwrap();
     assert_eq!((seat.base_free, seat.base_locked), (10_000, 0), "collateral unlocked");
-    assert_eq!((m.book.bids.len, m.book.asks.len), (1, 0));
+    assert_eq!((m.book.header.bid_count, m.book.header.ask_count), (1, 0));
     world.assert_conserved().await;
 }
 
@@ -252,7 +253,7 @@ async fn match_limit_bounds_a_taker() {
     let canceled = decode_events::<OrderCanceled>(&outcome.logs);
     assert_eq!((canceled[0].lots, canceled[0].reason), (2, 4), "crossing remainder is not rested");
     let m = world.market_state().await;
-    assert_eq!((m.book.asks.len, m.book.bids.len), (2, 0));
+    assert_eq!((m.book.header.ask_count, m.book.header.bid_count), (2, 0));
     world.assert_conserved().await;
 }
 
@@ -291,9 +292,9 @@ async fn cancel_unlocks_exactly() {
     world.place(&trader, bid(100, 3)).await.result.unwrap();
     world.place(&trader, ask(200, 2)).await.result.unwrap();
     let m = world.market_state().await;
-    let seat = m.book.seats[trader.seat as usize];
+    let seat = *m.book.seat(trader.seat).unwrap();
     assert_eq!((seat.quote_locked, seat.base_locked), (300_000, 2_000));
-    let bid_id = m.book.bids.orders[0].order_id;
+    let bid_id = m.book.orders(Side::Bid)[0].order_id;
 
     let stranger = world.trader(0, 0).await;
     let steal =
@@ -307,7 +308,7 @@ async fn cancel_unlocks_exactly() {
         .await
         .unwrap();
     let m = world.market_state().await;
-    let seat = m.book.seats[trader.seat as usize];
+    let seat = *m.book.seat(trader.seat).unwrap();
     assert_eq!(
         (seat.quote_free, seat.quote_locked, seat.base_free, seat.base_locked),
         (1_000_000, 0, 5_000, 0)
@@ -446,7 +447,7 @@ async fn random_flow_through_the_program_conserves_vault_balances() {
     assert!(landed > 25, "the flow must mostly trade: {landed} landed, {refused} refused");
     let m = world.market_state().await;
     assert!(!m.book.is_crossed());
-    assert!(m.book.fees_accrued_quote_atoms > 0, "some orders must have taken liquidity");
+    assert!(m.book.header.fees_accrued_quote_atoms > 0, "some orders must have taken liquidity");
     world.assert_conserved().await;
 }
 
@@ -459,7 +460,7 @@ async fn seats_are_released_only_when_empty() {
     let exit = market::client::withdraw(world.market, trader.accounts(), trader.seat, 0, 1_000);
     world.send(&[exit, release], &[&trader.key]).await.expect("empty seat released");
     let m = world.market_state().await;
-    assert_eq!(m.book.seats[trader.seat as usize].trader, [0; 32]);
+    assert!(m.book.seat(trader.seat).is_none(), "the seat's block is free again");
     let again = market::client::deposit(world.market, trader.accounts(), trader.seat, 0, 1);
     assert_error(world.send(&[again], &[&trader.key]).await, MarketError::SeatMismatch);
 }
@@ -592,34 +593,46 @@ async fn an_expired_ask_does_not_refuse_a_post_only_bid() {
     let canceled = decode_events::<OrderCanceled>(&outcome.logs);
     assert_eq!((canceled.len(), canceled[0].trader, canceled[0].reason), (1, maker.pubkey(), 1));
     let m = world.market_state().await;
-    assert_eq!((m.book.bids.len, m.book.asks.len), (1, 0));
+    assert_eq!((m.book.header.bid_count, m.book.header.ask_count), (1, 0));
     assert!(!m.book.is_crossed());
-    let seat = m.book.seats[maker.seat as usize];
+    let seat = *m.book.seat(maker.seat).unwrap();
     assert_eq!((seat.base_free, seat.base_locked), (10_000, 0), "collateral unlocked");
     world.assert_conserved().await;
 }
 
-/// A side full of expired orders is not full: a new order evicts an expired one.
+/// Expired orders met by a taker are removed and their blocks freed for the next orders:
+/// the book holds no space for orders that can no longer fill once someone trades
+/// through them.
 #[tokio::test]
-async fn expired_orders_do_not_hold_capacity() {
+async fn expired_orders_met_by_a_taker_free_their_blocks() {
     let mut world = trading_world().await;
     let squatter = world.trader(0, 10_000_000).await;
     let now = T0 + 10 * 900;
-    for i in 0..market::engine::MAX_ORDERS_PER_SIDE as u64 {
+    for i in 0..8u64 {
         let mut p = bid(1 + i % 7, 1);
         p.expiry_ts = now + 60;
         p.client_order_id = i;
         world.place(&squatter, p).await.result.expect("resting bid");
     }
+    // Funded before the clock moves on (minting energy sets the clock).
+    let newcomer = world.trader(LOT_SIZE, 0).await;
     world.set_time(now + 61);
-    let newcomer = world.trader(0, 1_000_000).await;
-    let outcome = world.place(&newcomer, bid(5, 1)).await;
-    outcome.result.expect("an expired bid makes room");
+    let blocks = world.market_state().await.book.header.block_count;
+    let outcome = world.place(&newcomer, ask(1, 1)).await;
+    outcome.result.expect("the ask rests");
     let canceled = decode_events::<OrderCanceled>(&outcome.logs);
-    assert_eq!((canceled.len(), canceled[0].trader, canceled[0].reason), (1, squatter.pubkey(), 1));
+    assert_eq!(canceled.len(), 8);
+    assert!(canceled.iter().all(|c| (c.trader, c.reason) == (squatter.pubkey(), 1)));
     let m = world.market_state().await;
-    assert_eq!(m.book.bids.len, market::engine::MAX_ORDERS_PER_SIDE as u64);
-    assert!(m.book.bids.live().iter().any(|o| o.seat == newcomer.seat));
+    assert_eq!((m.book.header.bid_count, m.book.header.ask_count), (0, 1));
+    // The ask reserved a block before matching (the free list was empty), then freed the
+    // eight expired bids' blocks: eight blocks wait for the next orders.
+    assert_eq!((m.book.header.block_count, m.book.header.free_count), (blocks + 1, 8));
+    let market_key = world.market;
+    let len = world.account(&market_key).await.unwrap().data.len();
+    world.place(&newcomer, ask(2, 1)).await.result.expect_err("no base left");
+    world.place(&squatter, bid(1, 1)).await.result.expect("a bid in a freed block");
+    assert_eq!(world.account(&market_key).await.unwrap().data.len(), len, "no growth");
     world.assert_conserved().await;
 }
 
@@ -666,7 +679,7 @@ async fn a_taker_beyond_the_match_limit_stops_cleanly_at_it() {
             decode_events::<OrderCanceled>(&outcome.logs).iter().map(|c| (c.lots, c.reason)).collect();
         assert_eq!(canceled, remainder.into_iter().collect::<Vec<_>>());
         let m = world.market_state().await;
-        assert_eq!((m.book.asks.len, m.book.bids.len), (resting - limit, rested));
+        assert_eq!((u64::from(m.book.header.ask_count), u64::from(m.book.header.bid_count)), (resting - limit, rested));
         assert!(!m.book.is_crossed());
     }
     world.assert_conserved().await;
@@ -679,7 +692,8 @@ async fn a_taker_beyond_the_match_limit_stops_cleanly_at_it() {
 async fn cancel_all_of_a_full_side() {
     let mut world = trading_world().await;
     let trader = world.trader(0, 10_000_000).await;
-    let full = market::engine::MAX_ORDERS_PER_SIDE as u64;
+    // What a side held before the book grew; the account grows order by order.
+    let full = 256u64;
     for i in 0..full {
         let mut p = bid(1 + i % 7, 1);
         p.client_order_id = i;
@@ -697,44 +711,54 @@ async fn cancel_all_of_a_full_side() {
     outcome.result.unwrap_or_else(|e| panic!("cancel_all: {e:?}\n{:#?}", outcome.logs));
     assert_eq!(decode_events::<OrderCanceled>(&outcome.logs).len() as u64, full);
     let m = world.market_state().await;
-    assert_eq!((m.book.bids.len, m.book.seats[trader.seat as usize].quote_locked), (0, 0));
+    assert_eq!((m.book.header.bid_count, m.book.seat(trader.seat).unwrap().quote_locked), (0, 0));
     world.assert_conserved().await;
 }
 
-/// Fills the bid side with one-lot bids at 1..=7 ticks, the attack: 256 one-lot
-/// bids cost 0.256 quote tokens at 1 tick.
+/// The book-filling attack: 256 one-lot bids at 1..=7 ticks (0.256 quote tokens at
+/// 1 tick), which used to fill the bid side.
 async fn fill_bids(world: &mut World, squatter: &Trader) {
-    for i in 0..market::engine::MAX_ORDERS_PER_SIDE as u64 {
+    for i in 0..256u64 {
         let mut p = bid(1 + i % 7, 1);
         p.client_order_id = i;
         world.place(squatter, p).await.result.expect("resting bid");
     }
 }
 
-/// Book filling: a full side no longer refuses everyone. A strictly better-priced order
-/// evicts the worst one (its collateral goes back to its seat, an `OrderCanceled` with
-/// reason 5 says so); an order no better than the worst is still refused.
+/// Book filling no longer blocks anyone: after the 256 bids that used to fill a side, the
+/// 257th bid rests — even one no better than the worst — and nothing is evicted. The
+/// account grew by one block for it, paid by its trader; the squatter paid for the 256
+/// blocks its own bids took.
 #[tokio::test]
-async fn a_better_priced_order_evicts_the_worst_of_a_full_side() {
+async fn a_side_grows_past_the_old_capacity_paid_by_who_needs_it() {
     let mut world = trading_world().await;
     let squatter = world.trader(0, 10_000_000).await;
+    let market_key = world.market;
+    let before = world.account(&market_key).await.unwrap();
+    let squatter_lamports = world.account(&squatter.pubkey()).await.unwrap().lamports;
     fill_bids(&mut world, &squatter).await;
-    let newcomer = world.trader(0, 1_000_000).await;
-    assert_error(world.place(&newcomer, bid(1, 1)).await.result, MarketError::BookFull);
+    let rent = world.ctx.banks_client.get_rent().await.unwrap();
+    let filled = world.account(&market_key).await.unwrap();
+    let grown = filled.data.len() - before.data.len();
+    assert!(grown >= 255 * market::engine::BLOCK_SIZE, "the account grew with the bids");
+    let rent_paid = rent.minimum_balance(filled.data.len()) - rent.minimum_balance(before.data.len());
+    assert_eq!(filled.lamports - before.lamports, rent_paid, "the market holds the new blocks' rent");
+    let spent = squatter_lamports - world.account(&squatter.pubkey()).await.unwrap().lamports;
+    assert!(spent >= rent_paid, "the squatter paid for its blocks ({spent} < {rent_paid})");
 
-    let locked_before = world.market_state().await.book.seats[squatter.seat as usize].quote_locked;
-    let outcome = world.place(&newcomer, bid(2, 1)).await;
-    outcome.result.expect("a better bid evicts the worst");
-    let canceled = decode_events::<OrderCanceled>(&outcome.logs);
-    assert_eq!(canceled.len(), 1);
-    let c = &canceled[0];
-    assert_eq!((c.trader, c.reason, c.price_ticks, c.lots), (squatter.pubkey(), 5, 1, 1));
-    // The newest of the worst-priced bids goes: it was last in time priority.
-    assert_eq!(c.client_order_id, 252);
+    let newcomer = world.trader(0, 1_000_000).await;
+    let free = world.market_state().await.book.header.free_count;
+    let with_seat = world.account(&market_key).await.unwrap().data.len();
+    let outcome = world.place(&newcomer, bid(1, 1)).await;
+    outcome.result.expect("a 257th bid rests");
+    assert!(decode_events::<OrderCanceled>(&outcome.logs).is_empty(), "nothing evicted");
     let m = world.market_state().await;
-    assert_eq!(m.book.bids.len, market::engine::MAX_ORDERS_PER_SIDE as u64);
-    assert!(m.book.bids.live().iter().any(|o| o.seat == newcomer.seat && o.price_ticks == 2));
-    assert_eq!(m.book.seats[squatter.seat as usize].quote_locked, locked_before - TICK_SIZE);
+    assert_eq!(m.book.header.bid_count, 257);
+    assert!(m.book.orders(Side::Bid).iter().any(|o| o.seat == newcomer.seat && o.price_ticks == 1));
+    if free == 0 {
+        let after = world.account(&market_key).await.unwrap();
+        assert_eq!(after.data.len(), with_seat + market::engine::BLOCK_SIZE);
+    }
     world.assert_conserved().await;
 }
 
@@ -759,10 +783,11 @@ async fn orders_below_the_minimum_size_are_refused() {
     assert_error(world.send(&[grab], &[&outsider]).await, MarketError::Unauthorized);
 }
 
-/// The most events one `place_order` emits, on a full side: 64 fills (the match limit,
-/// reached by running out of crossing asks, so the remainder rests), one eviction and
-/// the placed remainder — `MAX_PLACE_EVENTS`, the event buffer's capacity. On SBF a
-/// buffer outgrowing its capacity exhausts the bump heap, so this is its extreme.
+/// The most events one `place_order` emits short of the 10 MB limit: 64 fills (the match
+/// limit, reached by running out of crossing asks, so the remainder rests) and the placed
+/// remainder, on a deep book. (An eviction, the one event more `MAX_PLACE_EVENTS` allows
+/// for, only happens at the account's size limit: the engine's unit tests cover it.) On
+/// SBF a buffer outgrowing its capacity exhausts the bump heap, so this is its extreme.
 #[tokio::test]
 async fn the_most_events_one_order_emits() {
     let mut world = trading_world().await;
@@ -791,11 +816,10 @@ async fn the_most_events_one_order_emits() {
     let filled = decode_events::<OrderFilled>(&outcome.logs).len();
     let canceled = decode_events::<OrderCanceled>(&outcome.logs);
     let placed = decode_events::<market::events::OrderPlaced>(&outcome.logs);
-    assert_eq!((filled as u64, canceled.len(), placed.len()), (limit, 1, 1));
-    assert_eq!(filled + canceled.len() + placed.len(), market::engine::MAX_PLACE_EVENTS);
-    assert_eq!((canceled[0].trader, canceled[0].reason), (squatter.pubkey(), 5));
+    assert_eq!((filled as u64, canceled.len(), placed.len()), (limit, 0, 1));
+    assert_eq!(filled + placed.len() + 1, market::engine::MAX_PLACE_EVENTS);
     let m = world.market_state().await;
-    assert_eq!((m.book.asks.len, m.book.bids.len), (0, market::engine::MAX_ORDERS_PER_SIDE as u64));
+    assert_eq!((m.book.header.ask_count, m.book.header.bid_count), (0, 257));
     assert!(!m.book.is_crossed());
     world.assert_conserved().await;
 }

@@ -9,7 +9,6 @@ use market::instructions::{CancelRef, MAX_BATCH_ORDERS};
 use solana_instruction::Instruction;
 use solana_signer::Signer;
 
-
 /// ComputeBudget SetComputeUnitLimit(1,400,000), the most a transaction may ask for.
 fn max_budget() -> Instruction {
     Instruction {
@@ -40,7 +39,6 @@ fn batch(world: &World, trader: &Trader, cancels: Vec<CancelRef>, places: Vec<Or
     market::client::batch_orders(trader.pubkey(), world.market, trader.seat, cancels, places, None)
 }
 
-
 #[tokio::test]
 async fn replace_moves_one_order_with_the_checks_of_a_placement() {
     let mut world = trading_world().await;
@@ -55,8 +53,11 @@ async fn replace_moves_one_order_with_the_checks_of_a_placement() {
     assert_eq!((placed.len(), placed[0].price_ticks, placed[0].lots), (1, 101, 2));
     let new = placed[0].order_id;
     let m = world.market_state().await;
-    assert_eq!(m.book.bids.live().iter().map(|o| (o.order_id, o.lots)).collect::<Vec<_>>(), vec![(new, 2)]);
-    assert_eq!(m.book.seats[me.seat as usize].quote_locked, 101 * 2 * TICK_SIZE);
+    assert_eq!(
+        m.book.orders(Side::Bid).iter().map(|o| (o.order_id, o.lots)).collect::<Vec<_>>(),
+        vec![(new, 2)]
+    );
+    assert_eq!(m.book.seat(me.seat).unwrap().quote_locked, 101 * 2 * TICK_SIZE);
 
     // The replaced order is gone (say, filled meanwhile): nothing is placed.
     let stale = replace(&world, &me, old, bid(99, 1));
@@ -86,9 +87,15 @@ async fn replace_moves_one_order_with_the_checks_of_a_placement() {
     assert_error(world.send(&[own_cross], &[&me.key]).await, MarketError::SelfTrade);
     let council = governance::client::council_address();
     world.council_exec(market::client::set_min_order_size(council, world.market, 2)).await.unwrap();
-    assert_error(world.send(&[replace(&world, &me, new, bid(100, 1))], &[&me.key]).await, MarketError::OrderTooSmall);
+    assert_error(
+        world.send(&[replace(&world, &me, new, bid(100, 1))], &[&me.key]).await,
+        MarketError::OrderTooSmall,
+    );
     let m = world.market_state().await;
-    assert_eq!(m.book.bids.live().iter().map(|o| (o.order_id, o.lots)).collect::<Vec<_>>(), vec![(new, 2)]);
+    assert_eq!(
+        m.book.orders(Side::Bid).iter().map(|o| (o.order_id, o.lots)).collect::<Vec<_>>(),
+        vec![(new, 2)]
+    );
 
     // A replacement may take: the new bid crosses the ask and fills.
     let outcome = world.process(&[replace(&world, &me, new, bid(105, 2))], &[&me.key]).await;
@@ -98,8 +105,11 @@ async fn replace_moves_one_order_with_the_checks_of_a_placement() {
     // Paused: no replacement (it places), but the order can still be canceled.
     let guardian = world.keys.guardian.insecure_clone();
     world.send(&[governance::client::pause(guardian.pubkey())], &[&guardian]).await.unwrap();
-    let resting = world.market_state().await.book.bids.live()[0].order_id;
-    assert_error(world.send(&[replace(&world, &me, resting, bid(90, 2))], &[&me.key]).await, MarketError::Paused);
+    let resting = world.market_state().await.book.orders(Side::Bid)[0].order_id;
+    assert_error(
+        world.send(&[replace(&world, &me, resting, bid(90, 2))], &[&me.key]).await,
+        MarketError::Paused,
+    );
     world.assert_conserved().await;
 }
 
@@ -121,16 +131,23 @@ async fn batch_cancels_then_places_in_one_instruction() {
             p
         })
         .collect();
-    let outcome = world.process(&[batch(&world, &maker, quotes.clone(), requote.clone())], &[&maker.key]).await;
+    let outcome =
+        world.process(&[batch(&world, &maker, quotes.clone(), requote.clone())], &[&maker.key]).await;
     eprintln!("batch of 5 cancels + 5 places: {} CU", outcome.compute_units);
     outcome.result.expect("requote");
     let canceled = decode_events::<OrderCanceled>(&outcome.logs);
     let placed = decode_events::<OrderPlaced>(&outcome.logs);
-    assert_eq!(canceled.iter().map(|c| c.order_id).collect::<Vec<_>>(), quotes.iter().map(|q| q.order_id).collect::<Vec<_>>());
+    assert_eq!(
+        canceled.iter().map(|c| c.order_id).collect::<Vec<_>>(),
+        quotes.iter().map(|q| q.order_id).collect::<Vec<_>>()
+    );
     assert!(canceled.iter().all(|c| c.reason == 0));
-    assert_eq!(placed.iter().map(|p| (p.price_ticks, p.lots)).collect::<Vec<_>>(), requote.iter().map(|p| (p.price.0, 3)).collect::<Vec<_>>());
+    assert_eq!(
+        placed.iter().map(|p| (p.price_ticks, p.lots)).collect::<Vec<_>>(),
+        requote.iter().map(|p| (p.price.0, 3)).collect::<Vec<_>>()
+    );
     let m = world.market_state().await;
-    assert_eq!((m.book.bids.len, m.book.asks.len), (3, 2));
+    assert_eq!((m.book.header.bid_count, m.book.header.ask_count), (3, 2));
 
     // Cancels of orders no longer on the book (these were just canceled) are skipped,
     // someone else's order cannot be canceled, and the placements still happen.
@@ -142,25 +159,28 @@ async fn batch_cancels_then_places_in_one_instruction() {
     outcome.result.expect("misses are skipped");
     assert!(decode_events::<OrderCanceled>(&outcome.logs).is_empty());
     assert_eq!(decode_events::<OrderPlaced>(&outcome.logs).len(), 1);
-    assert!(world.market_state().await.book.bids.live().iter().any(|o| o.order_id == theirs));
+    assert!(world.market_state().await.book.orders(Side::Bid).iter().any(|o| o.order_id == theirs));
 
     // Any placement refused refuses the batch: its cancels do not happen either.
-    let live = world.market_state().await.book.asks.live()[0].order_id;
+    let live = world.market_state().await.book.orders(Side::Ask)[0].order_id;
     let fok = order(Side::Bid, OrderType::FillOrKill, 1, 1);
-    let failing = batch(&world, &maker, vec![CancelRef { side: Side::Ask, order_id: live }], vec![bid(61, 1), fok]);
+    let failing =
+        batch(&world, &maker, vec![CancelRef { side: Side::Ask, order_id: live }], vec![bid(61, 1), fok]);
     assert_error(world.send(&[failing], &[&maker.key]).await, MarketError::FillOrKillNotFilled);
-    assert!(world.market_state().await.book.asks.live().iter().any(|o| o.order_id == live));
+    assert!(world.market_state().await.book.orders(Side::Ask).iter().any(|o| o.order_id == live));
 
     // Bounded: one order more than the bound on either list is refused.
     let too_many_places = batch(&world, &maker, vec![], vec![bid(10, 1); MAX_BATCH_ORDERS + 1]);
     assert_error(world.send(&[too_many_places], &[&maker.key]).await, MarketError::BatchTooLarge);
-    let too_many_cancels = batch(&world, &maker, vec![CancelRef { side: Side::Bid, order_id: 1 }; MAX_BATCH_ORDERS + 1], vec![]);
+    let too_many_cancels =
+        batch(&world, &maker, vec![CancelRef { side: Side::Bid, order_id: 1 }; MAX_BATCH_ORDERS + 1], vec![]);
     assert_error(world.send(&[too_many_cancels], &[&maker.key]).await, MarketError::BatchTooLarge);
 
     // Paused: a batch that places is refused; one that only cancels is an exit and runs.
     let guardian = world.keys.guardian.insecure_clone();
     world.send(&[governance::client::pause(guardian.pubkey())], &[&guardian]).await.unwrap();
-    let placing = batch(&world, &maker, vec![CancelRef { side: Side::Ask, order_id: live }], vec![bid(62, 1)]);
+    let placing =
+        batch(&world, &maker, vec![CancelRef { side: Side::Ask, order_id: live }], vec![bid(62, 1)]);
     assert_error(world.send(&[placing], &[&maker.key]).await, MarketError::Paused);
     let exit = batch(&world, &maker, vec![CancelRef { side: Side::Ask, order_id: live }], vec![]);
     let outcome = world.process(&[exit], &[&maker.key]).await;
@@ -212,7 +232,7 @@ async fn the_largest_batch() {
     let placed = decode_events::<OrderPlaced>(&outcome.logs);
     assert_eq!((placed.len(), placed[0].lots), (1, 1), "the last bid's remainder rests");
     let m = world.market_state().await;
-    assert_eq!((m.book.asks.len, m.book.bids.len), (0, 1));
+    assert_eq!((m.book.header.ask_count, m.book.header.bid_count), (0, 1));
     assert!(!m.book.is_crossed());
     world.assert_conserved().await;
 }

@@ -359,7 +359,7 @@ async fn write_meters(
 async fn write_market(
     tx: &mut Transaction<'_, Postgres>,
     pubkey: &Pubkey,
-    m: &market::state::Market,
+    m: &market::state::MarketState,
     slot: i64,
     wv: i64,
     changes: &mut MarketChanges,
@@ -393,8 +393,8 @@ async fn write_market(
         i16::from(h.base_decimals),
         i16::from(h.quote_decimals),
         h.paused != 0,
-        dec(m.book.next_order_id),
-        dec(m.book.fees_accrued_quote_atoms),
+        dec(m.book.header.next_order_id),
+        dec(m.book.header.fees_accrued_quote_atoms),
         slot,
         wv
     )
@@ -412,9 +412,10 @@ async fn write_market(
     )
     .fetch_all(&mut **tx)
     .await?;
-    changes
-        .levels_before
-        .insert(market.clone(), before.into_iter().map(|r| ((r.side, r.price_ticks), (r.lots, r.orders))).collect());
+    changes.levels_before.insert(
+        market.clone(),
+        before.into_iter().map(|r| ((r.side, r.price_ticks), (r.lots, r.orders))).collect(),
+    );
     let seats_before = sqlx::query_as!(
         SeatRow,
         "select seat, trader, base_free, base_locked, quote_free, quote_locked from seats where market = $1",
@@ -427,12 +428,10 @@ async fn write_market(
     sqlx::query!("delete from seats where market = $1", market).execute(&mut **tx).await?;
     sqlx::query!("delete from resting_orders where market = $1", market).execute(&mut **tx).await?;
 
-    let seats: Vec<SeatRow> = m
-        .book
-        .seats
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.trader != [0; 32])
+    // The engine walks the trees; the indexer never reads blocks itself.
+    let book = m.book.view();
+    let seats: Vec<SeatRow> = book
+        .seats()
         .map(|(i, s)| SeatRow {
             seat: i as i32,
             trader: Pubkey::new_from_array(s.trader).to_string(),
@@ -459,9 +458,9 @@ async fn write_market(
     let mut levels = BTreeMap::new();
     let (mut ids, mut sides, mut traders, mut seat_ix, mut cids, mut prices, mut lots, mut expiries) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-    for (bid, side) in [(true, &m.book.bids), (false, &m.book.asks)] {
-        for o in side.live() {
-            let trader = m.book.seats.get(o.seat as usize).map(|s| Pubkey::new_from_array(s.trader).to_string());
+    for (bid, side) in [(true, market::engine::Side::Bid), (false, market::engine::Side::Ask)] {
+        for (_, o) in book.orders(side) {
+            let trader = book.seat(o.seat).ok().map(|s| Pubkey::new_from_array(s.trader).to_string());
             ids.push(dec(o.order_id));
             sides.push(side_name(bid).to_string());
             traders.push(trader.unwrap_or_default());
@@ -470,7 +469,8 @@ async fn write_market(
             prices.push(dec(o.price_ticks));
             lots.push(dec(o.lots));
             expiries.push(o.expiry_ts);
-            let level = levels.entry((side_name(bid).to_string(), dec(o.price_ticks))).or_insert((Decimal::ZERO, 0));
+            let level =
+                levels.entry((side_name(bid).to_string(), dec(o.price_ticks))).or_insert((Decimal::ZERO, 0));
             level.0 += dec(o.lots);
             level.1 += 1;
         }
@@ -500,13 +500,21 @@ async fn write_market(
 /// version was already written.
 async fn close(tx: &mut Transaction<'_, Postgres>, pubkeys: &[String], slots: &[i64]) -> sqlx::Result<()> {
     for (table_key, slot) in pubkeys.iter().zip(slots) {
-        sqlx::query!("delete from meters where pubkey = $1 and slot <= $2", table_key, slot).execute(&mut **tx).await?;
+        sqlx::query!("delete from meters where pubkey = $1 and slot <= $2", table_key, slot)
+            .execute(&mut **tx)
+            .await?;
         sqlx::query!("delete from certificates where pubkey = $1 and slot <= $2", table_key, slot)
             .execute(&mut **tx)
             .await?;
-        sqlx::query!("delete from proposals where pubkey = $1 and slot <= $2", table_key, slot).execute(&mut **tx).await?;
-        sqlx::query!("delete from oracles where pubkey = $1 and slot <= $2", table_key, slot).execute(&mut **tx).await?;
-        sqlx::query!("delete from markets where pubkey = $1 and slot <= $2", table_key, slot).execute(&mut **tx).await?;
+        sqlx::query!("delete from proposals where pubkey = $1 and slot <= $2", table_key, slot)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query!("delete from oracles where pubkey = $1 and slot <= $2", table_key, slot)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query!("delete from markets where pubkey = $1 and slot <= $2", table_key, slot)
+            .execute(&mut **tx)
+            .await?;
         sqlx::query!("delete from market_pairs where pubkey = $1 and slot <= $2", table_key, slot)
             .execute(&mut **tx)
             .await?;

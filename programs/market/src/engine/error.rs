@@ -16,4 +16,6 @@ pub enum EngineError {
     OrderNotFound,
     InvalidEnum,
     Overflow,
+    /// A block index or link in the account points nowhere sensible.
+    CorruptBook,
 }

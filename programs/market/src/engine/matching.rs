@@ -1,15 +1,18 @@
 use anchor_lang::prelude::{AnchorDeserialize, AnchorSerialize};
 
+use super::book::side_of;
 use super::order::{Order, OrderPacket, OrderType, SelfTradeBehavior, Side};
+use super::slab::{side_kind, Book, BookMut, NIL};
+use super::tree;
 use super::units::{base_for, quote_for, taker_fee, BaseLots, MarketParams, QuoteAtoms, Ticks};
-use super::{Book, EngineError};
+use super::EngineError;
 
 /// Hard cap on resting orders one taking order may touch, whatever it asks for.
 pub const MAX_MATCH_LIMIT: u16 = 64;
 
 /// Most events one `place_order` emits: one per resting order it touches, one for the
-/// order it evicts to make room (expired or worst-priced), and one for its remainder
-/// (placed or canceled).
+/// order it evicts to make room (expired or worst-priced, only at the 10 MB limit), and one
+/// for its remainder (placed or canceled).
 pub const MAX_PLACE_EVENTS: usize = MAX_MATCH_LIMIT as usize + 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,14 +71,16 @@ pub struct PlaceOutcome {
     pub taker_fee_quote_atoms: QuoteAtoms,
 }
 
+/// One resting order the taker touches, by block index (blocks never move, so the index
+/// found while planning is the one applied).
 #[derive(Clone, Copy, Debug, Default)]
 enum Step {
     #[default]
     None,
-    Fill(u64),
-    RemoveExpired,
-    CancelOwn,
-    DecrementOwn(u64),
+    Fill(u32, u64),
+    RemoveExpired(u32),
+    CancelOwn(u32),
+    DecrementOwn(u32, u64),
 }
 
 /// Everything `place_order` will do, worked out before anything changes.
@@ -85,11 +90,13 @@ struct Plan {
     filled_lots: u64,
     remaining_lots: u64,
     quote_traded: u64,
+    /// Resting orders the steps take off the book: blocks the remainder can reuse.
+    freed_blocks: u32,
     /// Matching stopped at the match limit with the next resting order still crossing.
     limit_hit: bool,
-    /// The order on the taker's own side to evict so that a full side has room for the
-    /// remainder, and why (`Expired` or `Evicted`).
-    evict: Option<(usize, CancelReason)>,
+    /// With no block free (the account at its 10 MB limit), the order on the taker's own
+    /// side to evict so that the remainder has room, and why (`Expired` or `Evicted`).
+    evict: Option<(u32, CancelReason)>,
 }
 
 impl Plan {
@@ -102,6 +109,7 @@ impl Plan {
             filled_lots: 0,
             remaining_lots: lots,
             quote_traded: 0,
+            freed_blocks: 0,
             limit_hit: false,
             evict: None,
         })
@@ -117,7 +125,7 @@ impl Plan {
 }
 
 fn plan_matches(
-    book: &Book,
+    book: Book<'_>,
     params: &MarketParams,
     seat: u32,
     packet: &OrderPacket,
@@ -126,10 +134,11 @@ fn plan_matches(
     let limit = usize::from(packet.match_limit.min(MAX_MATCH_LIMIT));
     let post_only = packet.order_type == OrderType::PostOnly;
     let mut plan = Plan::unmatched(packet.lots.0);
-    let resting = book.side(packet.side.opposite()).live();
-    let mut next = resting.len();
-    while plan.remaining_lots > 0 && next > 0 {
-        let maker = &resting[next - 1];
+    let opposite = packet.side.opposite();
+    let mut next = book.best_index(opposite)?;
+    while plan.remaining_lots > 0 && next != NIL {
+        let at = next;
+        let maker = book.order(opposite, at)?;
         if !packet.side.crosses(packet.price.0, maker.price_ticks) {
             break;
         }
@@ -137,11 +146,12 @@ fn plan_matches(
             plan.limit_hit = true;
             break;
         }
+        next = tree::next(book.blocks, at)?;
         // An expired order can no longer fill: it is gone for matching and for the
         // post-only check alike, and removed on the way.
         if maker.is_expired(now_ts) {
-            plan.push(Step::RemoveExpired);
-            next -= 1;
+            plan.push(Step::RemoveExpired(at));
+            plan.freed_blocks += 1;
             continue;
         }
         if post_only {
@@ -151,18 +161,18 @@ fn plan_matches(
             match packet.self_trade {
                 SelfTradeBehavior::Abort => return Err(EngineError::SelfTrade),
                 SelfTradeBehavior::CancelResting => {
-                    plan.push(Step::CancelOwn);
-                    next -= 1;
+                    plan.push(Step::CancelOwn(at));
+                    plan.freed_blocks += 1;
                     continue;
                 }
                 SelfTradeBehavior::DecrementTake => {
                     let overlap = plan.remaining_lots.min(maker.lots);
-                    plan.push(Step::DecrementOwn(overlap));
+                    plan.push(Step::DecrementOwn(at, overlap));
                     plan.remaining_lots -= overlap;
                     if overlap < maker.lots {
                         break;
                     }
-                    next -= 1;
+                    plan.freed_blocks += 1;
                     continue;
                 }
             }
@@ -172,19 +182,21 @@ fn plan_matches(
         plan.quote_traded = plan.quote_traded.checked_add(quote.0).ok_or(EngineError::Overflow)?;
         plan.filled_lots += lots;
         plan.remaining_lots -= lots;
-        plan.push(Step::Fill(lots));
+        plan.push(Step::Fill(at, lots));
         if lots < maker.lots {
             break;
         }
-        next -= 1;
+        plan.freed_blocks += 1;
     }
     Ok(plan)
 }
 
 /// Places `packet` for `seat`: matches at placement, settles fills inside the book, and
-/// rests or cancels the remainder. On error nothing has changed.
+/// rests or cancels the remainder. On error nothing has changed. A remainder that rests
+/// needs a free block (the instruction grows the account first; `OwnedBook::reserve` in
+/// tests); with none, it evicts (see `eviction`) or fails with `BookFull`.
 pub fn place_order(
-    book: &mut Book,
+    book: &mut BookMut<'_>,
     params: &MarketParams,
     seat: u32,
     packet: &OrderPacket,
@@ -197,16 +209,16 @@ pub fn place_order(
     if packet.expiry_ts != 0 && packet.expiry_ts <= now_ts {
         return Err(EngineError::OrderExpired);
     }
-    let taker = *book.seats.get(seat as usize).ok_or(EngineError::SeatMismatch)?;
+    let taker = *book.view().seat(seat)?;
     // The full order must be expressible even if only part of it trades.
     quote_for(params, packet.price, packet.lots)?;
     base_for(params, packet.lots)?;
     let side = packet.side;
-    let order_id = book.next_order_id;
+    let order_id = book.header.next_order_id;
     let next_order_id = order_id.checked_add(1).ok_or(EngineError::Overflow)?;
 
     // ---- plan (a post-only order only removes expired orders in its way)
-    let mut plan = plan_matches(book, params, seat, packet, now_ts)?;
+    let mut plan = plan_matches(book.view(), params, seat, packet, now_ts)?;
     let (rest_lots, remainder_reason) = match packet.order_type {
         // More expired orders cross than it may remove: resting would cross the book.
         OrderType::PostOnly if plan.limit_hit => return Err(EngineError::PostOnlyWouldCross),
@@ -216,8 +228,8 @@ pub fn place_order(
         OrderType::Limit if plan.limit_hit => (0, CancelReason::MatchLimitRemainder),
         OrderType::Limit | OrderType::PostOnly => (plan.remaining_lots, CancelReason::IocRemainder),
     };
-    if rest_lots > 0 && book.side(side).is_full() {
-        plan.evict = Some(eviction(book.side(side).live(), side, packet.price.0, now_ts)?);
+    if rest_lots > 0 && book.header.free_count == 0 && plan.freed_blocks == 0 {
+        plan.evict = Some(eviction(book.view(), side, packet.price.0, now_ts)?);
     }
     let fee = taker_fee(params, QuoteAtoms(plan.quote_traded))?;
     let filled_base = base_for(params, BaseLots(plan.filled_lots))?;
@@ -243,13 +255,14 @@ pub fn place_order(
 
     // ---- apply. Balances below cannot overflow: every one is bounded by a vault's u64
     // balance, and the plan already checked every amount the taker spends.
-    book.next_order_id = next_order_id;
+    book.header.next_order_id = next_order_id;
+    let opposite = side.opposite();
     let mut quote_so_far = 0u64;
     let mut fee_so_far = 0u64;
     for step in &plan.steps[..plan.step_count] {
         match *step {
-            Step::Fill(lots) => {
-                let maker = *book.side(side.opposite()).best().ok_or(EngineError::OrderNotFound)?;
+            Step::Fill(at, lots) => {
+                let maker = *book.view().order(opposite, at)?;
                 let quote = quote_for(params, Ticks(maker.price_ticks), BaseLots(lots))?;
                 let base = base_for(params, BaseLots(lots))?;
                 let m = book.seat_mut(maker.seat)?;
@@ -279,23 +292,23 @@ pub fn place_order(
                     quote_atoms: quote,
                     taker_fee_quote_atoms: QuoteAtoms(share),
                 });
-                shrink_best(book, side.opposite(), lots);
+                shrink(book, opposite, at, lots)?;
             }
-            Step::RemoveExpired | Step::CancelOwn => {
-                let reason = if matches!(step, Step::RemoveExpired) {
+            Step::RemoveExpired(at) | Step::CancelOwn(at) => {
+                let reason = if matches!(step, Step::RemoveExpired(_)) {
                     CancelReason::Expired
                 } else {
                     CancelReason::SelfTrade
                 };
-                let maker = book.side_mut(side.opposite()).pop_best().ok_or(EngineError::OrderNotFound)?;
-                unlock(book, params, side.opposite(), &maker, maker.lots)?;
-                on_event(canceled(&maker, side.opposite(), maker.lots, reason));
+                let maker = book.remove_order(opposite, at)?;
+                unlock(book, params, opposite, &maker, maker.lots)?;
+                on_event(canceled(&maker, opposite, maker.lots, reason));
             }
-            Step::DecrementOwn(lots) => {
-                let maker = *book.side(side.opposite()).best().ok_or(EngineError::OrderNotFound)?;
-                unlock(book, params, side.opposite(), &maker, lots)?;
-                on_event(canceled(&maker, side.opposite(), lots, CancelReason::SelfTrade));
-                shrink_best(book, side.opposite(), lots);
+            Step::DecrementOwn(at, lots) => {
+                let maker = *book.view().order(opposite, at)?;
+                unlock(book, params, opposite, &maker, lots)?;
+                on_event(canceled(&maker, opposite, lots, CancelReason::SelfTrade));
+                shrink(book, opposite, at, lots)?;
             }
             Step::None => {}
         }
@@ -313,8 +326,8 @@ pub fn place_order(
             t.quote_free = t.quote_free.checked_add(proceeds).ok_or(EngineError::Overflow)?;
         }
     }
-    book.fees_accrued_quote_atoms =
-        book.fees_accrued_quote_atoms.checked_add(fee.0).ok_or(EngineError::Overflow)?;
+    book.header.fees_accrued_quote_atoms =
+        book.header.fees_accrued_quote_atoms.checked_add(fee.0).ok_or(EngineError::Overflow)?;
 
     let order = Order {
         order_id,
@@ -323,6 +336,8 @@ pub fn place_order(
         lots: rest_lots,
         expiry_ts: packet.expiry_ts,
         seat,
+        seat_prev: NIL,
+        seat_next: NIL,
         _padding: 0,
     };
     if rest_lots > 0 {
@@ -339,12 +354,12 @@ pub fn place_order(
             }
         }
         if let Some((index, reason)) = plan.evict {
-            // Only the opposite side changed since the plan, so `index` still points at it.
-            let evicted = book.side_mut(side).remove(index).ok_or(EngineError::OrderNotFound)?;
+            // Only the opposite side changed since the plan, so `index` still holds it.
+            let evicted = book.remove_order(side, index)?;
             unlock(book, params, side, &evicted, evicted.lots)?;
             on_event(canceled(&evicted, side, evicted.lots, reason));
         }
-        book.side_mut(side).insert(side, order)?;
+        book.insert_order(side, order)?;
         on_event(EngineEvent::Placed {
             order_id,
             seat,
@@ -370,44 +385,41 @@ pub fn place_order(
     })
 }
 
-/// Which order of a full side (`live`, worst first) gives way to a new order at `price`:
-/// - an expired order, the worst-priced first: it can no longer fill, so it holds no
-///   capacity;
-/// - else the worst-priced order, if the new order is strictly better priced (as in
-///   Phoenix). Filling a side with orders nobody trades against then only lasts until
-///   someone quotes better, and keeping a side full costs a whole side of competitive,
-///   fully collateralized orders. Strictly: an order at the same price never pushes out
-///   an older one (time priority). Among orders at the worst price the newest goes, since
-///   it is last in time priority (index 0).
-fn eviction(
-    live: &[Order],
-    side: Side,
-    price: u64,
-    now_ts: i64,
-) -> Result<(usize, CancelReason), EngineError> {
-    if let Some(index) = live.iter().position(|o| o.is_expired(now_ts)) {
-        return Ok((index, CancelReason::Expired));
+/// Which order gives way to a new order at `price` when no block is free and the account
+/// cannot grow (Solana's 10 MB): the worst order of the new order's side (last in price-time
+/// priority: the worst price, the newest there)
+/// - if it has expired: it can no longer fill, so it holds no space;
+/// - else if the new order is strictly better priced (as in Phoenix): filling the book with
+///   orders nobody trades against then only lasts until someone quotes better. Strictly:
+///   an order at the same price never pushes out an older one (time priority).
+fn eviction(book: Book<'_>, side: Side, price: u64, now_ts: i64) -> Result<(u32, CancelReason), EngineError> {
+    let worst = book.worst_index(side)?;
+    if worst == NIL {
+        return Err(EngineError::BookFull);
     }
-    match live.first() {
-        Some(worst) if side.better(price, worst.price_ticks) => Ok((0, CancelReason::Evicted)),
-        _ => Err(EngineError::BookFull),
+    let order = book.order(side, worst)?;
+    if order.is_expired(now_ts) {
+        Ok((worst, CancelReason::Expired))
+    } else if side.better(price, order.price_ticks) {
+        Ok((worst, CancelReason::Evicted))
+    } else {
+        Err(EngineError::BookFull)
     }
 }
 
-/// Reduces the best order of `side` by `lots`, removing it when nothing is left.
-fn shrink_best(book: &mut Book, side: Side, lots: u64) {
-    let book_side = book.side_mut(side);
-    if let Some(best) = book_side.best_mut() {
-        best.lots = best.lots.saturating_sub(lots);
-        if best.lots == 0 {
-            book_side.pop_best();
-        }
+/// Reduces the order in block `at` by `lots`, removing it when nothing is left.
+fn shrink(book: &mut BookMut<'_>, side: Side, at: u32, lots: u64) -> Result<(), EngineError> {
+    let order = book.order_mut(side, at)?;
+    order.lots = order.lots.saturating_sub(lots);
+    if order.lots == 0 {
+        book.remove_order(side, at)?;
     }
+    Ok(())
 }
 
 /// Returns the collateral behind `lots` of `order` to its seat's free balance.
 fn unlock(
-    book: &mut Book,
+    book: &mut BookMut<'_>,
     params: &MarketParams,
     side: Side,
     order: &Order,
@@ -441,48 +453,59 @@ fn canceled(order: &Order, side: Side, lots: u64, reason: CancelReason) -> Engin
     }
 }
 
+/// Block index of `seat`'s order `order_id` on `side`, found in the seat's own list: O(its
+/// open orders), whatever the depth of the book.
+pub fn find_order(book: Book<'_>, seat: u32, side: Side, order_id: u64) -> Result<u32, EngineError> {
+    let mut at = book.seat(seat)?.orders_head;
+    let kind = side_kind(side);
+    // The list is as long as the seat's open orders; a longer walk means a corrupt cycle.
+    for _ in 0..=book.blocks.len() {
+        if at == NIL {
+            return Err(EngineError::OrderNotFound);
+        }
+        let block = book.block(at)?;
+        let order = block.order();
+        if block.kind == kind && order.order_id == order_id && order.seat == seat {
+            return Ok(at);
+        }
+        at = order.seat_next;
+    }
+    Err(EngineError::CorruptBook)
+}
+
 /// Cancels one of `seat`'s orders and unlocks its collateral.
 pub fn cancel_order(
-    book: &mut Book,
+    book: &mut BookMut<'_>,
     params: &MarketParams,
     seat: u32,
     side: Side,
     order_id: u64,
     on_event: &mut impl FnMut(EngineEvent),
 ) -> Result<(), EngineError> {
-    let index = book
-        .side(side)
-        .live()
-        .iter()
-        .position(|o| o.order_id == order_id && o.seat == seat)
-        .ok_or(EngineError::OrderNotFound)?;
-    let order = *book.side(side).live().get(index).ok_or(EngineError::OrderNotFound)?;
+    let at = find_order(book.view(), seat, side, order_id)?;
+    let order = book.remove_order(side, at)?;
     unlock(book, params, side, &order, order.lots)?;
-    book.side_mut(side).remove(index);
     on_event(canceled(&order, side, order.lots, CancelReason::User));
     Ok(())
 }
 
-/// Cancels every order of `seat` on both sides; returns how many.
+/// Cancels every order of `seat` (newest first, walking its list); returns how many.
 pub fn cancel_all(
-    book: &mut Book,
+    book: &mut BookMut<'_>,
     params: &MarketParams,
     seat: u32,
     on_event: &mut impl FnMut(EngineEvent),
 ) -> Result<u32, EngineError> {
     let mut count = 0;
-    for side in [Side::Bid, Side::Ask] {
-        let mut i = book.side(side).live().len();
-        while i > 0 {
-            i -= 1;
-            let order = book.side(side).live()[i];
-            if order.seat == seat {
-                unlock(book, params, side, &order, order.lots)?;
-                book.side_mut(side).remove(i);
-                on_event(canceled(&order, side, order.lots, CancelReason::User));
-                count += 1;
-            }
+    loop {
+        let at = book.view().seat(seat)?.orders_head;
+        if at == NIL {
+            return Ok(count);
         }
+        let side = side_of(book.view().block(at)?.kind)?;
+        let order = book.remove_order(side, at)?;
+        unlock(book, params, side, &order, order.lots)?;
+        on_event(canceled(&order, side, order.lots, CancelReason::User));
+        count += 1;
     }
-    Ok(count)
 }

@@ -3,8 +3,8 @@ use anchor_lang::prelude::{AnchorDeserialize, AnchorSerialize};
 
 use super::units::{BaseLots, Ticks};
 
-/// A resting order. 48 bytes, no padding, so the book can be zero-copy (`#[zero_copy]` is
-/// `repr(C)` + Pod; the attribute also describes the type in the IDL).
+/// A resting order, the payload of a bid or ask block. 56 bytes, no padding (`#[zero_copy]`
+/// is `repr(C)` + Pod).
 #[zero_copy]
 #[derive(Debug, PartialEq, Eq)]
 pub struct Order {
@@ -15,11 +15,16 @@ pub struct Order {
     pub lots: u64,
     /// Unix time after which the order may no longer fill; 0 = good till canceled.
     pub expiry_ts: i64,
+    /// Block index of the owner's seat.
     pub seat: u32,
+    /// The neighbours in the seat's list of its orders (block indices, `NIL` at the ends):
+    /// cancels and releases look at the trader's own orders, never the whole book.
+    pub seat_prev: u32,
+    pub seat_next: u32,
     pub _padding: u32,
 }
 
-const _: () = assert!(std::mem::size_of::<Order>() == 48);
+const _: () = assert!(std::mem::size_of::<Order>() == 56);
 
 impl Order {
     pub fn is_expired(&self, now_ts: i64) -> bool {

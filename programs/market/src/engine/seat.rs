@@ -1,8 +1,9 @@
 use anchor_lang::prelude::zero_copy;
 use bytemuck::Zeroable;
 
+use super::slab::{BookMut, KIND_SEAT, NIL};
 use super::units::{BaseAtoms, QuoteAtoms};
-use super::{Book, EngineError};
+use super::EngineError;
 
 /// Slots an empty seat must stay untouched (no claim, no withdrawal) before a trader who
 /// needs a seat may take it over: about an hour at 400 ms a slot. Long enough that nobody
@@ -10,7 +11,8 @@ use super::{Book, EngineError};
 /// short enough that seats claimed and left empty free up within the hour.
 pub const SEAT_IDLE_SLOTS: u64 = 9_000;
 
-/// A trader's balances inside one market. `trader` all zero marks a free slot.
+/// A trader's balances inside one market: the payload of a seat block, whose index is the
+/// hint the trader passes to every instruction.
 #[zero_copy]
 #[derive(Debug, PartialEq, Eq)]
 pub struct Seat {
@@ -25,15 +27,20 @@ pub struct Seat {
     /// Slot of the trader's claim or latest withdrawal. Those are the only ways a seat
     /// becomes empty, so an empty seat has held nothing since at least this slot.
     pub touched_slot: u64,
+    /// Resting orders of this seat (both sides), so "is it empty" is O(1).
+    pub open_orders: u32,
+    /// First block of the seat's list of its orders (`slab::NIL`: none).
+    pub orders_head: u32,
 }
 
 impl Seat {
-    fn is_free_slot(&self) -> bool {
-        self.trader == [0; 32]
-    }
-
     fn holds_funds(&self) -> bool {
         self.base_free | self.base_locked | self.quote_free | self.quote_locked != 0
+    }
+
+    /// No balances and no open orders: what release and take-over require.
+    pub fn is_empty(&self) -> bool {
+        !self.holds_funds() && self.open_orders == 0
     }
 }
 
@@ -68,64 +75,55 @@ impl Claimed {
     }
 }
 
-impl Book {
-    /// The trader's seat: the one it has (idempotent), else a free one, else — only when
-    /// every seat is taken and the claim names one — an idle empty seat taken over.
+impl BookMut<'_> {
+    /// The trader's seat: the one it has (idempotent, O(log n) in the seat tree), else a
+    /// free block, else — only when no block is free and the account cannot grow (10 MB)
+    /// and the claim names one — an idle empty seat taken over.
     pub fn claim_seat(&mut self, claim: SeatClaim) -> Result<Claimed, EngineError> {
         let trader = claim.trader;
         if trader == [0; 32] {
             return Err(EngineError::SeatMismatch);
         }
-        if let Some(i) = self.seats.iter().position(|s| s.trader == trader) {
-            return Ok(Claimed::Existing(i as u32));
+        if let Some(i) = self.view().find_seat(&trader)? {
+            return Ok(Claimed::Existing(i));
         }
-        let fresh = Seat { trader, bond_lamports: claim.bond_lamports, touched_slot: claim.slot, ..Seat::zeroed() };
-        if let Some(i) = self.seats.iter().position(Seat::is_free_slot) {
-            self.seats[i] = fresh;
-            return Ok(Claimed::Free(i as u32));
+        let fresh = Seat {
+            trader,
+            bond_lamports: claim.bond_lamports,
+            touched_slot: claim.slot,
+            orders_head: NIL,
+            ..Seat::zeroed()
+        };
+        if self.header.free_head != NIL {
+            let i = self.alloc(KIND_SEAT, EngineError::SeatsFull)?;
+            *self.block_mut(i)?.seat_mut() = fresh;
+            self.link_seat(i)?;
+            return Ok(Claimed::Free(i));
         }
         let holder = claim.idle_holder.ok_or(EngineError::SeatsFull)?;
-        let i = self
-            .seats
-            .iter()
-            .position(|s| s.trader == holder && holder != [0; 32])
-            .ok_or(EngineError::SeatMismatch)?;
-        self.ensure_empty(i as u32)?;
-        let idle_until = self.seats[i].touched_slot.saturating_add(SEAT_IDLE_SLOTS);
+        if holder == [0; 32] {
+            return Err(EngineError::SeatMismatch);
+        }
+        let i = self.view().find_seat(&holder)?.ok_or(EngineError::SeatMismatch)?;
+        let held = *self.view().seat(i)?;
+        if !held.is_empty() {
+            return Err(EngineError::SeatNotEmpty);
+        }
+        let idle_until = held.touched_slot.saturating_add(SEAT_IDLE_SLOTS);
         if claim.slot < idle_until {
             return Err(EngineError::SeatNotIdle);
         }
-        let refund_lamports = self.seats[i].bond_lamports;
-        self.seats[i] = fresh;
-        Ok(Claimed::TakenOver { seat: i as u32, holder, refund_lamports })
+        // Same block, new key: out of the seat tree and back in under the new trader.
+        self.unlink_seat(i)?;
+        *self.block_mut(i)?.seat_mut() = fresh;
+        self.link_seat(i)?;
+        Ok(Claimed::TakenOver { seat: i, holder, refund_lamports: held.bond_lamports })
     }
 
     /// Records a withdrawal at `slot`: the seat may have just become empty.
     pub fn touch_seat(&mut self, seat: u32, slot: u64) -> Result<(), EngineError> {
         self.seat_mut(seat)?.touched_slot = slot;
         Ok(())
-    }
-
-    /// A seat with no balances and no open orders.
-    fn ensure_empty(&self, seat: u32) -> Result<(), EngineError> {
-        let has_orders = self.bids.live().iter().chain(self.asks.live()).any(|o| o.seat == seat);
-        let s = self.seats.get(seat as usize).ok_or(EngineError::SeatMismatch)?;
-        if has_orders || s.holds_funds() {
-            return Err(EngineError::SeatNotEmpty);
-        }
-        Ok(())
-    }
-
-    /// Validates a client's seat hint in O(1).
-    pub fn seat_of(&self, index: u32, trader: &[u8; 32]) -> Result<u32, EngineError> {
-        match self.seats.get(index as usize) {
-            Some(seat) if &seat.trader == trader && *trader != [0; 32] => Ok(index),
-            _ => Err(EngineError::SeatMismatch),
-        }
-    }
-
-    pub(crate) fn seat_mut(&mut self, index: u32) -> Result<&mut Seat, EngineError> {
-        self.seats.get_mut(index as usize).ok_or(EngineError::SeatMismatch)
     }
 
     pub fn deposit(&mut self, seat: u32, base: BaseAtoms, quote: QuoteAtoms) -> Result<(), EngineError> {
@@ -147,12 +145,15 @@ impl Book {
         Ok(())
     }
 
-    /// Frees the slot of an empty seat with no open orders; returns the bond to refund.
+    /// Frees the block of an empty seat with no open orders (it goes back to the free list
+    /// for the next seat or order); returns the bond to refund.
     pub fn release_seat(&mut self, seat: u32) -> Result<u64, EngineError> {
-        self.ensure_empty(seat)?;
-        let s = self.seat_mut(seat)?;
-        let bond = s.bond_lamports;
-        *s = Seat::zeroed();
-        Ok(bond)
+        let s = *self.view().seat(seat)?;
+        if !s.is_empty() {
+            return Err(EngineError::SeatNotEmpty);
+        }
+        self.unlink_seat(seat)?;
+        self.free(seat)?;
+        Ok(s.bond_lamports)
     }
 }

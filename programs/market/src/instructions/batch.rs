@@ -7,8 +7,8 @@ use anchor_lang::prelude::*;
 
 use crate::engine::{self, EngineError, OrderPacket, PlaceOutcome, Side};
 use crate::error::MarketError;
-use crate::instructions::place_order::{place_checked, EventBuffer, OrderChecks, PlaceOrder};
-use crate::state::Market;
+use crate::instructions::place_order::{blocks_for, place_checked, EventBuffer, OrderChecks, PlaceOrder};
+use crate::state::{market_mut, MarketMut};
 
 /// Most cancels, and most placements, one `batch_orders` takes: a market maker's five
 /// levels a side, twice over. Bounds the instruction data (10 packets are ~370 bytes, within
@@ -36,13 +36,20 @@ pub struct BatchOutcome {
 /// no longer on the book (filled meanwhile), nothing is placed (`OrderNotFound`), so a
 /// replace never adds exposure the trader believed it was taking away. The new order has
 /// a new id and joins the back of its price level.
-pub fn replace_order(ctx: Context<PlaceOrder>, seat: u32, order_id: u64, packet: OrderPacket) -> Result<PlaceOutcome> {
+pub fn replace_order(
+    ctx: Context<PlaceOrder>,
+    seat: u32,
+    order_id: u64,
+    packet: OrderPacket,
+) -> Result<PlaceOutcome> {
     let market_key = ctx.accounts.market.key();
     let trader = ctx.accounts.trader.key();
-    let mut market = ctx.accounts.market.load_mut()?;
-    super::ensure_trading(&market.header, &ctx.accounts.council)?;
-    let checks = OrderChecks::load(&market.header, ctx.accounts.price_feed.as_ref())?;
-    let seat = market.book.seat_of(seat, &trader.to_bytes()).map_err(MarketError::from)?;
+    let seat = ctx.accounts.check(seat, true)?;
+    ctx.accounts.reserve(blocks_for(std::slice::from_ref(&packet)))?;
+    let info = ctx.accounts.market.to_account_info();
+    let mut data = info.try_borrow_mut_data()?;
+    let mut market = market_mut(&mut data).map_err(MarketError::from)?;
+    let checks = OrderChecks::load(market.header, ctx.accounts.price_feed.as_ref())?;
     let mut events = EventBuffer::new();
     cancel(&mut market, market_key, trader, seat, packet.side, order_id, &mut events)
         .map_err(MarketError::from)?;
@@ -65,11 +72,11 @@ pub fn batch_orders(
     );
     let market_key = ctx.accounts.market.key();
     let trader = ctx.accounts.trader.key();
-    let mut market = ctx.accounts.market.load_mut()?;
-    if !places.is_empty() {
-        super::ensure_trading(&market.header, &ctx.accounts.council)?;
-    }
-    let seat = market.book.seat_of(seat, &trader.to_bytes()).map_err(MarketError::from)?;
+    let seat = ctx.accounts.check(seat, !places.is_empty())?;
+    ctx.accounts.reserve(blocks_for(&places))?;
+    let info = ctx.accounts.market.to_account_info();
+    let mut data = info.try_borrow_mut_data()?;
+    let mut market = market_mut(&mut data).map_err(MarketError::from)?;
     let mut events = EventBuffer::new();
     let mut outcome = BatchOutcome { canceled: 0, placed: Vec::with_capacity(places.len()) };
     for c in &cancels {
@@ -80,7 +87,7 @@ pub fn batch_orders(
         }
     }
     if !places.is_empty() {
-        let checks = OrderChecks::load(&market.header, ctx.accounts.price_feed.as_ref())?;
+        let checks = OrderChecks::load(market.header, ctx.accounts.price_feed.as_ref())?;
         for packet in &places {
             outcome.placed.push(place_checked(&mut market, market_key, &checks, seat, packet, &mut events)?);
         }
@@ -89,7 +96,7 @@ pub fn batch_orders(
 }
 
 fn cancel(
-    market: &mut Market,
+    market: &mut MarketMut,
     market_key: Pubkey,
     trader: Pubkey,
     seat: u32,

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::engine::{self, Side};
 use crate::error::MarketError;
-use crate::state::Market;
+use crate::state::{market_mut, Market};
 
 /// Cancels are allowed while paused, like withdrawals. Every event they emit is about the
 /// signer's own orders, so events go out as the engine produces them, through one buffer:
@@ -16,8 +16,11 @@ pub struct CancelOrders<'info> {
 
 pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id: u64) -> Result<()> {
     let market_key = ctx.accounts.market.key();
-    let mut market = ctx.accounts.market.load_mut()?;
-    let seat = market.book.seat_of(seat, &ctx.accounts.trader.key().to_bytes()).map_err(MarketError::from)?;
+    let info = ctx.accounts.market.to_account_info();
+    let mut data = info.try_borrow_mut_data()?;
+    let mut market = market_mut(&mut data).map_err(MarketError::from)?;
+    let seat =
+        market.book.view().seat_of(seat, &ctx.accounts.trader.key().to_bytes()).map_err(MarketError::from)?;
     let trader = ctx.accounts.trader.key();
     let mut buf = Vec::with_capacity(crate::events::EVENT_BUFFER_BYTES);
     let params = market.header.params();
@@ -30,8 +33,11 @@ pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id:
 
 pub fn cancel_all(ctx: Context<CancelOrders>, seat: u32) -> Result<u32> {
     let market_key = ctx.accounts.market.key();
-    let mut market = ctx.accounts.market.load_mut()?;
-    let seat = market.book.seat_of(seat, &ctx.accounts.trader.key().to_bytes()).map_err(MarketError::from)?;
+    let info = ctx.accounts.market.to_account_info();
+    let mut data = info.try_borrow_mut_data()?;
+    let mut market = market_mut(&mut data).map_err(MarketError::from)?;
+    let seat =
+        market.book.view().seat_of(seat, &ctx.accounts.trader.key().to_bytes()).map_err(MarketError::from)?;
     let trader = ctx.accounts.trader.key();
     let mut buf = Vec::with_capacity(crate::events::EVENT_BUFFER_BYTES);
     let params = market.header.params();

@@ -104,7 +104,7 @@ pub fn handler(ctx: Context<CreateMarket>, params: CreateMarketParams) -> Result
     header.vault_authority_bump = ctx.bumps.vault_authority;
     header.min_order_lots = params.min_order_lots;
     header.set_price_band(params.price_band);
-    market.book.next_order_id = 1;
+    market.book = crate::engine::BookHeader::empty();
 
     ctx.accounts.pair.market = market_key;
     ctx.accounts.pair.bump = ctx.bumps.pair;

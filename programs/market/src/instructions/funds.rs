@@ -5,7 +5,7 @@ use governance::Council;
 use crate::engine::{BaseAtoms, QuoteAtoms};
 use crate::error::MarketError;
 use crate::events::{Deposited, Withdrawn};
-use crate::state::Market;
+use crate::state::{market_mut, Market};
 
 /// Shared by deposit and withdraw: the trader's token accounts and the market's vaults,
 /// each pinned to the market's mints and vault addresses.
@@ -30,10 +30,12 @@ pub struct MoveFunds<'info> {
 
 pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
     {
-        let mut market = ctx.accounts.market.load_mut()?;
-        super::ensure_trading(&market.header, &ctx.accounts.council)?;
+        let info = ctx.accounts.market.to_account_info();
+        let mut data = info.try_borrow_mut_data()?;
+        let mut market = market_mut(&mut data).map_err(MarketError::from)?;
+        super::ensure_trading(market.header, &ctx.accounts.council)?;
         let trader = ctx.accounts.trader.key().to_bytes();
-        let seat = market.book.seat_of(seat, &trader).map_err(MarketError::from)?;
+        let seat = market.book.view().seat_of(seat, &trader).map_err(MarketError::from)?;
         market
             .book
             .deposit(seat, BaseAtoms(base_atoms), QuoteAtoms(quote_atoms))
@@ -70,10 +72,12 @@ pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms:
 pub fn withdraw(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
     let market_key = ctx.accounts.market.key();
     let bump = {
-        let mut market = ctx.accounts.market.load_mut()?;
+        let info = ctx.accounts.market.to_account_info();
+        let mut data = info.try_borrow_mut_data()?;
+        let mut market = market_mut(&mut data).map_err(MarketError::from)?;
         require_keys_eq!(ctx.accounts.council.key(), market.header.council, MarketError::InvalidCouncil);
         let trader = ctx.accounts.trader.key().to_bytes();
-        let seat = market.book.seat_of(seat, &trader).map_err(MarketError::from)?;
+        let seat = market.book.view().seat_of(seat, &trader).map_err(MarketError::from)?;
         market
             .book
             .withdraw(seat, BaseAtoms(base_atoms), QuoteAtoms(quote_atoms))

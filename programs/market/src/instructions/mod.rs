@@ -27,7 +27,9 @@ use governance::Council;
 use crate::engine::{CancelReason, EngineEvent, Side};
 use crate::error::MarketError;
 use crate::events::{OrderCanceled, OrderFilled, OrderPlaced};
-use crate::state::{MarketHeader, VAULT_AUTHORITY_SEED};
+use crate::state::{
+    account_len, adopt_grown, market_ref, MarketHeader, MAX_ACCOUNT_BYTES, VAULT_AUTHORITY_SEED,
+};
 
 /// Trading, deposits and seat claims (everything that creates value or allocates) stop
 /// while governance or the market is paused; cancels, withdrawals and seat releases stay
@@ -35,6 +37,49 @@ use crate::state::{MarketHeader, VAULT_AUTHORITY_SEED};
 pub(crate) fn ensure_trading(header: &MarketHeader, council: &AccountLoader<Council>) -> Result<()> {
     require_keys_eq!(council.key(), header.council, MarketError::InvalidCouncil);
     require!(header.paused == 0 && !council.load()?.is_paused(), MarketError::Paused);
+    Ok(())
+}
+
+/// Makes sure the book has `need` free blocks before the engine runs: when the free list is
+/// short, the market account grows by the blocks missing (at most `MAX_BATCH_ORDERS`, far
+/// under the 10 KiB a single instruction may add) and `payer`, the signer who needs the
+/// space, pays their rent-exempt lamports. The account never shrinks; freed blocks are
+/// reused. At Solana's 10 MB limit it does not grow, and the engine evicts or refuses.
+pub(crate) fn reserve_blocks<'info>(
+    market: &AccountInfo<'info>,
+    payer: &AccountInfo<'info>,
+    system_program: &AccountInfo<'info>,
+    need: u32,
+) -> Result<()> {
+    let (short, count, len) = {
+        let data = market.try_borrow_data()?;
+        let m = market_ref(&data).map_err(MarketError::from)?;
+        (m.book.header.blocks_short(need), m.book.header.block_count, data.len())
+    };
+    if short == 0 {
+        return Ok(());
+    }
+    let new_count = count.checked_add(short).ok_or(MarketError::Overflow)?;
+    let new_len = account_len(new_count).ok_or(MarketError::Overflow)?;
+    if new_len > MAX_ACCOUNT_BYTES {
+        return Ok(());
+    }
+    let rent = Rent::get()?;
+    let lamports = rent.minimum_balance(new_len).saturating_sub(rent.minimum_balance(len));
+    if lamports > 0 {
+        anchor_lang::system_program::transfer(
+            CpiContext::new(
+                system_program.key(),
+                anchor_lang::system_program::Transfer { from: payer.clone(), to: market.clone() },
+            ),
+            lamports,
+        )?;
+    }
+    if new_len > len {
+        market.resize(new_len)?;
+    }
+    let mut data = market.try_borrow_mut_data()?;
+    adopt_grown(&mut data, new_count).map_err(MarketError::from)?;
     Ok(())
 }
 

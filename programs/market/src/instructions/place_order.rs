@@ -1,18 +1,21 @@
 use anchor_lang::prelude::*;
 use governance::Council;
 
-use crate::engine::{self, OrderPacket, PlaceOutcome};
+use crate::engine::{self, OrderPacket, OrderType, PlaceOutcome};
 use crate::error::MarketError;
 use crate::pyth::{check_band, PriceUpdateV2};
-use crate::state::{Market, MarketHeader, PriceBand};
+use crate::state::{market_mut, market_ref, Market, MarketHeader, MarketMut, PriceBand};
 
 /// Shared by place_order, replace_order and batch_orders.
 #[derive(Accounts)]
 pub struct PlaceOrder<'info> {
+    /// Pays for the blocks its resting orders need when the book has none free.
+    #[account(mut)]
     pub trader: Signer<'info>,
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
     pub council: AccountLoader<'info, Council>,
+    pub system_program: Program<'info, System>,
     /// CHECK: required only when the market has a price band; then it must be the
     /// configured Pyth account, and its owner and layout are checked when parsed.
     pub price_feed: Option<UncheckedAccount<'info>>,
@@ -20,12 +23,45 @@ pub struct PlaceOrder<'info> {
 
 pub fn handler(ctx: Context<PlaceOrder>, seat: u32, packet: OrderPacket) -> Result<PlaceOutcome> {
     let market_key = ctx.accounts.market.key();
-    let mut market = ctx.accounts.market.load_mut()?;
-    super::ensure_trading(&market.header, &ctx.accounts.council)?;
-    let checks = OrderChecks::load(&market.header, ctx.accounts.price_feed.as_ref())?;
-    let seat = market.book.seat_of(seat, &ctx.accounts.trader.key().to_bytes()).map_err(MarketError::from)?;
+    let seat = ctx.accounts.check(seat, true)?;
+    ctx.accounts.reserve(blocks_for(std::slice::from_ref(&packet)))?;
+    let info = ctx.accounts.market.to_account_info();
+    let mut data = info.try_borrow_mut_data()?;
+    let mut market = market_mut(&mut data).map_err(MarketError::from)?;
+    let checks = OrderChecks::load(market.header, ctx.accounts.price_feed.as_ref())?;
     let mut events = EventBuffer::new();
     place_checked(&mut market, market_key, &checks, seat, &packet, &mut events)
+}
+
+/// Blocks these packets may need to rest (one per limit or post-only order; IOC and FOK
+/// never rest). Reserved before the engine runs, whether or not the orders end up resting:
+/// a block not used stays free for the next order.
+pub(crate) fn blocks_for(packets: &[OrderPacket]) -> u32 {
+    packets.iter().filter(|p| matches!(p.order_type, OrderType::Limit | OrderType::PostOnly)).count() as u32
+}
+
+impl<'info> PlaceOrder<'info> {
+    /// Before anything moves: trading open (when the instruction places), and the seat hint
+    /// the trader's. So a refused instruction never asks the trader for rent first.
+    pub(crate) fn check(&self, seat: u32, places: bool) -> Result<u32> {
+        let info = self.market.to_account_info();
+        let data = info.try_borrow_data()?;
+        let market = market_ref(&data).map_err(MarketError::from)?;
+        if places {
+            super::ensure_trading(market.header, &self.council)?;
+        }
+        Ok(market.book.seat_of(seat, &self.trader.key().to_bytes()).map_err(MarketError::from)?)
+    }
+
+    /// Grows the market by what `need` free blocks require, the trader paying.
+    pub(crate) fn reserve(&self, need: u32) -> Result<()> {
+        super::reserve_blocks(
+            &self.market.to_account_info(),
+            &self.trader.to_account_info(),
+            &self.system_program.to_account_info(),
+            need,
+        )
+    }
 }
 
 /// What every new order is checked against besides the engine's own rules: the market's
@@ -79,7 +115,7 @@ impl OrderChecks {
 /// One order through every check and the engine, its events emitted. The caller has
 /// checked the pause and the seat.
 pub(crate) fn place_checked(
-    market: &mut Market,
+    market: &mut MarketMut,
     market_key: Pubkey,
     checks: &OrderChecks,
     seat: u32,
@@ -124,10 +160,9 @@ impl EventBuffer {
     }
 
     /// Emits the collected events and forgets them, keeping the buffers.
-    pub(crate) fn flush(&mut self, market_key: Pubkey, market: &Market) {
-        let trader = |seat: u32| {
-            market.book.seats.get(seat as usize).map(|s| Pubkey::new_from_array(s.trader)).unwrap_or_default()
-        };
+    pub(crate) fn flush(&mut self, market_key: Pubkey, market: &MarketMut) {
+        let book = market.book.view();
+        let trader = |seat: u32| Pubkey::new_from_array(book.trader_of(seat));
         for event in self.events.drain(..) {
             super::emit_engine_event(&mut self.bytes, market_key, trader, event);
         }

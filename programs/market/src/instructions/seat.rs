@@ -5,22 +5,24 @@ use governance::Council;
 use crate::engine::{Claimed, SeatClaim};
 use crate::error::MarketError;
 use crate::events::{SeatClaimed, SeatReleased};
-use crate::state::{seat_bond, Market};
+use crate::state::{market_mut, market_ref, seat_bond, Market};
 
-/// A claim bonds lamports into the market account (`state::seat_bond`), so holding seats
-/// costs the holder; and when every seat is taken, a trader may take over an empty seat
-/// left idle for `engine::SEAT_IDLE_SLOTS`, naming its holder, who gets the bond back.
-/// A claim allocates, so it stops while trading is paused (docs/architecture.md, "Seats").
+/// A claim takes a block of the book, growing the market account when none is free (the
+/// trader pays its rent), and bonds lamports into the market account (`state::seat_bond`),
+/// refunded on release. Only when the account cannot grow (Solana's 10 MB) may a trader
+/// take over an empty seat left idle for `engine::SEAT_IDLE_SLOTS`, naming its holder, who
+/// gets the bond back. A claim allocates, so it stops while trading is paused
+/// (docs/architecture.md, "Seats").
 #[derive(Accounts)]
 pub struct ClaimSeat<'info> {
-    /// Pays the bond.
+    /// Pays the bond, and the seat's block when the book has none free.
     #[account(mut)]
     pub trader: Signer<'info>,
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
     pub council: AccountLoader<'info, Council>,
     pub system_program: Program<'info, System>,
-    /// CHECK: needed only when every seat is taken: the trader holding the idle empty seat
+    /// CHECK: needed only when the account is at 10 MB: the trader holding the idle empty seat
     /// to take over. The engine finds the seat by this key and checks it is empty and idle;
     /// the account only receives that seat's bond back.
     #[account(mut)]
@@ -34,9 +36,24 @@ pub fn claim(ctx: Context<ClaimSeat>) -> Result<u32> {
     let market_key = ctx.accounts.market.key();
     let trader = ctx.accounts.trader.key();
     let bond = seat_bond(&Rent::get()?);
+    let market_info = ctx.accounts.market.to_account_info();
+    let has_seat = {
+        let data = market_info.try_borrow_data()?;
+        let market = market_ref(&data).map_err(MarketError::from)?;
+        super::ensure_trading(market.header, &ctx.accounts.council)?;
+        market.book.find_seat(&trader.to_bytes()).map_err(MarketError::from)?.is_some()
+    };
+    if !has_seat {
+        super::reserve_blocks(
+            &market_info,
+            &ctx.accounts.trader.to_account_info(),
+            &ctx.accounts.system_program.to_account_info(),
+            1,
+        )?;
+    }
     let claimed = {
-        let mut market = ctx.accounts.market.load_mut()?;
-        super::ensure_trading(&market.header, &ctx.accounts.council)?;
+        let mut data = market_info.try_borrow_mut_data()?;
+        let mut market = market_mut(&mut data).map_err(MarketError::from)?;
         let claim = SeatClaim {
             trader: trader.to_bytes(),
             bond_lamports: bond,
@@ -61,7 +78,11 @@ pub fn claim(ctx: Context<ClaimSeat>) -> Result<u32> {
     if let Claimed::TakenOver { seat, holder, refund_lamports } = claimed {
         let holder_account = ctx.accounts.idle_holder.as_ref().ok_or(MarketError::SeatMismatch)?;
         require_keys_eq!(holder_account.key(), Pubkey::new_from_array(holder), MarketError::SeatMismatch);
-        refund_bond(&ctx.accounts.market.to_account_info(), &holder_account.to_account_info(), refund_lamports)?;
+        refund_bond(
+            &ctx.accounts.market.to_account_info(),
+            &holder_account.to_account_info(),
+            refund_lamports,
+        )?;
         crate::events::emit(SeatReleased { market: market_key, trader: holder_account.key(), seat });
     }
     let seat = claimed.seat();
@@ -78,13 +99,16 @@ pub struct ReleaseSeat<'info> {
     pub market: AccountLoader<'info, Market>,
 }
 
-/// Gives an empty seat (no balances, no orders) back to the market and its bond back to
-/// the trader, so seats are not a one-way resource. An exit: open while paused.
+/// Gives an empty seat (no balances, no orders) back to the market — its block goes to the
+/// free list for the next seat or order — and its bond back to the trader. An exit: open
+/// while paused.
 pub fn release(ctx: Context<ReleaseSeat>, seat: u32) -> Result<()> {
     let trader = ctx.accounts.trader.key();
     let bond = {
-        let mut market = ctx.accounts.market.load_mut()?;
-        let seat = market.book.seat_of(seat, &trader.to_bytes()).map_err(MarketError::from)?;
+        let info = ctx.accounts.market.to_account_info();
+        let mut data = info.try_borrow_mut_data()?;
+        let mut market = market_mut(&mut data).map_err(MarketError::from)?;
+        let seat = market.book.view().seat_of(seat, &trader.to_bytes()).map_err(MarketError::from)?;
         market.book.release_seat(seat).map_err(MarketError::from)?
     };
     refund_bond(&ctx.accounts.market.to_account_info(), &ctx.accounts.trader.to_account_info(), bond)?;
