@@ -97,6 +97,9 @@ pub struct Chain {
     current_blockhash: solana_hash::Hash,
     /// Unix seconds of the current slot's Clock sysvar.
     pub slot_time: i64,
+    /// The slot whose transactions are being counted, and how many it has committed so far:
+    /// the next one's index in its block, and the block's executed transaction count.
+    block_transactions: (u64, u64),
     /// Where the RPC and PubSub servers listen (`getClusterNodes`), once they do.
     pub endpoints: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
 }
@@ -133,6 +136,7 @@ impl Chain {
             blocks: Blocks::default(),
             current_blockhash,
             slot_time: unix_now(),
+            block_transactions: (slot, 0),
             endpoints: None,
         })
     }
@@ -160,7 +164,27 @@ impl Chain {
     pub fn restore(&mut self, committed: &Committed) {
         let keys = committed.record.transaction.message.static_account_keys();
         self.remember(keys.iter().copied());
+        self.count_transaction(committed.record.slot);
         self.history.insert(committed.signature(), committed.record.clone());
+    }
+
+    /// Counts a transaction committed in `slot`; returns its index in the slot's block.
+    fn count_transaction(&mut self, slot: u64) -> u64 {
+        if self.block_transactions.0 != slot {
+            self.block_transactions = (slot, 0);
+        }
+        let index = self.block_transactions.1;
+        self.block_transactions.1 += 1;
+        index
+    }
+
+    /// How many transactions `slot` has committed so far.
+    fn transactions_counted(&self, slot: u64) -> u64 {
+        if self.block_transactions.0 == slot {
+            self.block_transactions.1
+        } else {
+            0
+        }
     }
 
     /// Puts a block read back from the ledger among the blocks; the next block's parent is
@@ -256,11 +280,13 @@ impl Chain {
             }
         }
         self.blocks.insert(block);
+        let executed_transaction_count = self.transactions_counted(self.slot);
         self.current_blockhash = blockhash;
         self.slot += 1;
         self.slot_time = unix_now();
         self.set_clock();
         // No subscribers is not an error.
+        let _ = self.events.send(ChainEvent::Block { block, executed_transaction_count });
         let _ = self.events.send(ChainEvent::Slot { slot: self.slot, parent: self.slot.saturating_sub(1) });
     }
 
@@ -281,6 +307,31 @@ impl Chain {
 
     pub async fn latest_blockhash(&mut self) -> Result<solana_hash::Hash, ChainError> {
         Ok(self.ctx.banks_client.get_latest_blockhash().await?)
+    }
+
+    /// The latest blockhash as the bank of `slot` (a slot at some commitment) answers it, as
+    /// agave's `getLatestBlockhash` does: a finished block's bank holds its own hash as the
+    /// latest, valid through its block height + 150 (`MAX_PROCESSING_AGE`); the current slot's
+    /// bank holds the previous block's hash (`last_valid_block_height`). Returns the slot that
+    /// answered, the hash and its last valid block height. A finished block whose hash the
+    /// bank no longer accepts (a block from before a restart: the blockhash queue is not
+    /// kept) or does not know (before the first block) is answered by the current slot.
+    pub async fn latest_blockhash_at(
+        &mut self,
+        slot: u64,
+    ) -> Result<(u64, solana_hash::Hash, u64), ChainError> {
+        if slot < self.slot {
+            if let Some(block) = self.blocks.get(slot) {
+                let hash = solana_hash::Hash::new_from_array(block.blockhash);
+                if self.ctx.is_blockhash_valid(&hash) {
+                    // One block per slot: the block height is the slot.
+                    return Ok((slot, hash, slot + self.ctx.max_processing_age()));
+                }
+            }
+        }
+        let hash = self.latest_blockhash().await?;
+        let last_valid = self.last_valid_block_height(&hash).unwrap_or(self.slot + 150);
+        Ok((self.slot, hash, last_valid))
     }
 
     /// The rent-exempt minimum for an account of `bytes` bytes; `None` beyond the largest
@@ -419,9 +470,11 @@ impl Chain {
             }
         }
         self.history.insert(signature, committed.record.clone());
+        let index = self.count_transaction(self.slot);
         let _ = self.events.send(ChainEvent::Transaction {
             signature,
             slot: self.slot,
+            index,
             err: err.clone(),
             accounts,
             committed,

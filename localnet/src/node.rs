@@ -193,19 +193,23 @@ impl Node {
                 eprintln!("localnet: PubSub server stopped: {e}");
             }
         });
-        let (slot, confirm_after, finalize_after) = {
+        let (slot, confirm_after, finalize_after, resumed_block) = {
             let c = chain.lock().await;
-            (c.slot, c.confirm_after, c.finalize_after)
+            (c.slot, c.confirm_after, c.finalize_after, c.blocks().get(c.slot.saturating_sub(1)).copied())
         };
         let feed = Arc::new(crate::geyser::Feed::new(slot, confirm_after, finalize_after, options.geyser_retain_slots));
+        // The block the restart finished (`resume_at_slot`) is the chain's, not the ledger's.
+        let resumed_block = resumed_block.filter(|_| !replayed.is_empty());
         feed.restore(
             replayed
                 .iter()
                 .filter_map(|r| match r {
                     Replayed::Slot(s) => Some(Restored::Slot(*s)),
                     Replayed::Transaction { committed, .. } => Some(Restored::Transaction(committed)),
-                    Replayed::Block(_) => None,
+                    Replayed::Block(b) if resumed_block.is_some_and(|r| r.slot == b.slot) => None,
+                    Replayed::Block(b) => Some(Restored::Block(*b)),
                 })
+                .chain(resumed_block.map(Restored::Block))
                 // The slot the restart began, after the last one the ledger holds.
                 .chain((!replayed.is_empty()).then_some(Restored::Slot(slot))),
         );

@@ -121,3 +121,73 @@ async fn a_blockhash_is_accepted_until_its_last_valid_block_height_and_refused_a
     assert!(landed(dropped).await.is_none(), "an expired transaction must not land");
     assert_eq!(rpc.get_balance(&payer.pubkey()).await.unwrap(), balance, "and costs nothing");
 }
+
+/// getSlot, getBlockHeight and getLatestBlockhash answer at the requested commitment, as
+/// agave answers from the bank at that commitment (finalized by default): a finished block's
+/// hash with its height + 150 — still accepted by sendTransaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slot_height_and_blockhash_follow_the_commitment() {
+    let keys = DeploymentKeys::random();
+    let node = Node::start(&keys, Options::ephemeral(Duration::ZERO)).await.expect("localnet");
+    for _ in 0..3 {
+        node.advance_slot().await;
+    }
+    let current = node.chain.lock().await.slot;
+    let call = |method: &'static str, params: serde_json::Value| {
+        let url = node.rpc_url.clone();
+        async move {
+            let body = serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+            let reply: serde_json::Value =
+                reqwest::Client::new().post(&url).json(&body).send().await.unwrap().json().await.unwrap();
+            reply
+        }
+    };
+    let rpc = RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::finalized());
+    let block_hash = |slot: u64| {
+        let rpc = &rpc;
+        async move {
+            let config = solana_rpc_client_api::config::RpcBlockConfig {
+                commitment: Some(CommitmentConfig::confirmed()),
+                transaction_details: Some(solana_transaction_status_client_types::TransactionDetails::None),
+                ..Default::default()
+            };
+            rpc.get_block_with_config(slot, config).await.unwrap().blockhash
+        }
+    };
+    for (commitment, slot) in [("processed", current), ("confirmed", current - 1), ("finalized", current - 2)]
+    {
+        let config = serde_json::json!([{ "commitment": commitment }]);
+        assert_eq!(call("getSlot", config.clone()).await["result"], slot, "getSlot at {commitment}");
+        assert_eq!(
+            call("getBlockHeight", config.clone()).await["result"],
+            slot,
+            "getBlockHeight at {commitment}"
+        );
+        let latest = call("getLatestBlockhash", config).await["result"].clone();
+        assert_eq!(latest["context"]["slot"], slot, "{commitment}: {latest}");
+        // A finished block's bank holds its own hash as the latest; the current slot's holds the
+        // previous block's (the one its transactions name).
+        let (hash_of, last_valid) =
+            if slot == current { (current - 1, current + 150) } else { (slot, slot + 150) };
+        assert_eq!(latest["value"]["blockhash"], block_hash(hash_of).await, "{commitment}: {latest}");
+        assert_eq!(latest["value"]["lastValidBlockHeight"], last_valid, "{commitment}: {latest}");
+    }
+    // No commitment is agave's default, finalized.
+    assert_eq!(call("getSlot", serde_json::json!([])).await["result"], current - 2);
+    assert_eq!(rpc.get_block_height().await.unwrap(), current - 2);
+    // `minContextSlot` is checked against the commitment's bank.
+    let refused =
+        call("getSlot", serde_json::json!([{ "commitment": "finalized", "minContextSlot": current }])).await;
+    assert_eq!(refused["error"]["code"], -32016, "{refused}");
+    assert_eq!(refused["error"]["data"]["contextSlot"], current - 2, "{refused}");
+
+    // The finalized blockhash is one sendTransaction accepts, until its lastValidBlockHeight.
+    let (blockhash, last_valid) =
+        rpc.get_latest_blockhash_with_commitment(CommitmentConfig::finalized()).await.unwrap();
+    assert_eq!(last_valid, current - 2 + 150);
+    assert!(rpc.is_blockhash_valid(&blockhash, CommitmentConfig::processed()).await.unwrap());
+    let payer = &keys.traders[0];
+    let signature = rpc.send_transaction(&transfer(payer, 1_000_004, blockhash)).await.expect("accepted");
+    let status = rpc.get_signature_statuses(&[signature]).await.unwrap().value[0].clone().expect("landed");
+    assert!(status.err.is_none(), "{status:?}");
+}

@@ -9,6 +9,7 @@ use solana_signature::Signature;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 
+use crate::blocks::BlockInfo;
 use crate::chain::{Committed, TxRecord};
 use crate::events::ChainEvent;
 use crate::rpc::SharedChain;
@@ -23,11 +24,14 @@ pub enum SlotStatus {
     Finalized,
 }
 
+/// What the feed holds. A transaction's `index` is its position in its slot's block; a
+/// `BlockMeta` (a finished block) is in the feed at its own slot, after its transactions.
 #[derive(Clone, Debug)]
 pub enum Update {
     Account { pubkey: Pubkey, account: Account, write_version: u64, signature: Signature },
-    Transaction { signature: Signature, record: TxRecord },
+    Transaction { signature: Signature, record: TxRecord, index: u64 },
     Slot { slot: u64, parent: Option<u64>, status: SlotStatus },
+    BlockMeta { block: BlockInfo, executed_transaction_count: u64 },
 }
 
 #[derive(Clone, Debug)]
@@ -154,6 +158,9 @@ impl Feed {
         let window_start = current.saturating_sub(self.retain_slots);
         // Only slots whose beginning the ledger holds are complete.
         let mut floor = None;
+        // The slot being replayed and how many transactions it committed so far: each one's
+        // index in its block, and the block's count (the ledger holds them in execution order).
+        let mut counted = (0, 0);
         for item in replayed {
             match item {
                 Restored::Slot(slot) => {
@@ -165,11 +172,23 @@ impl Feed {
                         self.push(slot, updates);
                     }
                 }
-                Restored::Transaction(committed) if floor.is_some() => {
-                    let updates = self.transaction_updates(committed);
-                    self.push(committed.record.slot, updates);
+                Restored::Transaction(committed) => {
+                    let slot = committed.record.slot;
+                    if counted.0 != slot {
+                        counted = (slot, 0);
+                    }
+                    let index = counted.1;
+                    counted.1 += 1;
+                    if floor.is_some() {
+                        let updates = self.transaction_updates(committed, index);
+                        self.push(slot, updates);
+                    }
                 }
-                Restored::Transaction(_) => {}
+                Restored::Block(block) if floor.is_some_and(|f| block.slot >= f) => {
+                    let executed_transaction_count = if counted.0 == block.slot { counted.1 } else { 0 };
+                    self.push(block.slot, [Update::BlockMeta { block, executed_transaction_count }]);
+                }
+                Restored::Block(_) => {}
             }
         }
         if let Some(floor) = floor {
@@ -178,7 +197,7 @@ impl Feed {
         }
     }
 
-    fn transaction_updates(&self, committed: &Committed) -> Vec<Update> {
+    fn transaction_updates(&self, committed: &Committed, index: u64) -> Vec<Update> {
         let signature = committed.signature();
         let mut updates = Vec::with_capacity(committed.writes.len() + 1);
         for (pubkey, account) in &committed.writes {
@@ -194,7 +213,7 @@ impl Feed {
                 signature,
             });
         }
-        updates.push(Update::Transaction { signature, record: committed.record.clone() });
+        updates.push(Update::Transaction { signature, record: committed.record.clone(), index });
         updates
     }
 
@@ -216,10 +235,15 @@ impl Feed {
         let mut events = chain.lock().await.subscribe();
         loop {
             match events.recv().await {
-                Ok(ChainEvent::Transaction { slot, committed, .. }) => {
-                    let updates = self.transaction_updates(&committed);
+                Ok(ChainEvent::Transaction { slot, index, committed, .. }) => {
+                    let updates = self.transaction_updates(&committed, index);
                     self.push(slot, updates);
                     self.slot.send_replace(self.current_slot());
+                }
+                // At its own slot, so that it reaches a commitment with the block's
+                // transactions; the next slot's updates follow it.
+                Ok(ChainEvent::Block { block, executed_transaction_count }) => {
+                    self.push(block.slot, [Update::BlockMeta { block, executed_transaction_count }]);
                 }
                 Ok(ChainEvent::Slot { slot, .. }) => {
                     let updates = self.slot_updates(slot);
@@ -245,4 +269,6 @@ impl Feed {
 pub enum Restored<'a> {
     Slot(u64),
     Transaction(&'a Committed),
+    /// A finished block, after its transactions and before the next `Slot`.
+    Block(BlockInfo),
 }

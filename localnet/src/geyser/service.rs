@@ -90,26 +90,31 @@ impl Geyser for Service {
 
     async fn get_latest_blockhash(
         &self,
-        _: Request<GetLatestBlockhashRequest>,
+        request: Request<GetLatestBlockhashRequest>,
     ) -> Result<Response<GetLatestBlockhashResponse>, Status> {
         let mut c = self.chain.lock().await;
-        let blockhash = c.latest_blockhash().await.map_err(|e| Status::unavailable(e.to_string()))?;
+        let at = slot_at(&c, request.into_inner().commitment)?;
+        let (slot, blockhash, last_valid_block_height) =
+            c.latest_blockhash_at(at).await.map_err(|e| Status::unavailable(e.to_string()))?;
         Ok(Response::new(GetLatestBlockhashResponse {
-            slot: c.slot,
+            slot,
             blockhash: blockhash.to_string(),
-            last_valid_block_height: c.last_valid_block_height(&blockhash).unwrap_or(c.slot + 150),
+            last_valid_block_height,
         }))
     }
 
     async fn get_block_height(
         &self,
-        _: Request<GetBlockHeightRequest>,
+        request: Request<GetBlockHeightRequest>,
     ) -> Result<Response<GetBlockHeightResponse>, Status> {
-        Ok(Response::new(GetBlockHeightResponse { block_height: self.chain.lock().await.slot }))
+        // One block per slot: the block height is the slot.
+        let block_height = slot_at(&*self.chain.lock().await, request.into_inner().commitment)?;
+        Ok(Response::new(GetBlockHeightResponse { block_height }))
     }
 
-    async fn get_slot(&self, _: Request<GetSlotRequest>) -> Result<Response<GetSlotResponse>, Status> {
-        Ok(Response::new(GetSlotResponse { slot: self.chain.lock().await.slot }))
+    async fn get_slot(&self, request: Request<GetSlotRequest>) -> Result<Response<GetSlotResponse>, Status> {
+        let slot = slot_at(&*self.chain.lock().await, request.into_inner().commitment)?;
+        Ok(Response::new(GetSlotResponse { slot }))
     }
 
     async fn is_blockhash_valid(
@@ -133,6 +138,18 @@ impl Geyser for Service {
             "solana": crate::rpc::methods::CORE_VERSION,
         });
         Ok(Response::new(GetVersionResponse { version: version.to_string() }))
+    }
+}
+
+/// The newest slot at `commitment`, processed when none is given (yellowstone-grpc's
+/// default for its unary calls); an unknown level is refused with yellowstone's status.
+fn slot_at(c: &crate::chain::Chain, commitment: Option<i32>) -> Result<u64, Status> {
+    let level = commitment.unwrap_or(CommitmentLevel::Processed as i32);
+    match CommitmentLevel::try_from(level) {
+        Ok(CommitmentLevel::Processed) => Ok(c.slot),
+        Ok(CommitmentLevel::Confirmed) => Ok(c.slot.saturating_sub(c.confirm_after)),
+        Ok(CommitmentLevel::Finalized) => Ok(c.slot.saturating_sub(c.finalize_after)),
+        Err(_) => Err(Status::unknown(format!("failed to create CommitmentLevel from {level:?}"))),
     }
 }
 
@@ -250,7 +267,7 @@ async fn follow(
                     if let Err(stop) = out.send(pong).await {
                         return stop;
                     }
-                    if request.accounts.is_empty() && request.transactions.is_empty() && request.slots.is_empty() {
+                    if !Filters::any_in(&request) {
                         continue;
                     }
                 }
@@ -291,7 +308,7 @@ async fn follow(
             Read::Entries(entries) => {
                 for entry in entries {
                     cursor = entry.seq + 1;
-                    if let Some(update) = active.apply(&entry) {
+                    for update in active.apply(&entry) {
                         if let Err(stop) = out.send(update).await {
                             return stop;
                         }

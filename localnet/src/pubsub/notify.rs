@@ -79,7 +79,7 @@ pub async fn notifications(chain: &SharedChain, state: &mut Subscriptions, event
             }
             out
         }
-        ChainEvent::Transaction { signature, slot, err, accounts, committed } => {
+        ChainEvent::Transaction { signature, slot, err, accounts, committed, .. } => {
             let ui_err = json!(err.clone().map(UiTransactionError::from));
             let mut now = Vec::new();
             let mut done = Vec::new();
@@ -140,6 +140,8 @@ pub async fn notifications(chain: &SharedChain, state: &mut Subscriptions, event
             }
             now
         }
+        // PubSub has no block notifications (blockSubscribe is not served).
+        ChainEvent::Block { .. } => Vec::new(),
     }
 }
 

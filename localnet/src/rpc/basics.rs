@@ -6,7 +6,10 @@ use std::str::FromStr;
 use serde_json::{json, Value};
 use solana_rpc_client_types::config::{CommitmentConfig, RpcContextConfig, RpcRequestAirdropConfig};
 
-use super::params::{min_context_slot, pubkey, with_context, Params, RpcResult, CORE_VERSION};
+use super::params::{
+    min_context_slot, min_context_slot_at, pubkey, slot_at, with_context, with_context_at, Params, RpcResult,
+    CORE_VERSION,
+};
 use super::RpcError;
 use crate::chain::Chain;
 
@@ -25,20 +28,29 @@ pub fn get_genesis_hash(c: &Chain, params: Vec<Value>) -> RpcResult {
     Ok(json!(c.genesis_hash()))
 }
 
-/// The current (processed) slot. One block per slot: the block height is the slot.
+/// getSlot and getBlockHeight: the newest slot at the commitment (agave's default:
+/// finalized), as agave answers from the bank at that commitment; `minContextSlot` is
+/// checked against that bank's slot. One block per slot: the block height is the slot.
 pub fn get_slot(c: &Chain, p: Params) -> RpcResult {
     let config: RpcContextConfig = p.opt(0)?.unwrap_or_default();
-    min_context_slot(c, config.min_context_slot)?;
-    Ok(json!(c.slot))
+    let slot = slot_at(c, config.commitment);
+    min_context_slot_at(slot, config.min_context_slot)?;
+    Ok(json!(slot))
 }
 
+/// The latest blockhash of the bank at the commitment (agave's default: finalized) and the
+/// last block height at which it is accepted, as agave's `get_latest_blockhash`: a finished
+/// block's own hash, valid through its height + 150; at `processed`, the current slot's
+/// (the previous block's hash, `Chain::latest_blockhash_at`).
 pub async fn get_latest_blockhash(c: &mut Chain, p: Params) -> RpcResult {
     let config: RpcContextConfig = p.opt(0)?.unwrap_or_default();
-    min_context_slot(c, config.min_context_slot)?;
-    let blockhash = c.latest_blockhash().await?;
-    // The block height after which the bank refuses this blockhash (150 blocks on).
-    let last_valid = c.last_valid_block_height(&blockhash).unwrap_or(c.slot + 150);
-    Ok(with_context(c, json!({ "blockhash": blockhash.to_string(), "lastValidBlockHeight": last_valid })))
+    let slot = slot_at(c, config.commitment);
+    min_context_slot_at(slot, config.min_context_slot)?;
+    let (context, blockhash, last_valid) = c.latest_blockhash_at(slot).await?;
+    Ok(with_context_at(
+        context,
+        json!({ "blockhash": blockhash.to_string(), "lastValidBlockHeight": last_valid }),
+    ))
 }
 
 pub async fn is_blockhash_valid(c: &mut Chain, p: Params) -> RpcResult {

@@ -69,11 +69,17 @@ pub fn at_most(len: usize, max: usize) -> Result<(), RpcError> {
 
 /// agave's answer to a `minContextSlot` the node has not reached: -32016 with the slot.
 pub fn min_context_slot(c: &Chain, min: Option<u64>) -> Result<(), RpcError> {
+    min_context_slot_at(c.slot, min)
+}
+
+/// The same for a method answered by the bank of `slot` (a commitment's): agave compares
+/// `minContextSlot` with that bank's slot.
+pub fn min_context_slot_at(slot: u64, min: Option<u64>) -> Result<(), RpcError> {
     match min {
-        Some(min) if min > c.slot => Err(RpcError {
+        Some(min) if min > slot => Err(RpcError {
             code: code::MIN_CONTEXT_SLOT_NOT_REACHED,
             message: "Minimum context slot has not been reached".into(),
-            data: Some(json!({ "contextSlot": c.slot })),
+            data: Some(json!({ "contextSlot": slot })),
         }),
         _ => Ok(()),
     }
@@ -107,7 +113,12 @@ pub fn signature(text: &str) -> Result<Signature, RpcError> {
 }
 
 pub fn with_context(c: &Chain, value: Value) -> Value {
-    json!({ "context": { "slot": c.slot, "apiVersion": CORE_VERSION }, "value": value })
+    with_context_at(c.slot, value)
+}
+
+/// The `{context, value}` wrapper of a reply from the bank of `slot`.
+pub fn with_context_at(slot: u64, value: Value) -> Value {
+    json!({ "context": { "slot": slot, "apiVersion": CORE_VERSION }, "value": value })
 }
 
 /// agave's custom server errors that the ledger methods answer.
