@@ -29,7 +29,10 @@ done
 scripts/app-build.sh
 
 step "building localnet, the simulator and the indexer (cache: $CARGO_TARGET_DIR)"
-SQLX_OFFLINE=true cargo build --locked -p gridtokenx-localnet -p gridtokenx-simulator -p gridtokenx-indexer
+# The whole workspace's binaries, not `-p` of the three: features unify across the
+# workspace as in `make test`'s build, so after `make test` this reuses its dependencies
+# (`-p` would resolve other features and rebuild hundreds of crates).
+SQLX_OFFLINE=true cargo build --workspace --locked --bins
 bin="$CARGO_TARGET_DIR/debug"
 
 pids=()
@@ -40,7 +43,10 @@ cleanup() {
     for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# Ctrl-C (or a TERM) is how the demo is meant to stop: stop everything, then end here — the
+# supervision loop below must not see its stopped components as a failure.
+trap 'cleanup; exit 0' INT TERM
 
 wait_for() { # name, check command...
     local name=$1 i

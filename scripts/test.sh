@@ -33,6 +33,14 @@ step "running the tests"
 log="$GRIDTOKENX_CACHE/last-test-run.log"
 cargo test --workspace --locked --lib --tests "$@" 2>&1 | tee "$log"
 
+# The restart drill (tests/browser/tests/demo_restart.rs) runs `make demo` twice, killing the
+# first with SIGKILL mid-flow. `make demo` builds with cargo, and cargo holds the build
+# directory's lock while tests run, so the drill's binary runs here, outside cargo.
+step "the restart drill: make demo killed with SIGKILL mid-flow, started again, the mirror converges"
+drill=$(cargo test --workspace --locked --test demo_restart --no-run --message-format=json \
+    | python3 -c 'import json, sys; print(next(m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")))')
+"$drill" --ignored --nocapture 2>&1 | tee -a "$log"
+
 # The app's pure core (app/ is its own workspace: it builds for wasm32), natively.
 step "running the app's native tests (app/logic)"
 # Its own target dir: the two workspaces build the same crates (anchor-lang, the programs)

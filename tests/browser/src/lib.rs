@@ -198,22 +198,39 @@ impl Stack {
 
     /// The trader's whole seat (index and balances) as the chain holds it.
     pub async fn seat(&self, market: &Pubkey, trader: &Pubkey) -> Option<(usize, market::engine::Seat)> {
-        let m = self.market_on_chain(market).await;
-        let index = m.book.view().find_seat(&trader.to_bytes()).ok()??;
-        Some((index as usize, *m.book.seat(index)?))
+        trader_seat(&self.rpc(), market, trader).await
     }
 
     /// The market account, decoded with the program's own types through the indexer's
     /// decoder.
     pub async fn market_on_chain(&self, market: &Pubkey) -> Box<market::state::MarketState> {
-        let account = self.rpc().get_account(market).await.expect("the market account");
-        let decoded =
-            gridtokenx_indexer::ingest::decode::account(&account.owner, &account.data).expect("decodes");
-        let Some(gridtokenx_indexer::ingest::decode::ProgramAccount::Market(m)) = decoded else {
-            panic!("{market} is not a market")
-        };
-        m
+        market_on_chain(&self.rpc(), market).await
     }
+}
+
+/// The market account behind `rpc`, decoded with the program's own types through the
+/// indexer's decoder.
+pub async fn market_on_chain(
+    rpc: &solana_rpc_client::nonblocking::rpc_client::RpcClient,
+    market: &Pubkey,
+) -> Box<market::state::MarketState> {
+    let account = rpc.get_account(market).await.expect("the market account");
+    let decoded = gridtokenx_indexer::ingest::decode::account(&account.owner, &account.data).expect("decodes");
+    let Some(gridtokenx_indexer::ingest::decode::ProgramAccount::Market(m)) = decoded else {
+        panic!("{market} is not a market")
+    };
+    m
+}
+
+/// The trader's seat on `market` (index and balances) as the chain behind `rpc` holds it.
+pub async fn trader_seat(
+    rpc: &solana_rpc_client::nonblocking::rpc_client::RpcClient,
+    market: &Pubkey,
+    trader: &Pubkey,
+) -> Option<(usize, market::engine::Seat)> {
+    let m = market_on_chain(rpc, market).await;
+    let index = m.book.view().find_seat(&trader.to_bytes()).ok()??;
+    Some((index as usize, *m.book.seat(index)?))
 }
 
 async fn fresh_database() -> sqlx::PgPool {
