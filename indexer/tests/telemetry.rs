@@ -34,7 +34,10 @@ struct Kafka {
 
 impl Kafka {
     async fn start() -> Kafka {
-        let broker = Broker::start();
+        Kafka::on(Broker::start()).await
+    }
+
+    async fn on(broker: Broker) -> Kafka {
         let mut config = ClientConfig::new();
         config.set("bootstrap.servers", &broker.address);
         let admin: AdminClient<DefaultClientContext> = config.create().unwrap();
@@ -271,6 +274,49 @@ async fn a_restarted_consumer_loses_nothing_and_doubles_nothing() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(rows(&pool).await, expected(&second), "nothing before the committed offsets was re-read");
     c.abort();
+}
+
+/// What `make demo`'s restart after a SIGKILL does to the group: the broker (durable, as the
+/// demo runs it) and the consumer die together, so the dead consumer never leaves the group
+/// and the broker comes back still counting it as a member holding the partitions. The new
+/// consumer must get them and read on from the committed offsets, not wait forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_killed_with_the_broker_does_not_hold_its_partitions_after_the_restart() {
+    let dir = std::env::temp_dir().join(format!("gtx-telemetry-durable-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut kafka = Kafka::on(Broker::start_durable(&dir)).await;
+    let (url, pool) = support::fresh_database().await;
+    let group = "telemetry-killed";
+    let readings = simulated(6, 0, 4);
+    let (before, after) = readings.split_at(12);
+    for r in before {
+        kafka.send_reading(r).await;
+    }
+    // The first consumer is the indexer's own binary, as `make demo` runs it.
+    let mut a = std::process::Command::new(env!("CARGO_BIN_EXE_gridtokenx-indexer"))
+        .args(["telemetry", "--kafka-brokers", &kafka.broker.address, "--kafka-group", group, "--kafka-grid-topic", ""])
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "error")
+        .spawn()
+        .expect("the indexer starts");
+    wait_for("readings before the kill", 12, Duration::from_secs(60), || count(&pool, "telemetry_readings")).await;
+    wait_for("uncommitted before the kill", 0, Duration::from_secs(30), || kafka.uncommitted(group)).await;
+    // SIGKILL to both: the consumer never leaves the group.
+    a.kill().unwrap();
+    a.wait().unwrap();
+    kafka.broker.restart();
+    for r in after {
+        kafka.send_reading(r).await;
+    }
+    let b = spawn(&pool, kafka.args(group, 100));
+    wait_for("readings after the restart", readings.len() as i64, Duration::from_secs(90), || {
+        count(&pool, "telemetry_readings")
+    })
+    .await;
+    assert_eq!(rows(&pool).await, expected(&readings));
+    b.abort();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -80,6 +80,11 @@ pub fn subscribe(args: &KafkaArgs, topic: &str, group: &str) -> anyhow::Result<A
         .set("enable.auto.offset.store", "false")
         // A new group starts at the beginning of the log: no reading is skipped.
         .set("auto.offset.reset", "earliest")
+        // A member that dies without leaving (SIGKILL) holds its partitions until its
+        // session ends: 10 s rather than 45, so a restarted indexer resumes quickly.
+        // Heartbeats come from librdkafka's own thread, so a slow batch does not end it.
+        .set("session.timeout.ms", "10000")
+        .set("heartbeat.interval.ms", "3000")
         // A topic that does not exist yet (the simulator not started) is looked for again
         // every 10 s rather than librdkafka's default 5 min.
         .set("topic.metadata.refresh.interval.ms", "10000")
@@ -92,12 +97,23 @@ pub fn subscribe(args: &KafkaArgs, topic: &str, group: &str) -> anyhow::Result<A
     Ok(Arc::new(consumer))
 }
 
+/// How long a consumer waits for a message before it checks that the group is not stuck.
+const STALL_CHECK: Duration = Duration::from_secs(15);
+
 /// Waits for a message, then takes what else arrives within `linger`, up to `max`.
-pub async fn next_batch(consumer: &TelemetryConsumer, max: usize, linger: Duration) -> Vec<Raw> {
+pub async fn next_batch(consumer: &Arc<TelemetryConsumer>, max: usize, linger: Duration) -> Vec<Raw> {
     let mut batch = Vec::new();
     let mut errors = 0;
+    let mut stall = Stall::default();
     while batch.is_empty() {
-        match consumer.recv().await {
+        let received = match tokio::time::timeout(STALL_CHECK, consumer.recv()).await {
+            Ok(received) => received,
+            Err(_) => {
+                stall.check(consumer).await;
+                continue;
+            }
+        };
+        match received {
             Ok(message) => batch.push(raw(&message)),
             Err(e) => {
                 // Consumer-side errors (e.g. an unknown topic) repeat until fixed: slow down.
@@ -119,6 +135,60 @@ pub async fn next_batch(consumer: &TelemetryConsumer, max: usize, linger: Durati
         }
     }
     batch
+}
+
+/// Detects a group that no member consumes for: messages wait in the topic, and nobody in
+/// the group read any of them between two checks `STALL_CHECK` apart. Found by `make test`'s
+/// restart drill: after `make demo` was killed with SIGKILL (the indexer and tansu with it)
+/// and started again, tansu kept the dead member holding the partitions and the new indexer
+/// read nothing until another member happened to join the group. A consumer that sees the
+/// group stuck leaves and joins again, which makes the broker assign the partitions anew.
+#[derive(Default)]
+struct Stall {
+    /// Messages waiting per partition at the previous check.
+    waiting: Option<Vec<i64>>,
+}
+
+impl Stall {
+    async fn check(&mut self, consumer: &Arc<TelemetryConsumer>) {
+        let c = consumer.clone();
+        let now = tokio::task::spawn_blocking(move || waiting(&c)).await.ok().flatten();
+        let stuck = matches!((&self.waiting, &now), (Some(before), Some((_, now))) if before == now && now.iter().sum::<i64>() > 0);
+        self.waiting = now.as_ref().map(|(_, w)| w.clone());
+        if let (true, Some((topic, waiting))) = (stuck, now) {
+            tracing::warn!(
+                "Kafka: {} messages wait in {topic} and no member of the group read any for {} s; \
+                 leaving and rejoining the group (a member that died without leaving may hold its partitions)",
+                waiting.iter().sum::<i64>(),
+                STALL_CHECK.as_secs()
+            );
+            consumer.unsubscribe();
+            if let Err(e) = consumer.subscribe(&[&topic]) {
+                tracing::warn!("Kafka: rejoining {topic}: {e}");
+            }
+            self.waiting = None;
+        }
+    }
+}
+
+/// The subscribed topic and, per partition, the messages past the group's committed offset
+/// (`None` when the broker cannot say). Blocking: the broker is asked over the network.
+fn waiting(consumer: &TelemetryConsumer) -> Option<(String, Vec<i64>)> {
+    const ASK: Duration = Duration::from_secs(5);
+    let topic = consumer.subscription().ok()?.elements().first()?.topic().to_string();
+    let metadata = consumer.fetch_metadata(Some(&topic), ASK).ok()?;
+    let mut list = TopicPartitionList::new();
+    for p in metadata.topics().first()?.partitions() {
+        list.add_partition(&topic, p.id());
+    }
+    let committed = consumer.committed_offsets(list, ASK).ok()?;
+    let mut waiting = Vec::new();
+    for e in committed.elements() {
+        let (low, high) = consumer.fetch_watermarks(&topic, e.partition(), ASK).ok()?;
+        let from = if let Offset::Offset(o) = e.offset() { o } else { low };
+        waiting.push((high - from).max(0));
+    }
+    Some((topic, waiting))
 }
 
 fn raw(message: &impl Message) -> Raw {

@@ -1,34 +1,65 @@
-//! A Kafka-protocol broker (tansu, in memory) on a free port, killed on drop: the same
-//! starter as the simulator's tests. `make test` installs tansu into the project cache
+//! A Kafka-protocol broker (tansu) on a free port, killed on drop: in memory, or durable in
+//! an SQLite file as `make demo` runs it. `make test` installs tansu into the project cache
 //! (scripts/env.sh); `TANSU` overrides the binary.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub struct Broker {
     child: std::process::Child,
     pub address: String,
+    storage: &'static str,
+    dir: Option<PathBuf>,
 }
 
 impl Broker {
     pub fn start() -> Broker {
+        Broker::spawn("memory://tansu/", None, free_address())
+    }
+
+    /// Keeps topics and groups in `dir`/tansu.db, as `make demo`'s broker does.
+    pub fn start_durable(dir: &Path) -> Broker {
+        Broker::spawn("sqlite://tansu.db", Some(dir.to_path_buf()), free_address())
+    }
+
+    /// SIGKILL: nothing is flushed, no client is told.
+    pub fn kill_9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The same broker again on the same storage and address.
+    pub fn restart(&mut self) {
+        self.kill_9();
+        let again = Broker::spawn(self.storage, self.dir.take(), self.address.clone());
+        *self = again;
+    }
+
+    fn spawn(storage: &'static str, dir: Option<PathBuf>, address: String) -> Broker {
         let binary = std::env::var("TANSU").map(PathBuf::from).unwrap_or_else(|_| cache_dir().join("tools/bin/tansu"));
         assert!(binary.exists(), "no Kafka broker at {}: run `make test` (it installs tansu) or set TANSU", binary.display());
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let address = format!("127.0.0.1:{port}");
         let url = format!("tcp://{address}");
-        let child = std::process::Command::new(&binary)
-            .args(["broker", "--storage-engine", "memory://tansu/", "--listener-url", &url, "--advertised-listener-url", &url])
+        let mut command = std::process::Command::new(&binary);
+        command
+            .args(["broker", "--storage-engine", storage, "--listener-url", &url, "--advertised-listener-url", &url])
             .env("RUST_LOG", "error")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+            .stdout(std::process::Stdio::null());
+        // tansu opens `sqlite://<file>` relative to its working directory.
+        if let Some(dir) = &dir {
+            command.current_dir(dir);
+        }
+        let child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(&address).is_err() {
             assert!(Instant::now() < deadline, "tansu did not listen on {address}");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Broker { child, address }
+        Broker { child, address, storage, dir }
     }
+}
+
+fn free_address() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    format!("127.0.0.1:{port}")
 }
 
 impl Broker {
