@@ -45,7 +45,8 @@ const FIRST_START: Duration = Duration::from_secs(1_200);
 async fn make_demo_killed_mid_flow_and_restarted_converges_with_nothing_lost_or_duplicated() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = demo_dir();
-    let server = std::env::var("GRIDTOKENX_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let server =
+        std::env::var("GRIDTOKENX_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
     let (db_url, pool) = gridtokenx_indexer::db::scratch(&server, "gtx_drill", 2)
         .await
         .expect("PostgreSQL on 127.0.0.1:5432 (scripts/test.sh starts one)");
@@ -71,12 +72,13 @@ async fn make_demo_killed_mid_flow_and_restarted_converges_with_nothing_lost_or_
         base: ata(&k.pubkey(), &energy_mint),
         quote: ata(&k.pubkey(), &quote_mint),
     };
-    let buyer_energy = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
-        &buyer.pubkey(),
-        &buyer.pubkey(),
-        &energy_mint,
-        &spl_token_interface::ID,
-    );
+    let buyer_energy =
+        spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+            &buyer.pubkey(),
+            &buyer.pubkey(),
+            &energy_mint,
+            &spl_token_interface::ID,
+        );
     send(&rpc, &[buyer_energy], &buyer).await;
     for k in [&seller, &buyer] {
         send(&rpc, &[market::client::claim_seat(k.pubkey(), market)], k).await;
@@ -96,7 +98,13 @@ async fn make_demo_killed_mid_flow_and_restarted_converges_with_nothing_lost_or_
         self_trade: SelfTradeBehavior::Abort,
         match_limit: 8,
     };
-    let ask = market::client::place_order(seller.pubkey(), market, seller_seat, packet(Side::Ask, OrderType::Limit), None);
+    let ask = market::client::place_order(
+        seller.pubkey(),
+        market,
+        seller_seat,
+        packet(Side::Ask, OrderType::Limit),
+        None,
+    );
     send(&rpc, &[ask], &seller).await;
     let bid = market::client::place_order(
         buyer.pubkey(),
@@ -113,11 +121,18 @@ async fn make_demo_killed_mid_flow_and_restarted_converges_with_nothing_lost_or_
     let mut demo = Demo::start(&repo, &dir, &db_url, 2);
     demo.until_up(&rpc, PATIENCE).await;
     let resumed = rpc.get_slot().await.expect("a slot");
-    assert!(resumed >= slot_at_kill, "the chain resumed from before the kill: slot {resumed} < {slot_at_kill}");
+    assert!(
+        resumed >= slot_at_kill,
+        "the chain resumed from before the kill: slot {resumed} < {slot_at_kill}"
+    );
     // Let the fleet post a while after the restart, then stop its clock so the chain holds
     // still while the mirror is compared with it.
     until_simulator_landed(4).await;
-    let paused = reqwest::Client::new().post(format!("{SIMULATOR}/pause")).send().await.expect("the simulator answers");
+    let paused = reqwest::Client::new()
+        .post(format!("{SIMULATOR}/pause"))
+        .send()
+        .await
+        .expect("the simulator answers");
     assert!(paused.status().is_success(), "POST /pause: {}", paused.status());
     tokio::time::sleep(Duration::from_secs(3)).await;
     let settled = rpc.get_slot().await.expect("a slot");
@@ -132,7 +147,10 @@ async fn make_demo_killed_mid_flow_and_restarted_converges_with_nothing_lost_or_
         if mismatches.is_empty() {
             break;
         }
-        assert!(Instant::now() < deadline, "the mirror never converged on the chain's meters: {mismatches:#?}");
+        assert!(
+            Instant::now() < deadline,
+            "the mirror never converged on the chain's meters: {mismatches:#?}"
+        );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     // Telemetry: every interval the chain accepted also arrived through Kafka.
@@ -154,8 +172,9 @@ async fn make_demo_killed_mid_flow_and_restarted_converges_with_nothing_lost_or_
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     // The simulator's households are the chain's meter owners.
-    let state: Value = serde_json::from_slice(&std::fs::read(dir.join("simulator-state.json")).expect("the state file"))
-        .expect("JSON");
+    let state: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("simulator-state.json")).expect("the state file"))
+            .expect("JSON");
     let owners: BTreeSet<String> = on_chain.values().map(|m| m.owner.to_string()).collect();
     let households = state["chain_meters"].as_array().expect("chain_meters");
     assert!(!households.is_empty(), "the simulator onboarded households");
@@ -167,7 +186,8 @@ async fn make_demo_killed_mid_flow_and_restarted_converges_with_nothing_lost_or_
 
     // The trade: one fill in the mirror, and balances over REST equal to the seats on chain.
     let http = reqwest::Client::new();
-    let trades: Value = http.get(format!("{API}/markets/{market}/trades")).send().await.unwrap().json().await.unwrap();
+    let trades: Value =
+        http.get(format!("{API}/markets/{market}/trades")).send().await.unwrap().json().await.unwrap();
     let ours: Vec<&Value> = trades["fills"]
         .as_array()
         .expect("fills")
@@ -203,10 +223,22 @@ async fn make_demo_killed_mid_flow_and_restarted_converges_with_nothing_lost_or_
     // The app, opened as a user would after the restart, shows the buyer's seat.
     let browser = Browser::start().await;
     Wallet::new(buyer.insecure_clone(), RPC).install_before_pages(&browser).await;
-    browser.client.goto(&format!("http://127.0.0.1:8080/?rpc={RPC}&cluster=localnet")).await.expect("the app loads");
-    browser.text_until("[data-testid=connect]", "the wallet is offered", |t| t.contains("GridTokenX Test Wallet")).await;
+    browser
+        .client
+        .goto(&format!("http://127.0.0.1:8080/?rpc={RPC}&cluster=localnet"))
+        .await
+        .expect("the app loads");
+    browser
+        .text_until("[data-testid=connect]", "the wallet is offered", |t| {
+            t.contains("GridTokenX Test Wallet")
+        })
+        .await;
     browser.click("[data-testid=connect]").await;
-    browser.text_until("[data-testid=seat]", "the buyer's page shows the energy", |t| t.contains("energy 2 kWh free")).await;
+    browser
+        .text_until("[data-testid=seat]", "the buyer's page shows the energy", |t| {
+            t.contains("energy 2 kWh free")
+        })
+        .await;
     assert_eq!(browser.console_problems().await, Vec::<String>::new(), "the page logs no problems");
     demo.stop();
 }
@@ -270,7 +302,8 @@ impl Demo {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("make demo exited ({status}); its output ({}):\n{}", self.log.display(), self.tail());
             }
-            let printed = std::fs::read_to_string(&self.log).unwrap_or_default().contains("GridTokenX is running");
+            let printed =
+                std::fs::read_to_string(&self.log).unwrap_or_default().contains("GridTokenX is running");
             if printed && rpc.get_health().await.is_ok() {
                 return;
             }
@@ -282,7 +315,8 @@ impl Demo {
     /// SIGKILL to every process of the demo at once: nothing gets to save or flush.
     fn kill_9(&mut self) {
         let group = format!("-{}", self.child.id());
-        let status = std::process::Command::new("kill").args(["-KILL", "--", &group]).status().expect("kill runs");
+        let status =
+            std::process::Command::new("kill").args(["-KILL", "--", &group]).status().expect("kill runs");
         assert!(status.success(), "kill -KILL -- {group}");
         let _ = self.child.wait();
     }
@@ -296,7 +330,9 @@ impl Demo {
         let output = std::fs::read_to_string(&self.log).unwrap_or_default();
         let after = output.rsplit("GridTokenX is running").next().unwrap_or("");
         assert!(
-            after.contains("stopping (state kept in") && !after.contains("error:") && !after.contains("Error"),
+            after.contains("stopping (state kept in")
+                && !after.contains("error:")
+                && !after.contains("Error"),
             "Ctrl-C stops the demo cleanly ({status}); its output:\n{}",
             self.tail()
         );
@@ -310,7 +346,9 @@ impl Demo {
 impl Drop for Demo {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
-            let _ = std::process::Command::new("kill").args(["-KILL", "--", &format!("-{}", self.child.id())]).status();
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.child.id())])
+                .status();
             let _ = self.child.wait();
         }
     }
@@ -333,7 +371,11 @@ async fn until_simulator_landed(more: u64) {
                 return;
             }
         }
-        assert!(Instant::now() < deadline, "the simulator landed no readings: {:?}", simulator_status().await);
+        assert!(
+            Instant::now() < deadline,
+            "the simulator landed no readings: {:?}",
+            simulator_status().await
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
@@ -350,7 +392,10 @@ async fn until_checkpoint_passes(slot: u64) {
         if at > slot {
             return;
         }
-        assert!(Instant::now() < deadline, "the indexer's checkpoint stayed at {at}, not past {slot}: {ready:?}");
+        assert!(
+            Instant::now() < deadline,
+            "the indexer's checkpoint stayed at {at}, not past {slot}: {ready:?}"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
@@ -358,15 +403,22 @@ async fn until_checkpoint_passes(slot: u64) {
 /// Registers a meter for `owner` and posts two attested readings (the baseline, then 5 kWh)
 /// the way the running system does: signed by the deployment's oracle, posted by the
 /// simulator's poster.
-async fn produce(rpc: &RpcClient, owner: &Keypair, oracle: &Keypair, meter_id: [u8; 32], energy_mint: &Pubkey) {
+async fn produce(
+    rpc: &RpcClient,
+    owner: &Keypair,
+    oracle: &Keypair,
+    meter_id: [u8; 32],
+    energy_mint: &Pubkey,
+) {
     use gridtokenx_simulator::oracle::Oracle;
     use gridtokenx_simulator::post::{cluster_tag, ChainMeter, Poster};
-    let energy_account = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
-        &owner.pubkey(),
-        &owner.pubkey(),
-        energy_mint,
-        &spl_token_interface::ID,
-    );
+    let energy_account =
+        spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+            &owner.pubkey(),
+            &owner.pubkey(),
+            energy_mint,
+            &spl_token_interface::ID,
+        );
     send(rpc, &[energy_account, energy::client::register_meter(owner.pubkey(), meter_id)], owner).await;
     let tag = cluster_tag(rpc).await.expect("the energy program is initialized");
     let poster = Poster {
@@ -376,7 +428,9 @@ async fn produce(rpc: &RpcClient, owner: &Keypair, oracle: &Keypair, meter_id: [
         concurrency: 1,
     };
     let meter = ChainMeter::new(meter_id, owner.insecure_clone());
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs() as i64;
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs()
+            as i64;
     let last = now - now % 900 - 900;
     for (start, produced_wh) in [(last - 900, 0), (last, 5_000)] {
         let reading = gridtokenx_simulator::Reading { interval_start_ts: start, produced_wh, consumed_wh: 0 };
@@ -385,10 +439,21 @@ async fn produce(rpc: &RpcClient, owner: &Keypair, oracle: &Keypair, meter_id: [
     }
 }
 
-async fn send(rpc: &RpcClient, ixs: &[anchor_lang::solana_program::instruction::Instruction], signer: &Keypair) {
+async fn send(
+    rpc: &RpcClient,
+    ixs: &[anchor_lang::solana_program::instruction::Instruction],
+    signer: &Keypair,
+) {
     let blockhash = rpc.get_latest_blockhash().await.expect("a blockhash");
-    let tx = solana_transaction::Transaction::new_signed_with_payer(ixs, Some(&signer.pubkey()), &[signer], blockhash);
-    rpc.send_and_confirm_transaction(&tx).await.unwrap_or_else(|e| panic!("a transaction of {}: {e}", signer.pubkey()));
+    let tx = solana_transaction::Transaction::new_signed_with_payer(
+        ixs,
+        Some(&signer.pubkey()),
+        &[signer],
+        blockhash,
+    );
+    rpc.send_and_confirm_transaction(&tx)
+        .await
+        .unwrap_or_else(|e| panic!("a transaction of {}: {e}", signer.pubkey()));
 }
 
 /// Every meter account of the energy program, decoded with the program's own type.
@@ -404,7 +469,10 @@ async fn meters_on_chain(rpc: &RpcClient) -> BTreeMap<Pubkey, energy::state::Met
 
 /// Where the mirror disagrees with the chain's meters: counters, or readings that do not
 /// sum to what was minted.
-async fn meter_mismatches(pool: &sqlx::PgPool, on_chain: &BTreeMap<Pubkey, energy::state::Meter>) -> Vec<String> {
+async fn meter_mismatches(
+    pool: &sqlx::PgPool,
+    on_chain: &BTreeMap<Pubkey, energy::state::Meter>,
+) -> Vec<String> {
     let mut out = Vec::new();
     for (key, m) in on_chain {
         let row: Option<(String, i64, String, i64, String)> = sqlx::query_as(
@@ -425,7 +493,10 @@ async fn meter_mismatches(pool: &sqlx::PgPool, on_chain: &BTreeMap<Pubkey, energ
                     out.push(format!("{key}: mirror ({owner}, {last}, {minted}) vs chain {expected:?}"));
                 }
                 if summed != m.minted_wh.to_string() {
-                    out.push(format!("{key}: {count} mirrored readings mint {summed} Wh, the chain minted {}", m.minted_wh));
+                    out.push(format!(
+                        "{key}: {count} mirrored readings mint {summed} Wh, the chain minted {}",
+                        m.minted_wh
+                    ));
                 }
             }
         }

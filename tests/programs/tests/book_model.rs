@@ -3,66 +3,29 @@
 //! (sorted `Vec`s, work on a copy and keep it only on success) must give the same results,
 //! the same fills, the same balances and the same resting orders after every step.
 use market::engine::{
-    self, BaseAtoms, BaseLots, EngineError, EngineEvent, MarketParams, OrderPacket, OrderType, OwnedBook,
-    QuoteAtoms, SeatClaim, SelfTradeBehavior, Side, Ticks,
+    self, BaseAtoms, EngineError, EngineEvent, MarketParams, OrderPacket, OrderType, OwnedBook, QuoteAtoms,
+    SeatClaim, SelfTradeBehavior, Side,
 };
+use gridtokenx_program_tests::engine_ops::{op, Mix, Op};
 use proptest::prelude::*;
 
 const TRADERS: usize = 6;
 const PARAMS: MarketParams =
     MarketParams { tick_size_quote_atoms: 10, lot_size_base_atoms: 100, taker_fee_bps: 30 };
 
-#[derive(Clone, Debug)]
-enum Op {
-    Place { trader: usize, packet: OrderPacket },
-    Cancel { trader: usize, pick: usize },
-    CancelAll { trader: usize },
-    Withdraw { trader: usize, base: u64, quote: u64 },
-    Deposit { trader: usize, base: u64, quote: u64 },
-    Tick { secs: i64 },
-}
-
-fn packet() -> impl Strategy<Value = OrderPacket> {
-    (
-        prop_oneof![Just(Side::Bid), Just(Side::Ask)],
-        prop_oneof![
-            6 => Just(OrderType::Limit),
-            1 => Just(OrderType::PostOnly),
-            1 => Just(OrderType::ImmediateOrCancel),
-            1 => Just(OrderType::FillOrKill),
-        ],
-        80u64..120,
-        1u64..12,
-        prop_oneof![
-            Just(SelfTradeBehavior::CancelResting),
-            Just(SelfTradeBehavior::DecrementTake),
-            Just(SelfTradeBehavior::Abort),
-        ],
-        prop_oneof![3 => Just(0i64), 1 => 1i64..200],
-        prop_oneof![1 => 0u16..4, 3 => 4u16..80],
-    )
-        .prop_map(|(side, order_type, price, lots, self_trade, expiry_in, match_limit)| OrderPacket {
-            side,
-            order_type,
-            price: Ticks(price),
-            lots: BaseLots(lots),
-            client_order_id: price * 1_000 + lots,
-            expiry_ts: expiry_in,
-            self_trade,
-            match_limit,
-        })
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    let trader = 0..TRADERS;
-    prop_oneof![
-        12 => (trader.clone(), packet()).prop_map(|(trader, packet)| Op::Place { trader, packet }),
-        3 => (trader.clone(), 0usize..12).prop_map(|(trader, pick)| Op::Cancel { trader, pick }),
-        1 => trader.clone().prop_map(|trader| Op::CancelAll { trader }),
-        1 => (trader.clone(), 0u64..5_000, 0u64..50_000).prop_map(|(trader, base, quote)| Op::Withdraw { trader, base, quote }),
-        1 => (trader, 0u64..5_000, 0u64..50_000).prop_map(|(trader, base, quote)| Op::Deposit { trader, base, quote }),
-        1 => (1i64..120).prop_map(|secs| Op::Tick { secs }),
-    ]
+/// The operations, drawn deep and wide: more traders and larger sizes than the property
+/// test, so books grow, free blocks are reused and trees rebalance.
+fn mix() -> Mix {
+    Mix {
+        traders: TRADERS,
+        prices: 80..120,
+        lots: 1..12,
+        limit_weight: 6,
+        match_limits: [(1, 0..4), (3, 4..80)],
+        place_weight: 12,
+        cancel_weight: 3,
+        picks: 12,
+    }
 }
 
 // ------------------------------------------------------------------ the reference book
@@ -433,7 +396,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn the_engine_matches_a_reference_book(ops in prop::collection::vec(op(), 1..250)) {
+    fn the_engine_matches_a_reference_book(ops in prop::collection::vec(op(&mix()), 1..250)) {
         run(ops);
     }
 }

@@ -1,67 +1,26 @@
 //! Property tests of the matching engine (no runtime): random order flows never create or
 //! destroy tokens, never leave the book crossed, and failed placements change nothing.
 use market::engine::{
-    self, BaseAtoms, BaseLots, EngineEvent, MarketParams, OrderPacket, OrderType, OwnedBook, QuoteAtoms,
-    SelfTradeBehavior, Side, Ticks,
+    self, BaseAtoms, EngineEvent, MarketParams, OwnedBook, QuoteAtoms, Side,
 };
+use gridtokenx_program_tests::engine_ops::{op, Mix, Op};
 use proptest::prelude::*;
 
 const TRADERS: usize = 4;
 const PARAMS: MarketParams =
     MarketParams { tick_size_quote_atoms: 10, lot_size_base_atoms: 100, taker_fee_bps: 30 };
 
-#[derive(Clone, Debug)]
-enum Op {
-    Place { trader: usize, packet: OrderPacket },
-    Cancel { trader: usize, pick: usize },
-    CancelAll { trader: usize },
-    Withdraw { trader: usize, base: u64, quote: u64 },
-    Deposit { trader: usize, base: u64, quote: u64 },
-    Tick { secs: i64 },
-}
-
-fn packet() -> impl Strategy<Value = OrderPacket> {
-    (
-        prop_oneof![Just(Side::Bid), Just(Side::Ask)],
-        prop_oneof![
-            4 => Just(OrderType::Limit),
-            1 => Just(OrderType::PostOnly),
-            1 => Just(OrderType::ImmediateOrCancel),
-            1 => Just(OrderType::FillOrKill),
-        ],
-        90u64..110,
-        1u64..20,
-        prop_oneof![
-            Just(SelfTradeBehavior::CancelResting),
-            Just(SelfTradeBehavior::DecrementTake),
-            Just(SelfTradeBehavior::Abort),
-        ],
-        prop_oneof![3 => Just(0i64), 1 => 1i64..200],
-        0u16..6,
-    )
-        .prop_map(|(side, order_type, price, lots, self_trade, expiry_in, match_limit)| OrderPacket {
-            side,
-            order_type,
-            price: Ticks(price),
-            lots: BaseLots(lots),
-            client_order_id: price * 1_000 + lots,
-            // Relative here; made absolute against the simulated clock when applied.
-            expiry_ts: expiry_in,
-            self_trade,
-            match_limit,
-        })
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    let trader = 0..TRADERS;
-    prop_oneof![
-        10 => (trader.clone(), packet()).prop_map(|(trader, packet)| Op::Place { trader, packet }),
-        2 => (trader.clone(), 0usize..8).prop_map(|(trader, pick)| Op::Cancel { trader, pick }),
-        1 => trader.clone().prop_map(|trader| Op::CancelAll { trader }),
-        1 => (trader.clone(), 0u64..5_000, 0u64..50_000).prop_map(|(trader, base, quote)| Op::Withdraw { trader, base, quote }),
-        1 => (trader, 0u64..5_000, 0u64..50_000).prop_map(|(trader, base, quote)| Op::Deposit { trader, base, quote }),
-        1 => (1i64..120).prop_map(|secs| Op::Tick { secs }),
-    ]
+fn mix() -> Mix {
+    Mix {
+        traders: TRADERS,
+        prices: 90..110,
+        lots: 1..20,
+        limit_weight: 4,
+        match_limits: [(1, 0..6), (1, 0..6)],
+        place_weight: 10,
+        cancel_weight: 2,
+        picks: 8,
+    }
 }
 
 struct Ledger {
@@ -251,7 +210,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_flows_conserve_tokens_and_never_cross(ops in prop::collection::vec(op(), 1..120)) {
+    fn random_flows_conserve_tokens_and_never_cross(ops in prop::collection::vec(op(&mix()), 1..120)) {
         run(ops);
     }
 }
@@ -268,7 +227,7 @@ fn generated_flows_exercise_the_engine() {
     );
     let (mut fills, mut rests, mut cancels, mut errors) = (0, 0, 0, std::collections::HashSet::new());
     for _ in 0..64 {
-        let ops = prop::collection::vec(op(), 60..120).new_tree(&mut runner).unwrap().current();
+        let ops = prop::collection::vec(op(&mix()), 60..120).new_tree(&mut runner).unwrap().current();
         let mut book = funded_book(&mut Ledger { base_in: 0, quote_in: 0 });
         for op in ops {
             if let Op::Place { trader, mut packet } = op {
