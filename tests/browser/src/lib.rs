@@ -138,55 +138,15 @@ impl Stack {
     /// The owner registers a meter (and an energy token account for its mints).
     pub async fn register_meter(&self, owner: &Keypair, meter_id: [u8; 32]) {
         let d = self.node.deployment.as_ref().expect("localnet bootstrapped the world");
-        let rpc = self.rpc();
-        let register = energy::client::register_meter(owner.pubkey(), meter_id);
-        let account =
-            spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
-                &owner.pubkey(),
-                &owner.pubkey(),
-                &d.energy_mint,
-                &spl_token_interface::ID,
-            );
-        let blockhash = rpc.get_latest_blockhash().await.expect("a blockhash");
-        let tx = solana_transaction::Transaction::new_signed_with_payer(
-            &[account, register],
-            Some(&owner.pubkey()),
-            &[owner],
-            blockhash,
-        );
-        rpc.send_and_confirm_transaction(&tx).await.expect("the owner registers a meter");
+        register_meter(&self.rpc(), owner, meter_id, &d.energy_mint).await;
     }
 
-    /// Readings of the meter's cumulative production, one per 15-minute interval, ending
-    /// with the last complete interval: each attested by the deployment's oracle and posted
-    /// by the simulator's own poster, as the running system does. The first only sets the
-    /// baseline; each later one mints its increase (at most 50 kWh per interval).
+    /// Readings of the meter's cumulative production attested by the deployment's oracle
+    /// (see [`attest_production`]).
     pub async fn attest_production(&self, owner: &Keypair, meter_id: [u8; 32], cumulative_wh: &[u64]) {
-        use gridtokenx_simulator::oracle::Oracle;
-        use gridtokenx_simulator::post::{ChainMeter, Poster};
         let d = self.node.deployment.as_ref().expect("localnet bootstrapped the world");
-        let poster = Poster {
-            rpc: Arc::new(self.rpc()),
-            oracle: Oracle::new(self.keys.oracle.insecure_clone(), energy::ID, d.cluster_tag),
-            payer: owner.insecure_clone(),
-            concurrency: 1,
-        };
-        let meter = ChainMeter::new(meter_id, owner.insecure_clone());
-        let now =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs()
-                as i64;
-        let last = now - now % 900 - 900;
-        let n = cumulative_wh.len() as i64;
-        for (k, produced_wh) in cumulative_wh.iter().enumerate() {
-            let start = last - (n - 1 - k as i64) * 900;
-            let reading = gridtokenx_simulator::Reading {
-                interval_start_ts: start,
-                produced_wh: *produced_wh,
-                consumed_wh: 0,
-            };
-            let report = poster.post(std::slice::from_ref(&meter), &[(0, reading)]).await;
-            assert_eq!(report.landed, 1, "the attested reading lands: {report:?}");
-        }
+        attest_production(&self.node.rpc_url, &self.keys.oracle, d.cluster_tag, owner, meter_id, cumulative_wh)
+            .await;
     }
 
     /// The trader's seat on `market` as the chain holds it: (index, quote free, quote
@@ -231,6 +191,67 @@ pub async fn trader_seat(
     let m = market_on_chain(rpc, market).await;
     let index = m.book.view().find_seat(&trader.to_bytes()).ok()??;
     Some((index as usize, *m.book.seat(index)?))
+}
+
+/// The owner registers a meter (and an energy token account for its mints), paying for both.
+pub async fn register_meter(
+    rpc: &solana_rpc_client::nonblocking::rpc_client::RpcClient,
+    owner: &Keypair,
+    meter_id: [u8; 32],
+    energy_mint: &Pubkey,
+) {
+    let account = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+        &owner.pubkey(),
+        &owner.pubkey(),
+        energy_mint,
+        &spl_token_interface::ID,
+    );
+    let register = energy::client::register_meter(owner.pubkey(), meter_id);
+    let blockhash = rpc.get_latest_blockhash().await.expect("a blockhash");
+    let tx = solana_transaction::Transaction::new_signed_with_payer(
+        &[account, register],
+        Some(&owner.pubkey()),
+        &[owner],
+        blockhash,
+    );
+    rpc.send_and_confirm_transaction(&tx).await.expect("the owner registers a meter");
+}
+
+/// Readings of the meter's cumulative production, one per 15-minute interval, ending with
+/// the last complete interval: each attested by `oracle` for the cluster `cluster_tag` and
+/// posted by the simulator's own poster, as the running system does. The first only sets
+/// the baseline; each later one mints its increase (at most 50 kWh per interval).
+pub async fn attest_production(
+    rpc_url: &str,
+    oracle: &Keypair,
+    cluster_tag: [u8; 32],
+    owner: &Keypair,
+    meter_id: [u8; 32],
+    cumulative_wh: &[u64],
+) {
+    use gridtokenx_simulator::oracle::Oracle;
+    use gridtokenx_simulator::post::{ChainMeter, Poster};
+    let poster = Poster {
+        rpc: Arc::new(solana_rpc_client::nonblocking::rpc_client::RpcClient::new_with_commitment(
+            rpc_url.to_string(),
+            solana_commitment_config::CommitmentConfig::confirmed(),
+        )),
+        oracle: Oracle::new(oracle.insecure_clone(), energy::ID, cluster_tag),
+        payer: owner.insecure_clone(),
+        concurrency: 1,
+    };
+    let meter = ChainMeter::new(meter_id, owner.insecure_clone());
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs() as i64;
+    let last = now - now % 900 - 900;
+    let n = cumulative_wh.len() as i64;
+    for (k, produced_wh) in cumulative_wh.iter().enumerate() {
+        let start = last - (n - 1 - k as i64) * 900;
+        let reading =
+            gridtokenx_simulator::Reading { interval_start_ts: start, produced_wh: *produced_wh, consumed_wh: 0 };
+        let report = poster.post(std::slice::from_ref(&meter), &[(0, reading)]).await;
+        assert_eq!(report.landed, 1, "the attested reading lands: {report:?}");
+    }
 }
 
 async fn fresh_database() -> sqlx::PgPool {

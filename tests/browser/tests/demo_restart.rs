@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::AccountDeserialize;
-use gridtokenx_browser_tests::{trader_seat, Browser, Wallet};
+use gridtokenx_browser_tests::{attest_production, register_meter, trader_seat, Browser, Wallet};
 use market::engine::{BaseLots, OrderPacket, OrderType, SelfTradeBehavior, Side, Ticks};
 use serde_json::Value;
 use solana_commitment_config::CommitmentConfig;
@@ -410,33 +410,9 @@ async fn produce(
     meter_id: [u8; 32],
     energy_mint: &Pubkey,
 ) {
-    use gridtokenx_simulator::oracle::Oracle;
-    use gridtokenx_simulator::post::{cluster_tag, ChainMeter, Poster};
-    let energy_account =
-        spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
-            &owner.pubkey(),
-            &owner.pubkey(),
-            energy_mint,
-            &spl_token_interface::ID,
-        );
-    send(rpc, &[energy_account, energy::client::register_meter(owner.pubkey(), meter_id)], owner).await;
-    let tag = cluster_tag(rpc).await.expect("the energy program is initialized");
-    let poster = Poster {
-        rpc: std::sync::Arc::new(RpcClient::new_with_commitment(RPC.into(), CommitmentConfig::confirmed())),
-        oracle: Oracle::new(oracle.insecure_clone(), energy::ID, tag),
-        payer: owner.insecure_clone(),
-        concurrency: 1,
-    };
-    let meter = ChainMeter::new(meter_id, owner.insecure_clone());
-    let now =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs()
-            as i64;
-    let last = now - now % 900 - 900;
-    for (start, produced_wh) in [(last - 900, 0), (last, 5_000)] {
-        let reading = gridtokenx_simulator::Reading { interval_start_ts: start, produced_wh, consumed_wh: 0 };
-        let report = poster.post(std::slice::from_ref(&meter), &[(0, reading)]).await;
-        assert_eq!(report.landed, 1, "the attested reading lands: {report:?}");
-    }
+    register_meter(rpc, owner, meter_id, energy_mint).await;
+    let tag = gridtokenx_simulator::post::cluster_tag(rpc).await.expect("the energy program is initialized");
+    attest_production(RPC, oracle, tag, owner, meter_id, &[0, 5_000]).await;
 }
 
 async fn send(
