@@ -214,13 +214,10 @@ impl<'a> BookMut<'a> {
             return Err(EngineError::CorruptBook);
         }
         // Last first, so that the free list hands the new blocks out in index order.
+        // `block_mut` bounds reads by the slice, not by `block_count`, so the new blocks can
+        // be freed before the count takes them in.
         for i in (self.header.block_count..new_count).rev() {
-            let head = self.header.free_head;
-            let b = self.block_mut(i)?;
-            b.reset(KIND_FREE);
-            b.left = head;
-            self.header.free_head = i;
-            self.header.free_count = self.header.free_count.checked_add(1).ok_or(EngineError::Overflow)?;
+            self.free(i)?;
         }
         self.header.block_count = new_count;
         Ok(())
