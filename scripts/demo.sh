@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole system on embedded defaults: localnet (the chain with our programs, JSON-RPC,
-# PubSub, Yellowstone gRPC), a Kafka-protocol broker (tansu), and the simulator's meters
+# PubSub, Yellowstone gRPC), a Kafka-protocol broker (tansu's, tools/broker), and the simulator's meters
 # posting oracle-attested readings on chain and telemetry to Kafka, and the indexer mirroring
 # the chain and the telemetry into PostgreSQL, served over REST and WebSocket together with
 # the web app (app/dist, built by scripts/app-build.sh). Ctrl-C stops everything; state persists in $GRIDTOKENX_DEMO_DIR
@@ -11,7 +11,6 @@ source scripts/env.sh
 
 ensure_rust
 ensure_build_deps
-ensure_tansu
 ensure_postgres
 ensure_redis
 export RUST_LOG="${RUST_LOG:-error}"
@@ -28,7 +27,7 @@ done
 # The web app, served by the indexer at /.
 scripts/app-build.sh
 
-step "building localnet, the simulator and the indexer (cache: $CARGO_TARGET_DIR)"
+step "building localnet, the broker, the simulator and the indexer (cache: $CARGO_TARGET_DIR)"
 # The whole workspace's binaries, not `-p` of the three: features unify across the
 # workspace as in `make test`'s build, so after `make test` this reuses its dependencies
 # (`-p` would resolve other features and rebuild hundreds of crates).

@@ -47,49 +47,12 @@ ensure_build_deps() {
     ensure_packages cmake libcurl4-openssl-dev libsasl2-dev pkg-config
 }
 
-# tansu: a Kafka-protocol broker in one Rust binary, for telemetry in tests and the demo. Its
-# storage engines: `dynostore` (memory://, the tests' throwaway brokers) and `libsql`
-# (sqlite://, the demo's durable one: tansu creates its schema itself, where its postgres
-# engine needs a schema the crate does not ship).
-TANSU_VERSION=0.6.0
-TANSU_FEATURES=dynostore,libsql
-export TANSU="${TANSU:-$GRIDTOKENX_CACHE/tools/bin/tansu}"
-# The features it was built with, beside it: a binary built with others is rebuilt.
-TANSU_STAMP="$GRIDTOKENX_CACHE/tools/tansu-$TANSU_VERSION.features"
-tansu_ready() {
-    [ -x "$TANSU" ] && "$TANSU" --version 2>/dev/null | grep -q "$TANSU_VERSION" &&
-        { [ "$TANSU" != "$GRIDTOKENX_CACHE/tools/bin/tansu" ] || [ "$(cat "$TANSU_STAMP" 2>/dev/null)" = "$TANSU_FEATURES" ]; }
-}
-ensure_tansu() {
-    tansu_ready && return 0
-    step "installing the tansu $TANSU_VERSION Kafka-protocol broker into $GRIDTOKENX_CACHE/tools (first time only, ~15 min on 2 cores)"
-    # A throwaway target dir: only the binary is kept. At opt-level 1 it compiles with 21 %
-    # less CPU than at release's 3 (1,133 against 1,441 CPU-seconds, docs/benchmarks.md); a
-    # broker that carries test and demo telemetry does not need the difference.
-    env -u CARGO_TARGET_DIR CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
-        cargo install tansu --version "$TANSU_VERSION" --locked --force \
-        --features "$TANSU_FEATURES" --root "$GRIDTOKENX_CACHE/tools" ||
-        die "could not install tansu: re-run, or set TANSU to a tansu binary"
-    echo "$TANSU_FEATURES" > "$TANSU_STAMP"
-}
-
-# The first install of tansu is ~9 minutes of one `cargo install` (a cold `make test`'s
-# largest step after the workspace build). Started in the background, at a lower priority,
-# it runs in the moments the other builds leave a core idle; `wait_tansu` waits for what
-# is left of it just before something needs the broker.
-start_tansu_install() {
-    tansu_ready && return 0
-    TANSU_INSTALL_LOG="$GRIDTOKENX_CACHE/tansu-install.log"
-    step "installing the tansu $TANSU_VERSION Kafka-protocol broker in the background (log: $TANSU_INSTALL_LOG)"
-    (renice -n 10 "$BASHPID" >/dev/null; ensure_tansu) > "$TANSU_INSTALL_LOG" 2>&1 &
-    TANSU_INSTALL_PID=$!
-}
-wait_tansu() {
-    [ -n "${TANSU_INSTALL_PID:-}" ] || return 0
-    step "waiting for the background tansu install to finish (log: $TANSU_INSTALL_LOG)"
-    wait "$TANSU_INSTALL_PID" || die "could not install tansu (see $TANSU_INSTALL_LOG): re-run, or set TANSU to a tansu binary"
-    TANSU_INSTALL_PID=""
-}
+# The Kafka-protocol broker of tests and the demo: tansu's broker library built as a
+# workspace binary (tools/broker), so it shares the workspace's build instead of a
+# `cargo install` compiling 412 crates a second time. TANSU overrides it with any binary that
+# takes tansu's `broker --storage-engine URL --listener-url URL --advertised-listener-url URL`
+# (tansu's own CLI does).
+export TANSU="${TANSU:-$CARGO_TARGET_DIR/debug/gridtokenx-broker}"
 
 # InfluxDB 1.x for the simulator's line-protocol test: Debian's package unpacked into the
 # cache (no system service is installed or started).

@@ -6,7 +6,6 @@ source scripts/env.sh
 
 ensure_rust
 ensure_build_deps
-start_tansu_install
 ensure_influxd
 ensure_postgres
 ensure_redis
@@ -25,10 +24,10 @@ export SQLX_OFFLINE=true
 # program-test logs every instruction at debug level unless told otherwise.
 export RUST_LOG="${RUST_LOG:-error}"
 
-step "building the workspace and its examples (cache: $CARGO_TARGET_DIR; the first run compiles ~800 crates, ~10 min on 2 cores)"
-cargo build --workspace --locked --examples --tests
+step "building the workspace, its binaries and examples (cache: $CARGO_TARGET_DIR; the first run compiles ~950 crates, ~20 min on 2 cores)"
+# --bins: the tests start the binaries (the broker, localnet, the indexer, the simulator).
+cargo build --workspace --locked --bins --examples --tests
 
-wait_tansu
 step "running the tests"
 log="$GRIDTOKENX_CACHE/last-test-run.log"
 cargo test --workspace --locked --lib --tests "$@" 2>&1 | tee "$log"

@@ -134,5 +134,8 @@ async fn a_missing_broker_is_an_error_that_names_the_fix() {
         ..OutputArgs::default()
     };
     let error = args.open(FleetConfig::default()).await.err().expect("no broker");
-    assert!(error.contains("cannot reach a Kafka broker") && error.contains("tansu broker"), "{error}");
+    assert!(
+        error.contains("cannot reach a Kafka broker") && error.contains("gridtokenx-broker broker"),
+        "{error}"
+    );
 }

@@ -1,6 +1,6 @@
 //! A Kafka-protocol broker (tansu) on a free port, killed on drop: in memory, or durable in
-//! an SQLite file as `make demo` runs it. `make test` installs tansu into the project cache
-//! (scripts/env.sh); `TANSU` overrides the binary.
+//! an SQLite file as `make demo` runs it. The workspace builds it
+//! (tools/broker); `TANSU` overrides the binary.
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -35,8 +35,12 @@ impl Broker {
     }
 
     fn spawn(storage: &'static str, dir: Option<PathBuf>, address: String) -> Broker {
-        let binary = std::env::var("TANSU").map(PathBuf::from).unwrap_or_else(|_| cache_dir().join("tools/bin/tansu"));
-        assert!(binary.exists(), "no Kafka broker at {}: run `make test` (it installs tansu) or set TANSU", binary.display());
+        let binary = broker_binary();
+        assert!(
+            binary.exists(),
+            "no Kafka broker at {}: run `cargo build --workspace --bins` (or `make test`), or set TANSU",
+            binary.display()
+        );
         let url = format!("tcp://{address}");
         let mut command = std::process::Command::new(&binary);
         command
@@ -98,9 +102,14 @@ impl Drop for Broker {
     }
 }
 
-/// The project cache, where `make test` installs test-only tools.
-fn cache_dir() -> PathBuf {
-    std::env::var("GRIDTOKENX_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/gridtokenx"))
+/// The broker binary: `TANSU` when set, else the workspace's `gridtokenx-broker` beside this
+/// test binary (target/debug/deps/<test> → target/debug), built by `make test`'s
+/// `cargo build --workspace --bins`.
+fn broker_binary() -> PathBuf {
+    if let Ok(path) = std::env::var("TANSU") {
+        return PathBuf::from(path);
+    }
+    let test = std::env::current_exe().expect("the test binary's path");
+    let debug = test.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps/<test>");
+    debug.join("gridtokenx-broker")
 }

@@ -84,7 +84,7 @@ pub enum KafkaSinkError {
     #[error("Kafka client: {0}")]
     Client(#[from] KafkaError),
     #[error(
-        "cannot reach a Kafka broker at {brokers}: {reason} (start one, e.g. `tansu broker --storage-engine memory://tansu/`, or drop --kafka-brokers)"
+        "cannot reach a Kafka broker at {brokers}: {reason} (start one, e.g. the workspace's `gridtokenx-broker broker --storage-engine memory://tansu/`, or drop --kafka-brokers)"
     )]
     Unreachable { brokers: String, reason: String },
     #[error("cannot create topic {topic}: {reason}")]

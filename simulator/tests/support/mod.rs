@@ -56,8 +56,8 @@ pub fn now_aligned() -> i64 {
 }
 
 /// A Kafka-protocol broker (tansu) on a free port, killed (SIGKILL) on drop: in memory, or
-/// durable in an SQLite file in a directory as `make demo` runs it. `make test` installs
-/// tansu into the project cache; `TANSU` overrides the binary.
+/// durable in an SQLite file in a directory as `make demo` runs it. The workspace builds
+/// it (tools/broker); `TANSU` overrides the binary.
 pub struct Broker {
     child: std::process::Child,
     pub address: String,
@@ -75,11 +75,10 @@ impl Broker {
     }
 
     fn spawn(storage: &str, dir: Option<&std::path::Path>) -> Broker {
-        let binary =
-            std::env::var("TANSU").map(PathBuf::from).unwrap_or_else(|_| cache_dir().join("tools/bin/tansu"));
+        let binary = broker_binary();
         assert!(
             binary.exists(),
-            "no Kafka broker at {}: run `make test` (it installs tansu) or set TANSU",
+            "no Kafka broker at {}: run `cargo build --workspace --bins` (or `make test`), or set TANSU",
             binary.display()
         );
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -159,4 +158,16 @@ impl Drop for Influx {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The broker binary: `TANSU` when set, else the workspace's `gridtokenx-broker` beside this
+/// test binary (target/debug/deps/<test> → target/debug), built by `make test`'s
+/// `cargo build --workspace --bins`.
+fn broker_binary() -> PathBuf {
+    if let Ok(path) = std::env::var("TANSU") {
+        return PathBuf::from(path);
+    }
+    let test = std::env::current_exe().expect("the test binary's path");
+    let debug = test.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps/<test>");
+    debug.join("gridtokenx-broker")
 }
