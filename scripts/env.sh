@@ -4,7 +4,7 @@
 export GRIDTOKENX_CACHE="${GRIDTOKENX_CACHE:-$HOME/.cache/gridtokenx}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$GRIDTOKENX_CACHE/target}"
 export CARGO_TERM_PROGRESS_WHEN="${CARGO_TERM_PROGRESS_WHEN:-auto}"
-mkdir -p "$CARGO_TARGET_DIR"
+mkdir -p "$CARGO_TARGET_DIR" "$GRIDTOKENX_CACHE/tools"
 
 # Each step says when it began (wall clock, and minutes since the command started), so a
 # slow run shows where its time went.
