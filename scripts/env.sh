@@ -24,6 +24,17 @@ ensure_rust() {
     fi
 }
 
+# cargo-nextest runs the workspace tests (.config/nextest.toml); machines of this kind have it.
+ensure_nextest() {
+    command -v cargo-nextest >/dev/null 2>&1 && return 0
+    step "installing cargo-nextest (first time only, ~4 min on 2 cores)"
+    env -u CARGO_TARGET_DIR CARGO_TARGET_DIR="$GRIDTOKENX_CACHE/tools/.build-nextest" \
+        cargo install cargo-nextest --locked --root "$GRIDTOKENX_CACHE/tools" ||
+        die "could not install cargo-nextest: run 'cargo install cargo-nextest --locked'"
+    rm -rf "$GRIDTOKENX_CACHE/tools/.build-nextest"
+}
+export PATH="$PATH:$GRIDTOKENX_CACHE/tools/bin"
+
 # Debian packages, installed when missing (sudo when not root).
 ensure_packages() {
     local missing=() p

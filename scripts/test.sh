@@ -23,36 +23,61 @@ scripts/app-build.sh
 export SQLX_OFFLINE=true
 # program-test logs every instruction at debug level unless told otherwise.
 export RUST_LOG="${RUST_LOG:-error}"
+ensure_nextest
 
 step "building the workspace, its binaries and examples (cache: $CARGO_TARGET_DIR; the first run compiles ~950 crates, ~20 min on 2 cores)"
 # --bins: the tests start the binaries (the broker, localnet, the indexer, the simulator).
 cargo build --workspace --locked --bins --examples --tests
 
-step "running the tests"
+# Builds the workspace tests do not need run beside them, at low priority: the tests
+# mostly wait on real time (slots, Kafka, browsers, servers starting) and leave the cores
+# idle, which on a cold run the SBF route's toolchain and programs and the app's native
+# tests take (~10 CPU-minutes). Their output goes to a log; a failure is reported after
+# the workspace tests.
+background_log="$GRIDTOKENX_CACHE/background-builds.log"
+step "building the SBF route and the app's native tests in the background (log: $background_log)"
+(
+    renice -n 19 "$BASHPID" >/dev/null
+    tools/sbf/build.sh
+    # The app's pure core (app/ is its own workspace: it builds for wasm32), natively. Its own
+    # target dir: the two workspaces build the same crates (anchor-lang, the programs) with
+    # different features, and a shared dir lets one's build of a path crate stand in for
+    # the other's ("multiple different versions of crate anchor_lang").
+    cd app && CARGO_TARGET_DIR="$GRIDTOKENX_CACHE/target-logic" cargo test --locked -p gridtokenx-app-logic --no-run
+) >"$background_log" 2>&1 &
+background=$!
+
+step "running the workspace tests (cargo-nextest, .config/nextest.toml)"
 log="$GRIDTOKENX_CACHE/last-test-run.log"
-cargo test --workspace --locked --lib --tests "$@" 2>&1 | tee "$log"
+status=0
+cargo nextest run --workspace --locked --lib --tests --no-fail-fast "$@" 2>&1 | tee "$log" || status=1
 
 # The restart drill (tests/browser/tests/demo_restart.rs) runs `make demo` twice, killing the
-# first with SIGKILL mid-flow. `make demo` builds with cargo, and cargo holds the build
-# directory's lock while tests run, so the drill's binary runs here, outside cargo.
+# first with SIGKILL mid-flow. Its binary runs here, outside cargo, after the workspace
+# tests: `make demo` builds with cargo and binds the demo's fixed ports.
 step "the restart drill: make demo killed with SIGKILL mid-flow, started again, the mirror converges"
 drill=$(cargo test --workspace --locked --test demo_restart --no-run --message-format=json \
     | python3 -c 'import json, sys; print(next(m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")))')
-"$drill" --ignored --nocapture 2>&1 | tee -a "$log"
+"$drill" --ignored --nocapture 2>&1 | tee -a "$log" || status=1
 
-# The app's pure core (app/ is its own workspace: it builds for wasm32), natively.
+step "waiting for the background builds (log: $background_log)"
+wait "$background" || { tail -30 "$background_log"; die "a background build failed: see $background_log"; }
+
 step "running the app's native tests (app/logic)"
-# Its own target dir: the two workspaces build the same crates (anchor-lang, the programs)
-# with different features, and a shared dir lets one's build of a path crate stand in for
-# the other's ("multiple different versions of crate anchor_lang").
-(cd app && CARGO_TARGET_DIR="$GRIDTOKENX_CACHE/target-logic" cargo test --locked -p gridtokenx-app-logic 2>&1) | tee -a "$log"
+(cd app && CARGO_TARGET_DIR="$GRIDTOKENX_CACHE/target-logic" cargo test --locked -p gridtokenx-app-logic 2>&1) | tee -a "$log" || status=1
 
-# The SBF route (tools/sbf/README.md): the lowering pass proven against the host.
-tools/sbf/test.sh 2>&1 | tee -a "$log"
+# The SBF route (tools/sbf/README.md): the lowering pass proven against the host, and the
+# program suite again on the SBF builds (built above, in the background).
+SBF_BUILT=1 tools/sbf/test.sh 2>&1 | tee -a "$log" || status=1
 
 # The programs' Anchor IDL: the committed idl/*.json must match the code (tools/idl/idl.sh).
 step "the committed Anchor IDL (idl/) against the programs (tools/idl/idl.sh)"
-tools/idl/idl.sh 2>&1 | tee -a "$log"
+tools/idl/idl.sh 2>&1 | tee -a "$log" || status=1
 
-# One closing line for the whole run (each test binary prints its own).
-awk '/^test result:/ { p += $4; f += $6 } END { printf "\ntotal: %d passed, %d failed\n", p, f; exit (f > 0) }' "$log"
+# One closing line for the whole run: cargo-nextest's summaries and each cargo test
+# binary's result line.
+awk '
+    /^test result:/ { p += $4; f += $6 }
+    /^ *Summary \[/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i - 1); if ($(i) ~ /^failed/) f += $(i - 1) } }
+    END { printf "\ntotal: %d passed, %d failed\n", p, f; exit (f > 0) }' "$log" || status=1
+exit "$status"

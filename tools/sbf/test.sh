@@ -6,8 +6,10 @@
 #      bank, recording compute units per instruction into $GRIDTOKENX_CACHE/sbf/compute-units.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-tools/sbf/build.sh
+# SBF_BUILT=1: the .so files are already built (`make test` builds them in the background).
+[ "${SBF_BUILT:-}" = 1 ] || tools/sbf/build.sh
 source scripts/env.sh
+ensure_nextest
 export RUST_LOG="${RUST_LOG:-error}"
 sbf="$GRIDTOKENX_CACHE/sbf"
 
@@ -24,9 +26,10 @@ rm -f "$sbf/compute-units.log"
 # graph with other features (~15 min cold) instead of reusing `make test`'s build.
 suite=()
 for t in tests/programs/tests/*.rs; do suite+=(--test "$(basename "$t" .rs)"); done
+# cargo-nextest runs the suite's binaries side by side (.config/nextest.toml); each test
+# appends its compute units to the log in one write, so parallel tests do not interleave.
 SBF_OUT_DIR="$sbf/deploy" GRIDTOKENX_CU_LOG="$sbf/compute-units.log" \
-    cargo test --locked --workspace "${suite[@]}" 2>&1 |
-    awk '/panicked/ { n = 4 } n > 0 { print; n--; next } /^test |^test result|FAILED/' || exit 1
+    cargo nextest run --locked --workspace --no-fail-fast "${suite[@]}" 2>&1 || exit 1
 
 # Compute units per instruction over every successful call the suite made.
 python3 - "$sbf/compute-units.log" <<'PY' | tee "$sbf/compute-units.txt"
