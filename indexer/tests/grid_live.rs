@@ -15,7 +15,7 @@ use gridtokenx_indexer::fanout::Fanout;
 use gridtokenx_indexer::telemetry;
 use gridtokenx_telemetry::{GridStateV1, GridTopologyV1, MAX_FUTURE_SECS};
 use serde_json::{json, Value};
-use support::broker::Broker;
+use support::broker::{producer_with_topic, Broker};
 use support::grid_fixture as fx;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -41,7 +41,7 @@ async fn next_grid_frame(ws: &mut Ws, within: Duration) -> Option<Value> {
 async fn a_stored_grid_state_is_served_over_rest_and_arrives_over_the_websocket() {
     let broker = Broker::start();
     let (_url, pool) = support::fresh_database().await;
-    let producer = broker.producer_with_topic(TOPIC).await;
+    let producer = producer_with_topic(&broker, TOPIC).await;
 
     // An API process that follows Redis, and a telemetry role that publishes to it.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -14,7 +14,7 @@ use gridtokenx_indexer::tiles::draw::METERS_MIN_ZOOM;
 use gridtokenx_indexer::tiles::TileJson;
 use gridtokenx_telemetry::{GridStateV1, GridTopologyV1, MAX_FUTURE_SECS};
 use sqlx::PgPool;
-use support::broker::Broker;
+use support::broker::{producer_with_topic, Broker};
 use support::grid_fixture as fx;
 use support::tile_client::{features, num, tile_of, vertices, Served, V};
 
@@ -54,7 +54,7 @@ macro_rules! assert_close {
 async fn grid_messages_stored_and_served_as_vector_tiles() {
     let broker = Broker::start();
     let (_url, pool) = support::fresh_database().await;
-    let producer = broker.producer_with_topic(TOPIC).await;
+    let producer = producer_with_topic(&broker, TOPIC).await;
     let args = KafkaArgs {
         kafka_brokers: broker.address.clone(),
         kafka_topic: gridtokenx_telemetry::TOPIC.into(),

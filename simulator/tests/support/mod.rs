@@ -55,59 +55,8 @@ pub fn now_aligned() -> i64 {
     now - now % 900
 }
 
-/// A Kafka-protocol broker (tansu) on a free port, killed (SIGKILL) on drop: in memory, or
-/// durable in an SQLite file in a directory as `make demo` runs it. The workspace builds
-/// it (tools/broker); `TANSU` overrides the binary.
-pub struct Broker {
-    child: std::process::Child,
-    pub address: String,
-}
-
-impl Broker {
-    pub fn start() -> Broker {
-        Broker::spawn("memory://tansu/", None)
-    }
-
-    /// Keeps its topics in `dir`/tansu.db: a broker started again on `dir` has them back.
-    pub fn start_durable(dir: &std::path::Path) -> Broker {
-        // tansu opens `sqlite://<file>` relative to its working directory.
-        Broker::spawn("sqlite://tansu.db", Some(dir))
-    }
-
-    fn spawn(storage: &str, dir: Option<&std::path::Path>) -> Broker {
-        let binary = broker_binary();
-        assert!(
-            binary.exists(),
-            "no Kafka broker at {}: run `cargo build --workspace --bins` (or `make test`), or set TANSU",
-            binary.display()
-        );
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let address = format!("127.0.0.1:{port}");
-        let url = format!("tcp://{address}");
-        let mut command = std::process::Command::new(&binary);
-        command
-            .args(["broker", "--storage-engine", storage, "--listener-url", &url, "--advertised-listener-url", &url])
-            .env("RUST_LOG", "error")
-            .stdout(std::process::Stdio::null());
-        if let Some(dir) = dir {
-            command.current_dir(dir);
-        }
-        let child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::net::TcpStream::connect(&address).is_err() {
-            assert!(std::time::Instant::now() < deadline, "tansu did not listen on {address}");
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        Broker { child, address }
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// The Kafka-protocol broker of the tests (tools/broker).
+pub use gridtokenx_broker::BrokerProcess as Broker;
 
 /// An InfluxDB 1.x server (Debian's `influxd`) on free ports with its data in a temp dir,
 /// killed on drop. `make test` unpacks Debian's package into the project cache.
@@ -160,14 +109,3 @@ impl Drop for Influx {
     }
 }
 
-/// The broker binary: `TANSU` when set, else the workspace's `gridtokenx-broker` beside this
-/// test binary (target/debug/deps/<test> → target/debug), built by `make test`'s
-/// `cargo build --workspace --bins`.
-fn broker_binary() -> PathBuf {
-    if let Ok(path) = std::env::var("TANSU") {
-        return PathBuf::from(path);
-    }
-    let test = std::env::current_exe().expect("the test binary's path");
-    let debug = test.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps/<test>");
-    debug.join("gridtokenx-broker")
-}
