@@ -55,7 +55,8 @@ pub fn now_aligned() -> i64 {
     now - now % 900
 }
 
-/// The Kafka-protocol broker of the tests (tools/broker).
+/// The Kafka-protocol broker of the tests (tools/broker); not every test binary uses it.
+#[allow(unused_imports)]
 pub use gridtokenx_broker::BrokerProcess as Broker;
 
 /// An InfluxDB 1.x server (Debian's `influxd`) on free ports with its data in a temp dir,
