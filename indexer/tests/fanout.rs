@@ -109,6 +109,21 @@ async fn a_client_that_never_reads_is_dropped_and_others_keep_every_delta() {
     fills_in_sequence(&mut reader, &format!("trades:{market}"), 15).await;
     taking.await.unwrap();
 
+    // The server drops the silent client while it still reads nothing. (Reading before that
+    // would drain its buffer and let a server slowed by a loaded machine keep up.)
+    let metrics_url = indexer.api.replace("/api/v1", "/metrics");
+    let dropped = tokio::time::timeout(stack::WAIT, async {
+        loop {
+            let metrics = reqwest::get(&metrics_url).await.unwrap().text().await.unwrap();
+            if metrics.lines().any(|l| l.starts_with("indexer_ws_dropped_total") && !l.ends_with(" 0")) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await;
+    assert!(dropped.is_ok(), "the silent client was not dropped");
+
     // The server closed the silent client: reading now reaches the end, not endless data.
     let ended = tokio::time::timeout(stack::WAIT, async {
         loop {
@@ -124,8 +139,6 @@ async fn a_client_that_never_reads_is_dropped_and_others_keep_every_delta() {
     if let Some(reason) = ended {
         assert!(reason.contains("too slow"), "close reason: {reason}");
     }
-    let metrics = reqwest::get(indexer.api.replace("/api/v1", "/metrics")).await.unwrap().text().await.unwrap();
-    assert!(metrics.lines().any(|l| l.starts_with("indexer_ws_dropped_total") && !l.ends_with(" 0")), "{metrics}");
 }
 
 fn spawn(role: &str, node: &Node, db_url: &str, listen: Option<&str>) -> Child {
