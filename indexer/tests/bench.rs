@@ -51,9 +51,11 @@ async fn websocket_latency_with_1000_clients() {
                 let mut got = Vec::new();
                 while got.len() < TRADES as usize {
                     let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(Duration::from_secs(60), ws.next()).await else { break };
+                    // Received now; parsing the frame is the client's own time.
+                    let received = now_ms();
                     let m: Value = serde_json::from_str(t.as_str()).unwrap();
                     if m["type"] == "delta" {
-                        got.push((now_ms(), m["at_ms"].as_f64().unwrap(), m["data"]["fills"][0]["slot"].as_u64().unwrap()));
+                        got.push((received, m["at_ms"].as_f64().unwrap(), m["data"]["fills"][0]["slot"].as_u64().unwrap()));
                     }
                 }
                 got

@@ -26,9 +26,9 @@ pub struct MarketChanges {
     pub seats_before: HashMap<String, BTreeMap<i32, SeatRow>>,
     pub seats_after: HashMap<String, BTreeMap<i32, SeatRow>>,
     pub proposals: Vec<String>,
-    /// Meters whose row moved forward, as the API shows them (built here, not read back:
-    /// a fleet's batch touches thousands of meters).
-    pub meters: Vec<crate::model::Meter>,
+    /// Meters whose row moved forward: pubkey and the delta fields built by [`Meters::of`]
+    /// (not read back: a fleet's batch touches thousands of meters).
+    pub meters: Vec<(String, serde_json::Map<String, serde_json::Value>)>,
     pub council: bool,
     pub markets: Vec<String>,
 }
@@ -70,7 +70,11 @@ fn opt_key(p: &Pubkey) -> Option<String> {
     (*p != Pubkey::default()).then(|| p.to_string())
 }
 
-pub async fn write(tx: &mut Transaction<'_, Postgres>, decoded: &[Decoded]) -> sqlx::Result<MarketChanges> {
+pub async fn write(
+    tx: &mut Transaction<'_, Postgres>,
+    decoded: &[Decoded],
+    meters: Meters,
+) -> sqlx::Result<MarketChanges> {
     let mut changes = MarketChanges::default();
     let closed: Vec<String> =
         decoded.iter().filter(|d| d.account.is_none()).map(|d| key(&d.update.pubkey)).collect();
@@ -248,46 +252,54 @@ pub async fn write(tx: &mut Transaction<'_, Postgres>, decoded: &[Decoded]) -> s
             }
         }
     }
-    write_meters(tx, decoded, &mut changes).await?;
+    write_meters(tx, meters, &mut changes).await?;
     Ok(changes)
 }
 
-/// Meters are the most numerous accounts (one per household): one statement for all.
-async fn write_meters(
-    tx: &mut Transaction<'_, Postgres>,
-    decoded: &[Decoded],
-    changes: &mut MarketChanges,
-) -> sqlx::Result<()> {
-    #[derive(Default)]
-    struct Cols {
-        pubkey: Vec<String>,
-        owner: Vec<String>,
-        meter_id: Vec<Vec<u8>>,
-        status: Vec<String>,
-        registered_at: Vec<i64>,
-        has_reading: Vec<bool>,
-        last_interval: Vec<i64>,
-        last_produced: Vec<Decimal>,
-        last_consumed: Vec<Decimal>,
-        minted: Vec<Decimal>,
-        certified: Vec<Decimal>,
-        rec_count: Vec<Decimal>,
-        slot: Vec<i64>,
-        wv: Vec<i64>,
-    }
-    let mut c = Cols::default();
-    let mut rows = HashMap::new();
-    for d in decoded {
-        let Some(ProgramAccount::Meter(m)) = &d.account else { continue };
-        // Each key is encoded once: base58 is the costliest step of a fleet's batch.
-        let (pubkey, owner) = (key(&d.update.pubkey), key(&m.owner));
-        let status = match m.status {
-            energy::state::MeterStatus::Active => "active",
-            energy::state::MeterStatus::Suspended => "suspended",
-        };
-        rows.insert(
-            pubkey.clone(),
-            crate::model::Meter {
+/// A batch's meters, made ready before its transaction (`sink::prepare`, which overlaps
+/// the previous batch's): the upsert's column arrays, and per meter the WebSocket delta to
+/// send if its row moves forward. Meters are the most numerous accounts (one per
+/// household): a fleet's batch holds thousands, and their base58 keys and JSON were most
+/// of the writer's time inside the transaction.
+#[derive(Default)]
+pub struct Meters {
+    pubkey: Vec<String>,
+    owner: Vec<String>,
+    meter_id: Vec<Vec<u8>>,
+    status: Vec<&'static str>,
+    registered_at: Vec<i64>,
+    has_reading: Vec<bool>,
+    last_interval: Vec<i64>,
+    /// u64 counters as int8 bit patterns (`u64_bits`), turned back into numeric by the
+    /// statement (migrations/0007_u64_of_int8.sql).
+    last_produced: Vec<i64>,
+    last_consumed: Vec<i64>,
+    minted: Vec<i64>,
+    certified: Vec<i64>,
+    rec_count: Vec<i64>,
+    slot: Vec<i64>,
+    wv: Vec<i64>,
+    /// pubkey → the `meter:<pubkey>` channel's delta fields, as the API shows a meter.
+    deltas: HashMap<String, serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A u64 as the int8 with the same bits: lossless, undone by SQL's `u64_of_int8`.
+fn u64_bits(v: u64) -> i64 {
+    v as i64
+}
+
+impl Meters {
+    pub fn of(decoded: &[Decoded]) -> Meters {
+        let mut c = Meters::default();
+        for d in decoded {
+            let Some(ProgramAccount::Meter(m)) = &d.account else { continue };
+            // Each key is encoded once: base58 is the costliest step of a fleet's batch.
+            let (pubkey, owner) = (key(&d.update.pubkey), key(&m.owner));
+            let status = match m.status {
+                energy::state::MeterStatus::Active => "active",
+                energy::state::MeterStatus::Suspended => "suspended",
+            };
+            let row = crate::model::Meter {
                 pubkey: pubkey.clone(),
                 owner: owner.clone(),
                 meter_id: hex(&m.meter_id),
@@ -301,31 +313,44 @@ async fn write_meters(
                 certified_wh: dec(m.certified_wh),
                 rec_count: dec(m.rec_count),
                 slot: i64_of(d.update.slot),
-            },
-        );
-        c.pubkey.push(pubkey);
-        c.owner.push(owner);
-        c.meter_id.push(m.meter_id.to_vec());
-        c.status.push(status.into());
-        c.registered_at.push(m.registered_at);
-        c.has_reading.push(m.has_reading);
-        c.last_interval.push(m.last_interval_start_ts);
-        c.last_produced.push(dec(m.last_produced_wh));
-        c.last_consumed.push(dec(m.last_consumed_wh));
-        c.minted.push(dec(m.minted_wh));
-        c.certified.push(dec(m.certified_wh));
-        c.rec_count.push(dec(m.rec_count));
-        c.slot.push(i64_of(d.update.slot));
-        c.wv.push(i64_of(d.update.write_version));
+            };
+            let mut fields = serde_json::Map::new();
+            fields.insert("meter".into(), serde_json::to_value(&row).unwrap_or_default());
+            c.deltas.insert(pubkey.clone(), fields);
+            c.pubkey.push(pubkey);
+            c.owner.push(owner);
+            c.meter_id.push(m.meter_id.to_vec());
+            c.status.push(status);
+            c.registered_at.push(m.registered_at);
+            c.has_reading.push(m.has_reading);
+            c.last_interval.push(m.last_interval_start_ts);
+            c.last_produced.push(u64_bits(m.last_produced_wh));
+            c.last_consumed.push(u64_bits(m.last_consumed_wh));
+            c.minted.push(u64_bits(m.minted_wh));
+            c.certified.push(u64_bits(m.certified_wh));
+            c.rec_count.push(u64_bits(m.rec_count));
+            c.slot.push(i64_of(d.update.slot));
+            c.wv.push(i64_of(d.update.write_version));
+        }
+        c
     }
+}
+
+/// One statement for all of a batch's meters.
+async fn write_meters(tx: &mut Transaction<'_, Postgres>, c: Meters, changes: &mut MarketChanges) -> sqlx::Result<()> {
     if c.pubkey.is_empty() {
         return Ok(());
     }
     let written = sqlx::query_scalar!(
         r#"insert into meters (pubkey, owner, meter_id, status, registered_at, has_reading, last_interval_start_ts,
              last_produced_wh, last_consumed_wh, minted_wh, certified_wh, rec_count, slot, write_version)
-           select * from unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::int8[], $6::bool[], $7::int8[],
-             $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[], $13::int8[], $14::int8[])
+           select pubkey, owner, meter_id, status, registered_at, has_reading, last_interval,
+             u64_of_int8(produced), u64_of_int8(consumed), u64_of_int8(minted), u64_of_int8(certified),
+             u64_of_int8(recs), slot, wv
+           from unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::int8[], $6::bool[], $7::int8[],
+             $8::int8[], $9::int8[], $10::int8[], $11::int8[], $12::int8[], $13::int8[], $14::int8[])
+             as t(pubkey, owner, meter_id, status, registered_at, has_reading, last_interval,
+               produced, consumed, minted, certified, recs, slot, wv)
            on conflict (pubkey) do update set owner = excluded.owner, status = excluded.status,
              has_reading = excluded.has_reading, last_interval_start_ts = excluded.last_interval_start_ts,
              last_produced_wh = excluded.last_produced_wh, last_consumed_wh = excluded.last_consumed_wh,
@@ -336,7 +361,7 @@ async fn write_meters(
         &c.pubkey,
         &c.owner,
         &c.meter_id,
-        &c.status,
+        &c.status as &[&str],
         &c.registered_at,
         &c.has_reading,
         &c.last_interval,
@@ -350,7 +375,8 @@ async fn write_meters(
     )
     .fetch_all(&mut **tx)
     .await?;
-    changes.meters.extend(written.iter().filter_map(|pubkey| rows.remove(pubkey)));
+    let mut deltas = c.deltas;
+    changes.meters.extend(written.into_iter().filter_map(|pubkey| deltas.remove(&pubkey).map(|d| (pubkey, d))));
     Ok(())
 }
 

@@ -78,6 +78,7 @@ pub struct Written {
 /// the pipeline prepares the next batch while the previous one's transaction is in flight.
 pub struct Prepared {
     decoded: Vec<accounts::Decoded>,
+    meters: accounts::Meters,
     found: Vec<events::Found>,
     done_slot: Option<u64>,
     written: Written,
@@ -125,18 +126,19 @@ pub fn prepare(batch: Batch) -> Prepared {
         }
     }
     written.events = found.len();
-    Prepared { decoded, found, done_slot: batch.done_slot, written, received: batch.received }
+    let meters = accounts::Meters::of(&decoded);
+    Prepared { decoded, meters, found, done_slot: batch.done_slot, written, received: batch.received }
 }
 
 /// Writes a prepared batch in one transaction and returns the deltas to publish once it
 /// committed.
 pub async fn write(pool: &PgPool, seqr: &mut Sequencer, batch: Prepared) -> sqlx::Result<(Written, Vec<Delta>)> {
-    let Prepared { decoded, found, done_slot, written, .. } = batch;
+    let Prepared { decoded, meters, found, done_slot, written, .. } = batch;
     let mut tx = pool.begin().await?;
-    let account_changes = accounts::write(&mut tx, &decoded).await?;
+    let account_changes = accounts::write(&mut tx, &decoded, meters).await?;
     let event_changes = events::write(&mut tx, found).await?;
     let data = channel_data(&mut tx, account_changes, event_changes).await?;
-    let deltas = sequence(&mut tx, seqr, data).await?;
+    let mut deltas = sequence(&mut tx, seqr, data).await?;
     if let Some(slot) = done_slot {
         sqlx::query!(
             r#"insert into ingest_checkpoint (source, slot) values ($1, $2)
@@ -149,6 +151,10 @@ pub async fn write(pool: &PgPool, seqr: &mut Sequencer, batch: Prepared) -> sqlx
     }
     crash_point();
     tx.commit().await?;
+    let committed_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    for d in &mut deltas {
+        d.at_ms = committed_ms;
+    }
     seqr.committed(&deltas);
     Ok((written, deltas))
 }
@@ -255,8 +261,9 @@ async fn channel_data(
         let meter = r["meter"].as_str().unwrap_or_default().to_string();
         push(&mut data, format!("meter:{meter}"), "readings", r);
     }
-    for m in a.meters {
-        push(&mut data, format!("meter:{}", m.pubkey), "meter", json!(m));
+    for (pubkey, fields) in a.meters {
+        // Readings of the same batch may already be on the channel.
+        data.entry(format!("meter:{pubkey}")).or_default().extend(fields);
     }
     if !a.proposals.is_empty() || !e.proposals.is_empty() || a.council {
         for p in crate::store::proposals(&mut **tx, None).await?.into_iter().filter(|p| {
@@ -298,11 +305,11 @@ impl Sequencer {
             self.last.clear();
             self.floor = seq - 1;
         }
-        let at_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
         data.into_iter()
             .map(|(channel, fields)| {
                 let prev = self.last.get(&channel).copied().unwrap_or(self.floor);
-                Delta::new(channel, seq, prev, Value::Object(fields), at_ms)
+                // Stamped once the batch committed (`write`).
+                Delta::new(channel, seq, prev, Value::Object(fields), 0)
             })
             .collect()
     }
