@@ -315,7 +315,8 @@ impl Meters {
                 slot: i64_of(d.update.slot),
             };
             let mut fields = serde_json::Map::new();
-            fields.insert("meter".into(), serde_json::to_value(&row).unwrap_or_default());
+            // A list, as every delta field is (a channel may gather several of one kind).
+            fields.insert("meter".into(), serde_json::Value::Array(vec![serde_json::to_value(&row).unwrap_or_default()]));
             c.deltas.insert(pubkey.clone(), fields);
             c.pubkey.push(pubkey);
             c.owner.push(owner);
