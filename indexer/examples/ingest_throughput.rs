@@ -13,6 +13,10 @@ use gridtokenx_indexer::fanout::Fanout;
 use gridtokenx_indexer::ingest::{pipeline, AccountUpdate, Update};
 use sqlx::migrate::MigrateDatabase;
 
+// The indexer binary's allocator (src/main.rs), so the pipeline is measured as it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn meter_data(i: u64) -> Vec<u8> {
     let meter = energy::state::Meter {
         owner: Pubkey::new_from_array([(i % 251) as u8; 32]),

@@ -8,6 +8,9 @@ use gridtokenx_indexer::fanout::Fanout;
 use gridtokenx_indexer::users::{notify, SmtpArgs, SmtpConfig};
 use gridtokenx_indexer::{db, ingest, metrics, telemetry};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "gridtokenx-indexer", version, about = "GridTokenX indexer: chain → Postgres mirror → REST + WebSocket")]
 struct Cli {
