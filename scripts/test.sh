@@ -25,7 +25,7 @@ export SQLX_OFFLINE=true
 export RUST_LOG="${RUST_LOG:-error}"
 ensure_nextest
 
-step "building the workspace, its binaries and examples (cache: $CARGO_TARGET_DIR; the first run compiles ~950 crates, ~20 min on 2 cores)"
+step "building the workspace, its binaries and examples (cache: $CARGO_TARGET_DIR; the first run compiles ~950 crates, ~22 min on 2 cores)"
 # --bins: the tests start the binaries (the broker, localnet, the indexer, the simulator).
 cargo build --workspace --locked --bins --examples --tests
 

@@ -62,7 +62,7 @@ ensure_wasm_bindgen() {
     if [ -x "$WASM_BINDGEN" ] && "$WASM_BINDGEN" --version | grep -q " $version"; then
         return 0
     fi
-    step "installing wasm-bindgen-cli $version into $root (first time only, ~12 min on 2 cores)"
+    step "installing wasm-bindgen-cli $version into $root (first time only, ~2 min on 2 cores)"
     # Not --locked: its lockfile pins a webpki-roots version the registry no longer serves.
     # Only the `wasm-bindgen` binary, without the TLS stack its test runner downloads with.
     # A throwaway target dir: only the binary is kept.
