@@ -38,6 +38,11 @@ impl PartialEq for Delta {
     }
 }
 
+/// Now, in unix milliseconds: the clock of `Delta::at_ms`.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
 impl Delta {
     pub fn new(channel: String, seq: i64, prev: i64, data: serde_json::Value, at_ms: i64) -> Delta {
         Delta { channel, seq, prev, data, at_ms, frame: std::sync::OnceLock::new() }

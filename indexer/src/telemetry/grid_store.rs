@@ -78,9 +78,8 @@ pub async fn write(pool: &PgPool, topic: &str, batch: &GridBatch) -> sqlx::Resul
     } else {
         let seq = crate::grid_map::next_seq(&mut tx).await?;
         let data = wire::grid::GridMap { feeders: changed.into_values().collect() };
-        let at_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
         let data = serde_json::to_value(&data).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        Some(crate::fanout::Delta::new(crate::grid_map::CHANNEL.into(), seq, seq - 1, data, at_ms))
+        Some(crate::fanout::Delta::new(crate::grid_map::CHANNEL.into(), seq, seq - 1, data, crate::fanout::now_ms()))
     };
     tx.commit().await?;
     Ok(delta)

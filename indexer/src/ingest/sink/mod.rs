@@ -151,7 +151,7 @@ pub async fn write(pool: &PgPool, seqr: &mut Sequencer, batch: Prepared) -> sqlx
     }
     crash_point();
     tx.commit().await?;
-    let committed_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let committed_ms = crate::fanout::now_ms();
     for d in &mut deltas {
         d.at_ms = committed_ms;
     }
