@@ -94,7 +94,8 @@ export RUSTFLAGS="$FLAGS"
 # helpers), which takes seconds.
 "$DEBIAN_CARGO" clean --quiet --release --target bpfel-unknown-none --manifest-path tools/sbf/diff/Cargo.toml \
     -p sbf-diff-program -p gridtokenx-sbf-rt 2>/dev/null || true
-rm -rf "$SBF_CACHE/deploy"
+# A profiling build (SBF_PROFILE=1, below) leaves the regular programs in deploy/ alone.
+[ "${SBF_PROFILE:-}" = 1 ] || rm -rf "$SBF_CACHE/deploy"
 sbf_cargo "$SBF_CACHE/diff-build.log" build --locked --release --target bpfel-unknown-none \
     --manifest-path tools/sbf/diff/Cargo.toml -p sbf-diff-program
 mkdir -p "$SBF_CACHE/deploy"
@@ -120,15 +121,22 @@ export RUSTC_BOOTSTRAP=1 __CARGO_TESTS_ONLY_SRC_ROOT="$std_src/library"
     -p gridtokenx-sbf-rt 2>/dev/null || true
 # One cargo run per program: energy and market depend on governance (and market on energy)
 # with `no-entrypoint`, and features unify within a run.
+# SBF_PROFILE=1: a profiling build with compute-unit markers (`governance::cu_mark!`) in
+# energy and market, into deploy-profile/ (tests/programs/tests/cu_profile.rs reads it).
+deploy="$SBF_CACHE/deploy"
+[ "${SBF_PROFILE:-}" = 1 ] && deploy="$SBF_CACHE/deploy-profile" && mkdir -p "$deploy"
 for program in governance energy market; do
+    features=()
+    [ "${SBF_PROFILE:-}" = 1 ] && [ "$program" != governance ] && features=(--features "sbf-$program/cu-trace")
     sbf_cargo "$SBF_CACHE/programs-build.log" build --locked --release \
         -Zbuild-std=std,panic_abort -Zbuild-std-features=compiler-builtins-mem -Zjson-target-spec \
-        --target tools/sbf/targets/sbf-solana.json --manifest-path tools/sbf/programs/Cargo.toml -p "sbf-$program"
+        --target tools/sbf/targets/sbf-solana.json --manifest-path tools/sbf/programs/Cargo.toml -p "sbf-$program" \
+        "${features[@]}"
     so="$CARGO_TARGET_DIR/sbf-solana/release/libsbf_$program.so"
     # Not `grep -q`: it exits at the first match, readelf gets SIGPIPE, and pipefail
     # turns a found entrypoint into a failure.
     /usr/lib/llvm-22/bin/llvm-readelf --dyn-syms "$so" | grep -w entrypoint >/dev/null ||
         die "$so exports no entrypoint (was $program built with no-entrypoint?)"
-    cp "$so" "$SBF_CACHE/deploy/$program.so"
+    cp "$so" "$deploy/$program.so"
 done
-step "built: $(cd "$SBF_CACHE/deploy" && ls -s --block-size=K *.so | tr '\n' ' ')"
+step "built: $(cd "$deploy" && ls -s --block-size=K *.so | tr '\n' ' ')"

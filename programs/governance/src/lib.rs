@@ -19,6 +19,20 @@ pub mod state;
 use instructions::*;
 pub use state::{Council, Proposal, ProposedAccount, ProposedInstruction};
 
+/// A compute-unit marker for profiling builds: with the calling program's `cu-trace`
+/// feature it logs `label` and the units remaining (~200 CU together); without it, nothing.
+/// `tests/programs/tests/cu_profile.rs` turns the markers into a cost per phase.
+#[macro_export]
+macro_rules! cu_mark {
+    ($label:literal) => {
+        #[cfg(all(feature = "cu-trace", target_os = "solana"))]
+        {
+            anchor_lang::solana_program::log::sol_log(concat!("cu: ", $label));
+            unsafe { anchor_lang::compat::solana_define_syscall::definitions::sol_log_compute_units_() };
+        }
+    };
+}
+
 declare_id!("CYEbdZpRCQrnyR2BCN4p12nMjteUdAfDDEYfWhipCNvH");
 
 #[program]

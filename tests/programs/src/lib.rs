@@ -6,6 +6,7 @@
 //! authorities initialize governance and energy, and everything after that (oracles,
 //! markets) goes through council proposals.
 
+pub mod bench;
 pub mod engine_ops;
 pub mod events;
 pub mod orders;

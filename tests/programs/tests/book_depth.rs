@@ -8,41 +8,11 @@
 //!
 //! It prints one markdown row per depth: place resting (the account growing by a block, and
 //! reusing a freed one), place taking 1 fill, cancel, claim seat.
+use gridtokenx_program_tests::bench::{deepen, units};
 use gridtokenx_program_tests::*;
 use market::engine::{OrderPacket, OrderType, Side};
-use market::instructions::CancelRef;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-
-/// Rests `n` one-lot post-only orders a side for `maker`, ten per `batch_orders`: bids at
-/// 100..600 ticks, asks at 1,000..1,500, spread over 500 levels each.
-async fn deepen(world: &mut World, maker: &Trader, from: u64, n: u64) {
-    let mut i = from;
-    while i < from + n {
-        let count = (from + n - i).min(5);
-        let mut places: Vec<OrderPacket> = Vec::new();
-        for k in i..i + count {
-            places.push(order(Side::Bid, OrderType::PostOnly, 100 + k % 500, 1));
-            places.push(order(Side::Ask, OrderType::PostOnly, 1_000 + k % 500, 1));
-        }
-        let ix = market::client::batch_orders(
-            maker.pubkey(),
-            world.market,
-            maker.seat,
-            Vec::<CancelRef>::new(),
-            places,
-            None,
-        );
-        world.send(&[ix], &[&maker.key]).await.expect("deepen the book");
-        i += count;
-    }
-}
-
-async fn units(world: &mut World, ix: solana_instruction::Instruction, signer: &Keypair) -> u64 {
-    let outcome = world.process(&[ix], &[signer]).await;
-    outcome.result.unwrap_or_else(|e| panic!("{e:?}\n{:#?}", outcome.logs));
-    outcome.compute_units
-}
 
 #[tokio::test]
 #[ignore = "a benchmark: builds books of thousands of orders (run with --ignored)"]

@@ -39,18 +39,19 @@ pub struct SubmitReading<'info> {
 }
 
 pub fn handler(ctx: Context<SubmitReading>, reading: Reading, signature: SignatureRef) -> Result<()> {
+    governance::cu_mark!("reading: accounts");
     super::ensure_not_paused(&ctx.accounts.council)?;
+    governance::cu_mark!("reading: pause");
     let meter_key = ctx.accounts.meter.key();
     let config = &ctx.accounts.config;
     require!(ctx.accounts.meter.status == MeterStatus::Active, EnergyError::MeterSuspended);
     require!(ctx.accounts.oracle.active, EnergyError::OracleRevoked);
 
-    verify_attestation(
-        &ctx.accounts.instructions,
-        signature,
-        &ctx.accounts.oracle.oracle,
-        &reading_message(&crate::ID, &config.cluster_tag, &meter_key, &ctx.accounts.meter.owner, &reading),
-    )?;
+    let message =
+        reading_message(&crate::ID, &config.cluster_tag, &meter_key, &ctx.accounts.meter.owner, &reading);
+    governance::cu_mark!("reading: message");
+    verify_attestation(&ctx.accounts.instructions, signature, &ctx.accounts.oracle.oracle, &message)?;
+    governance::cu_mark!("reading: attestation");
 
     let meter = &mut ctx.accounts.meter;
     let cursor = Cursor {
@@ -70,6 +71,7 @@ pub fn handler(ctx: Context<SubmitReading>, reading: Reading, signature: Signatu
     let meter_minted_wh_total = meter.minted_wh;
     let oracle = &mut ctx.accounts.oracle;
     oracle.readings_attested = oracle.readings_attested.checked_add(1).ok_or(EnergyError::Overflow)?;
+    governance::cu_mark!("reading: rules");
 
     if minted_wh > 0 {
         let config = &mut ctx.accounts.config;
@@ -89,6 +91,7 @@ pub fn handler(ctx: Context<SubmitReading>, reading: Reading, signature: Signatu
             minted_wh,
         )?;
     }
+    governance::cu_mark!("reading: mint");
     crate::events::emit(ReadingAccepted {
         meter: meter_key,
         oracle: ctx.accounts.oracle.oracle,
@@ -98,6 +101,7 @@ pub fn handler(ctx: Context<SubmitReading>, reading: Reading, signature: Signatu
         minted_wh,
         meter_minted_wh_total,
     });
+    governance::cu_mark!("reading: event");
     Ok(())
 }
 

@@ -47,23 +47,42 @@ pub struct MarketParams {
     pub taker_fee_bps: u16,
 }
 
-/// Quote atoms for `lots` at `price`: exact, no rounding needed.
+/// `a * b`, `None` on overflow. When both factors fit in 32 bits the product cannot
+/// overflow and is one multiply; only larger factors pay for the overflow check, which on
+/// SBF is a helper call (tools/sbf/lower: `umul.with.overflow` has no instruction).
+#[inline(always)]
+fn mul_u64(a: u64, b: u64) -> Option<u64> {
+    if (a | b) >> 32 == 0 {
+        Some(a * b)
+    } else {
+        a.checked_mul(b)
+    }
+}
+
+/// Quote atoms for `lots` at `price`: exact, no rounding needed. In 64-bit arithmetic: with
+/// at least one lot, an overflow of `price * tick` is an overflow of the whole product.
 pub fn quote_for(params: &MarketParams, price: Ticks, lots: BaseLots) -> Result<QuoteAtoms, EngineError> {
-    let atoms = u128::from(price.0)
-        .checked_mul(u128::from(params.tick_size_quote_atoms))
-        .and_then(|x| x.checked_mul(u128::from(lots.0)))
-        .ok_or(EngineError::Overflow)?;
-    u64::try_from(atoms).map(QuoteAtoms).map_err(|_| EngineError::Overflow)
+    if lots.0 == 0 {
+        return Ok(QuoteAtoms(0));
+    }
+    mul_u64(price.0, params.tick_size_quote_atoms)
+        .and_then(|per_lot| mul_u64(per_lot, lots.0))
+        .map(QuoteAtoms)
+        .ok_or(EngineError::Overflow)
 }
 
 /// Base atoms in `lots`: exact.
 pub fn base_for(params: &MarketParams, lots: BaseLots) -> Result<BaseAtoms, EngineError> {
-    lots.0.checked_mul(params.lot_size_base_atoms).map(BaseAtoms).ok_or(EngineError::Overflow)
+    mul_u64(lots.0, params.lot_size_base_atoms).map(BaseAtoms).ok_or(EngineError::Overflow)
 }
 
-/// Taker fee on `quote`, rounded up: the book never pays for rounding.
+/// Taker fee on `quote`, rounded up: the book never pays for rounding. `quote * bps` fits in
+/// 64 bits whenever `quote` is under 2^48 (bps is 16-bit), the u128 path covers the rest.
 pub fn taker_fee(params: &MarketParams, quote: QuoteAtoms) -> Result<QuoteAtoms, EngineError> {
-    let numerator = u128::from(quote.0) * u128::from(params.taker_fee_bps);
-    let fee = numerator.div_ceil(10_000);
+    let bps = u64::from(params.taker_fee_bps);
+    if quote.0 >> 48 == 0 {
+        return Ok(QuoteAtoms((quote.0 * bps).div_ceil(10_000)));
+    }
+    let fee = (u128::from(quote.0) * u128::from(bps)).div_ceil(10_000);
     u64::try_from(fee).map(QuoteAtoms).map_err(|_| EngineError::Overflow)
 }

@@ -15,6 +15,7 @@ pub struct CancelOrders<'info> {
 }
 
 pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id: u64) -> Result<()> {
+    governance::cu_mark!("cancel: accounts");
     let market_key = ctx.accounts.market.key();
     let info = ctx.accounts.market.to_account_info();
     let mut data = info.try_borrow_mut_data()?;
@@ -24,10 +25,12 @@ pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id:
     let trader = ctx.accounts.trader.key();
     let mut buf = Vec::with_capacity(crate::events::EVENT_BUFFER_BYTES);
     let params = market.header.params();
+    governance::cu_mark!("cancel: map, seat");
     engine::cancel_order(&mut market.book, &params, seat, side, order_id, &mut |e| {
         super::emit_engine_event(&mut buf, market_key, |_| trader, e)
     })
     .map_err(MarketError::from)?;
+    governance::cu_mark!("cancel: engine and event");
     Ok(())
 }
 

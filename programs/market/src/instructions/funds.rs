@@ -29,6 +29,7 @@ pub struct MoveFunds<'info> {
 }
 
 pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
+    governance::cu_mark!("deposit: accounts");
     {
         let info = ctx.accounts.market.to_account_info();
         let mut data = info.try_borrow_mut_data()?;
@@ -41,6 +42,7 @@ pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms:
             .deposit(seat, BaseAtoms(base_atoms), QuoteAtoms(quote_atoms))
             .map_err(MarketError::from)?;
     }
+    governance::cu_mark!("deposit: book");
     let a = &ctx.accounts;
     for (amount, from, to) in
         [(base_atoms, &a.trader_base, &a.base_vault), (quote_atoms, &a.trader_quote, &a.quote_vault)]
@@ -59,17 +61,20 @@ pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms:
             )?;
         }
     }
+    governance::cu_mark!("deposit: transfers");
     crate::events::emit(Deposited {
         market: a.market.key(),
         trader: a.trader.key(),
         base_atoms,
         quote_atoms,
     });
+    governance::cu_mark!("deposit: event");
     Ok(())
 }
 
 /// Allowed while paused: withdrawals are how users leave during an emergency.
 pub fn withdraw(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
+    governance::cu_mark!("withdraw: accounts");
     let market_key = ctx.accounts.market.key();
     let bump = {
         let info = ctx.accounts.market.to_account_info();
@@ -89,6 +94,7 @@ pub fn withdraw(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms
         }
         [market.header.vault_authority_bump]
     };
+    governance::cu_mark!("withdraw: book");
     let seeds = super::vault_signer_seeds(&market_key, &bump);
     let a = &ctx.accounts;
     for (amount, from, to) in
@@ -109,6 +115,8 @@ pub fn withdraw(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms
             )?;
         }
     }
+    governance::cu_mark!("withdraw: transfers");
     crate::events::emit(Withdrawn { market: market_key, trader: a.trader.key(), base_atoms, quote_atoms });
+    governance::cu_mark!("withdraw: event");
     Ok(())
 }

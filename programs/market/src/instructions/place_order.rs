@@ -22,15 +22,21 @@ pub struct PlaceOrder<'info> {
 }
 
 pub fn handler(ctx: Context<PlaceOrder>, seat: u32, packet: OrderPacket) -> Result<PlaceOutcome> {
+    governance::cu_mark!("place: accounts");
     let market_key = ctx.accounts.market.key();
     let seat = ctx.accounts.check(seat, true)?;
+    governance::cu_mark!("place: check");
     ctx.accounts.reserve(blocks_for(std::slice::from_ref(&packet)))?;
+    governance::cu_mark!("place: reserve");
     let info = ctx.accounts.market.to_account_info();
     let mut data = info.try_borrow_mut_data()?;
     let mut market = market_mut(&mut data).map_err(MarketError::from)?;
     let checks = OrderChecks::load(market.header, ctx.accounts.price_feed.as_ref())?;
     let mut events = EventBuffer::new();
-    place_checked(&mut market, market_key, &checks, seat, &packet, &mut events)
+    governance::cu_mark!("place: map, checks, buffers");
+    let outcome = place_checked(&mut market, market_key, &checks, seat, &packet, &mut events);
+    governance::cu_mark!("place: done");
+    outcome
 }
 
 /// Blocks these packets may need to rest (one per limit or post-only order; IOC and FOK
@@ -132,6 +138,7 @@ pub(crate) fn place_checked(
         &mut |e| events.push(e),
     )
     .map_err(MarketError::from)?;
+    governance::cu_mark!("place: engine");
     events.flush(market_key, market);
     Ok(outcome)
 }
