@@ -69,7 +69,11 @@ export SBPF_LINKER
 
 export LD_LIBRARY_PATH="$SBF_CACHE/llvm"
 export RUSTC="$DEBIAN_RUSTC"
-FLAGS="-C linker=$PWD/tools/sbf/link.sh -C panic=abort -C relocation-model=static -C target-cpu=v2 -C link-arg=--arch=v0 -C link-arg=--llvm-args=--bpf-stack-size=4096"
+# `allows-misaligned-mem-access`: SBF loads and stores any alignment (as platform-tools'
+# target assumes). Without it LLVM splits every unaligned u64 access — `read_unaligned`,
+# `u64::from_le_bytes` of a slice, the word loop of a 32-byte key compare — into eight
+# byte loads and shifts.
+FLAGS="-C linker=$PWD/tools/sbf/link.sh -C panic=abort -C relocation-model=static -C target-cpu=v2 -C target-feature=+allows-misaligned-mem-access -C link-arg=--arch=v0 -C link-arg=--llvm-args=--bpf-stack-size=4096"
 # Only these cdylibs are linked for real (dependencies may declare cdylibs too).
 export SBF_PROGRAMS="sbf_diff_program sbf_governance sbf_energy sbf_market"
 

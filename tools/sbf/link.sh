@@ -24,7 +24,7 @@ options=()
 while [ $# -gt 0 ]; do
     case "$1" in
         -o) out=$2; shift 2 ;;
-        --export-symbols | --cpu | -L) options+=("$1" "$2"); shift 2 ;;
+        --export-symbols | --cpu | --cpu-features | -L) options+=("$1" "$2"); shift 2 ;;
         --debug) shift ;;
         -*) options+=("$1"); shift ;;
         *) inputs+=("$1"); shift ;;

@@ -11,17 +11,19 @@ use solana_program_test::{processor, ProgramTest, ProgramTestContext};
 
 // Anchor's entrypoints tie the accounts slice to the AccountInfo lifetime; program-test's
 // processor type does not. The runtime keeps both alive for the whole call.
+// Each program's entry is the deployed build's: Anchor's `entry`, or `fast::process` where a
+// program checks its hot instructions' accounts itself.
 macro_rules! native_entry {
-    ($name:ident, $program:ident) => {
+    ($name:ident, $entry:path) => {
         fn $name(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
             let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-            $program::entry(program_id, accounts, data)
+            $entry(program_id, accounts, data)
         }
     };
 }
-native_entry!(governance_entry, governance);
-native_entry!(energy_entry, energy);
-native_entry!(market_entry, market);
+native_entry!(governance_entry, governance::entry);
+native_entry!(energy_entry, energy::entry);
+native_entry!(market_entry, market::fast::process);
 
 /// A ProgramTest with our three programs and, for each, the ProgramData account the
 /// upgradeable loader would hold, naming `upgrade_authority` — the initializers check it.

@@ -13,6 +13,7 @@ pub mod client;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod fast;
 pub mod instructions;
 pub mod pyth;
 pub mod state;
@@ -21,6 +22,31 @@ use engine::{OrderPacket, PlaceOutcome, Side};
 use instructions::*;
 
 declare_id!("6z8bMuju4P6UYcZAHnC6WAEf6KqSkfe73dpfGKJwakHn");
+
+/// The deployed program's entrypoint: a valid place or cancel straight from the input
+/// buffer (`fast::raw`), else the hot instructions' own account checks (`fast::process`),
+/// else Anchor's dispatch. It replaces Anchor's entrypoint, so the feature comes with
+/// `no-entrypoint` (tools/sbf/programs/market enables it).
+#[cfg(feature = "fast-entry")]
+mod deployed {
+    use anchor_lang::solana_program::entrypoint::{deserialize, SUCCESS};
+
+    /// # Safety
+    /// Called by the runtime with its serialized input.
+    #[no_mangle]
+    pub unsafe extern "C" fn entrypoint(input: *mut u8) -> u64 {
+        if let Some(result) = crate::fast::raw::try_entry(input) {
+            return result;
+        }
+        let (program_id, accounts, data) = deserialize(input);
+        match crate::fast::process(program_id, &accounts, data) {
+            Ok(()) => SUCCESS,
+            Err(error) => error.into(),
+        }
+    }
+    anchor_lang::solana_program::entrypoint::custom_heap_default!();
+    anchor_lang::solana_program::entrypoint::custom_panic_default!();
+}
 
 #[program]
 pub mod market {
@@ -64,15 +90,15 @@ pub mod market {
     }
 
     pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
-        instructions::funds::deposit(ctx, seat, base_atoms, quote_atoms)
+        instructions::funds::deposit(ctx.accounts, seat, base_atoms, quote_atoms)
     }
 
     pub fn withdraw(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
-        instructions::funds::withdraw(ctx, seat, base_atoms, quote_atoms)
+        instructions::funds::withdraw(ctx.accounts, seat, base_atoms, quote_atoms)
     }
 
     pub fn place_order(ctx: Context<PlaceOrder>, seat: u32, packet: OrderPacket) -> Result<PlaceOutcome> {
-        instructions::place_order::handler(ctx, seat, packet)
+        instructions::place_order::handler(ctx.accounts, seat, packet)
     }
 
     /// Cancels one order and places its successor, with every check of `place_order`.
@@ -82,7 +108,7 @@ pub mod market {
         order_id: u64,
         packet: OrderPacket,
     ) -> Result<PlaceOutcome> {
-        instructions::batch::replace_order(ctx, seat, order_id, packet)
+        instructions::batch::replace_order(ctx.accounts, seat, order_id, packet)
     }
 
     /// Up to `MAX_BATCH_ORDERS` cancels, then up to `MAX_BATCH_ORDERS` placements, for one
@@ -93,14 +119,14 @@ pub mod market {
         cancels: Vec<CancelRef>,
         places: Vec<OrderPacket>,
     ) -> Result<BatchOutcome> {
-        instructions::batch::batch_orders(ctx, seat, cancels, places)
+        instructions::batch::batch_orders(ctx.accounts, seat, cancels, places)
     }
 
     pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id: u64) -> Result<()> {
-        instructions::cancel::cancel_order(ctx, seat, side, order_id)
+        instructions::cancel::cancel_order(ctx.accounts, seat, side, order_id)
     }
 
     pub fn cancel_all(ctx: Context<CancelOrders>, seat: u32) -> Result<u32> {
-        instructions::cancel::cancel_all(ctx, seat)
+        instructions::cancel::cancel_all(ctx.accounts, seat)
     }
 }

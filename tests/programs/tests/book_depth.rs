@@ -10,7 +10,7 @@
 //! reusing a freed one), place taking 1 fill, cancel, claim seat.
 use gridtokenx_program_tests::bench::{deepen, units};
 use gridtokenx_program_tests::*;
-use market::engine::{OrderPacket, OrderType, Side};
+use market::engine::{OrderType, Side};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 

@@ -37,19 +37,19 @@ pub struct BatchOutcome {
 /// replace never adds exposure the trader believed it was taking away. The new order has
 /// a new id and joins the back of its price level.
 pub fn replace_order(
-    ctx: Context<PlaceOrder>,
+    accounts: &PlaceOrder,
     seat: u32,
     order_id: u64,
     packet: OrderPacket,
 ) -> Result<PlaceOutcome> {
-    let market_key = ctx.accounts.market.key();
-    let trader = ctx.accounts.trader.key();
-    let seat = ctx.accounts.check(seat, true)?;
-    ctx.accounts.reserve(blocks_for(std::slice::from_ref(&packet)))?;
-    let info = ctx.accounts.market.to_account_info();
+    let market_key = accounts.market.key();
+    let trader = accounts.trader.key();
+    let seat = accounts.check(seat, true)?;
+    accounts.reserve(blocks_for(std::slice::from_ref(&packet)))?;
+    let info = accounts.market.to_account_info();
     let mut data = info.try_borrow_mut_data()?;
     let mut market = market_mut(&mut data).map_err(MarketError::from)?;
-    let checks = OrderChecks::load(market.header, ctx.accounts.price_feed.as_ref())?;
+    let checks = OrderChecks::load(market.header, accounts.price_feed.as_ref())?;
     let mut events = EventBuffer::new();
     cancel(&mut market, market_key, trader, seat, packet.side, order_id, &mut events)
         .map_err(MarketError::from)?;
@@ -61,7 +61,7 @@ pub fn replace_order(
 /// filled); a cancel of someone else's order is such a miss too. Any placement's error
 /// fails the whole batch. With no placements it is a pure exit, open while paused.
 pub fn batch_orders(
-    ctx: Context<PlaceOrder>,
+    accounts: &PlaceOrder,
     seat: u32,
     cancels: Vec<CancelRef>,
     places: Vec<OrderPacket>,
@@ -70,11 +70,11 @@ pub fn batch_orders(
         cancels.len() <= MAX_BATCH_ORDERS && places.len() <= MAX_BATCH_ORDERS,
         MarketError::BatchTooLarge
     );
-    let market_key = ctx.accounts.market.key();
-    let trader = ctx.accounts.trader.key();
-    let seat = ctx.accounts.check(seat, !places.is_empty())?;
-    ctx.accounts.reserve(blocks_for(&places))?;
-    let info = ctx.accounts.market.to_account_info();
+    let market_key = accounts.market.key();
+    let trader = accounts.trader.key();
+    let seat = accounts.check(seat, !places.is_empty())?;
+    accounts.reserve(blocks_for(&places))?;
+    let info = accounts.market.to_account_info();
     let mut data = info.try_borrow_mut_data()?;
     let mut market = market_mut(&mut data).map_err(MarketError::from)?;
     let mut events = EventBuffer::new();
@@ -87,7 +87,7 @@ pub fn batch_orders(
         }
     }
     if !places.is_empty() {
-        let checks = OrderChecks::load(market.header, ctx.accounts.price_feed.as_ref())?;
+        let checks = OrderChecks::load(market.header, accounts.price_feed.as_ref())?;
         for packet in &places {
             outcome.placed.push(place_checked(&mut market, market_key, &checks, seat, packet, &mut events)?);
         }

@@ -14,15 +14,25 @@ pub struct CancelOrders<'info> {
     pub market: AccountLoader<'info, Market>,
 }
 
-pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id: u64) -> Result<()> {
+pub fn cancel_order(accounts: &CancelOrders, seat: u32, side: Side, order_id: u64) -> Result<()> {
     governance::cu_mark!("cancel: accounts");
-    let market_key = ctx.accounts.market.key();
-    let info = ctx.accounts.market.to_account_info();
+    let info = accounts.market.to_account_info();
     let mut data = info.try_borrow_mut_data()?;
-    let mut market = market_mut(&mut data).map_err(MarketError::from)?;
-    let seat =
-        market.book.view().seat_of(seat, &ctx.accounts.trader.key().to_bytes()).map_err(MarketError::from)?;
-    let trader = ctx.accounts.trader.key();
+    cancel_in(&mut data, accounts.market.key(), accounts.trader.key(), seat, side, order_id)
+}
+
+/// `cancel_order` on the market account's data, its accounts checked (also by the deployed
+/// entrypoint's raw path, `fast::raw`).
+pub(crate) fn cancel_in(
+    data: &mut [u8],
+    market_key: Pubkey,
+    trader: Pubkey,
+    seat: u32,
+    side: Side,
+    order_id: u64,
+) -> Result<()> {
+    let mut market = market_mut(data).map_err(MarketError::from)?;
+    let seat = market.book.view().seat_of(seat, &trader.to_bytes()).map_err(MarketError::from)?;
     let mut buf = Vec::with_capacity(crate::events::EVENT_BUFFER_BYTES);
     let params = market.header.params();
     governance::cu_mark!("cancel: map, seat");
@@ -34,14 +44,14 @@ pub fn cancel_order(ctx: Context<CancelOrders>, seat: u32, side: Side, order_id:
     Ok(())
 }
 
-pub fn cancel_all(ctx: Context<CancelOrders>, seat: u32) -> Result<u32> {
-    let market_key = ctx.accounts.market.key();
-    let info = ctx.accounts.market.to_account_info();
+pub fn cancel_all(accounts: &CancelOrders, seat: u32) -> Result<u32> {
+    let market_key = accounts.market.key();
+    let info = accounts.market.to_account_info();
     let mut data = info.try_borrow_mut_data()?;
     let mut market = market_mut(&mut data).map_err(MarketError::from)?;
     let seat =
-        market.book.view().seat_of(seat, &ctx.accounts.trader.key().to_bytes()).map_err(MarketError::from)?;
-    let trader = ctx.accounts.trader.key();
+        market.book.view().seat_of(seat, &accounts.trader.key().to_bytes()).map_err(MarketError::from)?;
+    let trader = accounts.trader.key();
     let mut buf = Vec::with_capacity(crate::events::EVENT_BUFFER_BYTES);
     let params = market.header.params();
     let count = engine::cancel_all(&mut market.book, &params, seat, &mut |e| {

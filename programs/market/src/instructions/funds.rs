@@ -28,14 +28,14 @@ pub struct MoveFunds<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
+pub fn deposit(accounts: &MoveFunds, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
     governance::cu_mark!("deposit: accounts");
     {
-        let info = ctx.accounts.market.to_account_info();
+        let info = accounts.market.to_account_info();
         let mut data = info.try_borrow_mut_data()?;
         let mut market = market_mut(&mut data).map_err(MarketError::from)?;
-        super::ensure_trading(market.header, &ctx.accounts.council)?;
-        let trader = ctx.accounts.trader.key().to_bytes();
+        super::ensure_trading(market.header, &accounts.council)?;
+        let trader = accounts.trader.key().to_bytes();
         let seat = market.book.view().seat_of(seat, &trader).map_err(MarketError::from)?;
         market
             .book
@@ -43,7 +43,7 @@ pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms:
             .map_err(MarketError::from)?;
     }
     governance::cu_mark!("deposit: book");
-    let a = &ctx.accounts;
+    let a = accounts;
     for (amount, from, to) in
         [(base_atoms, &a.trader_base, &a.base_vault), (quote_atoms, &a.trader_quote, &a.quote_vault)]
     {
@@ -73,15 +73,15 @@ pub fn deposit(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms:
 }
 
 /// Allowed while paused: withdrawals are how users leave during an emergency.
-pub fn withdraw(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
+pub fn withdraw(accounts: &MoveFunds, seat: u32, base_atoms: u64, quote_atoms: u64) -> Result<()> {
     governance::cu_mark!("withdraw: accounts");
-    let market_key = ctx.accounts.market.key();
+    let market_key = accounts.market.key();
     let bump = {
-        let info = ctx.accounts.market.to_account_info();
+        let info = accounts.market.to_account_info();
         let mut data = info.try_borrow_mut_data()?;
         let mut market = market_mut(&mut data).map_err(MarketError::from)?;
-        require_keys_eq!(ctx.accounts.council.key(), market.header.council, MarketError::InvalidCouncil);
-        let trader = ctx.accounts.trader.key().to_bytes();
+        require_keys_eq!(accounts.council.key(), market.header.council, MarketError::InvalidCouncil);
+        let trader = accounts.trader.key().to_bytes();
         let seat = market.book.view().seat_of(seat, &trader).map_err(MarketError::from)?;
         market
             .book
@@ -96,7 +96,7 @@ pub fn withdraw(ctx: Context<MoveFunds>, seat: u32, base_atoms: u64, quote_atoms
     };
     governance::cu_mark!("withdraw: book");
     let seeds = super::vault_signer_seeds(&market_key, &bump);
-    let a = &ctx.accounts;
+    let a = accounts;
     for (amount, from, to) in
         [(base_atoms, &a.base_vault, &a.trader_base), (quote_atoms, &a.quote_vault, &a.trader_quote)]
     {

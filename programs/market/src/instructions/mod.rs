@@ -35,8 +35,13 @@ use crate::state::{
 /// while governance or the market is paused; cancels, withdrawals and seat releases stay
 /// open so that a pause never traps anyone's funds (docs/architecture.md, "Pause").
 pub(crate) fn ensure_trading(header: &MarketHeader, council: &AccountLoader<Council>) -> Result<()> {
-    require_keys_eq!(council.key(), header.council, MarketError::InvalidCouncil);
-    require!(header.paused == 0 && !council.load()?.is_paused(), MarketError::Paused);
+    ensure_trading_with(header, &council.key(), &*council.load()?)
+}
+
+/// `ensure_trading` with the council account already checked and mapped.
+pub(crate) fn ensure_trading_with(header: &MarketHeader, council_key: &Pubkey, council: &Council) -> Result<()> {
+    require_keys_eq!(*council_key, header.council, MarketError::InvalidCouncil);
+    require!(header.paused == 0 && !council.is_paused(), MarketError::Paused);
     Ok(())
 }
 

@@ -21,17 +21,17 @@ pub struct PlaceOrder<'info> {
     pub price_feed: Option<UncheckedAccount<'info>>,
 }
 
-pub fn handler(ctx: Context<PlaceOrder>, seat: u32, packet: OrderPacket) -> Result<PlaceOutcome> {
+pub fn handler(accounts: &PlaceOrder, seat: u32, packet: OrderPacket) -> Result<PlaceOutcome> {
     governance::cu_mark!("place: accounts");
-    let market_key = ctx.accounts.market.key();
-    let seat = ctx.accounts.check(seat, true)?;
+    let market_key = accounts.market.key();
+    let seat = accounts.check(seat, true)?;
     governance::cu_mark!("place: check");
-    ctx.accounts.reserve(blocks_for(std::slice::from_ref(&packet)))?;
+    accounts.reserve(blocks_for(std::slice::from_ref(&packet)))?;
     governance::cu_mark!("place: reserve");
-    let info = ctx.accounts.market.to_account_info();
+    let info = accounts.market.to_account_info();
     let mut data = info.try_borrow_mut_data()?;
     let mut market = market_mut(&mut data).map_err(MarketError::from)?;
-    let checks = OrderChecks::load(market.header, ctx.accounts.price_feed.as_ref())?;
+    let checks = OrderChecks::load(market.header, accounts.price_feed.as_ref())?;
     let mut events = EventBuffer::new();
     governance::cu_mark!("place: map, checks, buffers");
     let outcome = place_checked(&mut market, market_key, &checks, seat, &packet, &mut events);
