@@ -3,8 +3,8 @@
 #
 #   tools/sbf/build.sh            build the differential test program and our programs to SBF
 #   tools/sbf/build.sh --check    only install and check the prerequisites
-#   tools/sbf/build.sh --peers    only build the benchmark peers (tools/sbf/peers: Manifest)
-#                                 into $GRIDTOKENX_CACHE/sbf/peers; not part of `make test`
+#   tools/sbf/build.sh --peers [name...]   only build benchmark peers (tools/sbf/peers; default
+#                                 manifest) into $GRIDTOKENX_CACHE/sbf/peers; not in `make test`
 #
 # Installs what it needs (Debian's rustc-web on LLVM 22 with the BPF core/alloc, LLVM 22's
 # tools, and sbpf-linker 0.2.6 rebuilt against LLVM 22 into the cache), refuses with a clear
@@ -101,23 +101,28 @@ sbf_cargo() { # log, cargo arguments...
     fi
 }
 
-# Benchmark peers (issue #9, "Measure"): programs published on crates.io, unmodified, linked the
-# way ours are, for the test bank of tests/programs/tests/peer_manifest.rs only. Their own
-# target and output folders: the deploy folder and our programs' build are left alone.
+# Benchmark peers (issue #9, "Measure"): programs published on crates.io, unmodified, each
+# linked through a wrapper of its own (tools/sbf/peers/<name>, its own workspace and lock) the
+# way ours are, for the test bank of tests/programs/peers/*.rs only. Their own target and
+# output folders: the deploy folder and our programs' build are left alone. Default: manifest
+# (phoenix does not build yet; `--peers phoenix` shows where it stops, see README.md).
 if [ "${1:-}" = "--peers" ]; then
+    shift
+    peers=("${@:-manifest}")
     patch_std
-    step "building the benchmark peers (tools/sbf/peers: manifest-dex 2.0.1) to SBF (first time: a few minutes)"
-    export SBF_PROGRAMS="sbf_manifest"
     export CARGO_TARGET_DIR="$SBF_CACHE/peers-target"
     export RUSTFLAGS="$FLAGS -Zunstable-options -Cpanic=immediate-abort"
     export RUSTC_BOOTSTRAP=1 __CARGO_TESTS_ONLY_SRC_ROOT="$std_src/library"
-    "$DEBIAN_CARGO" clean --quiet --release --target tools/sbf/targets/sbf-solana.json -Zjson-target-spec \
-        --manifest-path tools/sbf/peers/Cargo.toml -p sbf-manifest -p gridtokenx-sbf-rt 2>/dev/null || true
     mkdir -p "$SBF_CACHE/peers"
-    for peer in manifest; do
+    for peer in "${peers[@]}"; do
+        [ -f "tools/sbf/peers/$peer/Cargo.toml" ] || die "no peer tools/sbf/peers/$peer"
+        step "building the benchmark peer $peer (tools/sbf/peers/$peer) to SBF (first time: a few minutes)"
+        export SBF_PROGRAMS="sbf_$peer"
+        "$DEBIAN_CARGO" clean --quiet --release --target tools/sbf/targets/sbf-solana.json -Zjson-target-spec \
+            --manifest-path "tools/sbf/peers/$peer/Cargo.toml" -p "sbf-$peer" -p gridtokenx-sbf-rt 2>/dev/null || true
         sbf_cargo "$SBF_CACHE/peers-build.log" build --locked --release \
             -Zbuild-std=std,panic_abort -Zbuild-std-features=compiler-builtins-mem -Zjson-target-spec \
-            --target tools/sbf/targets/sbf-solana.json --manifest-path tools/sbf/peers/Cargo.toml -p "sbf-$peer"
+            --target tools/sbf/targets/sbf-solana.json --manifest-path "tools/sbf/peers/$peer/Cargo.toml"
         so="$CARGO_TARGET_DIR/sbf-solana/release/libsbf_$peer.so"
         /usr/lib/llvm-22/bin/llvm-readelf --dyn-syms "$so" | grep -w entrypoint >/dev/null ||
             die "$so exports no entrypoint"
