@@ -624,7 +624,13 @@ async fn manifest_beside_our_market() {
         let data = world.account(&peer.market).await.expect("Manifest market").data;
         let sides = (manifest::side_count(&data, true), manifest::side_count(&data, false));
         assert_eq!(sides, (target as u32, target as u32), "Manifest's book");
-        eprintln!("depth {target}: both books built in {:.0?}", started.elapsed());
+        let key = world.market;
+        let ours_len = data_len(&mut world, &key).await;
+        eprintln!(
+            "depth {target}: both books built in {:.0?}; market accounts: ours {ours_len} bytes, Manifest's {}",
+            started.elapsed(),
+            data.len()
+        );
 
         let ours = measure_ours(&mut world, &maker, &trader).await;
         let theirs = measure_manifest(&mut world, &peer, &peer_maker, &peer_trader, &swapper).await;
