@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The SBF route (issue #3), kept out of `make test` until it is reliable; see README.md here.
 #
-#   tools/sbf/build.sh            build the differential test program to SBF
+#   tools/sbf/build.sh            build the differential test program and our programs to SBF
 #   tools/sbf/build.sh --check    only install and check the prerequisites
+#   tools/sbf/build.sh --peers [name...]   only build benchmark peers (tools/sbf/peers; default
+#                                 manifest) into $GRIDTOKENX_CACHE/sbf/peers; not in `make test`
 #
 # Installs what it needs (Debian's rustc-web on LLVM 22 with the BPF core/alloc, LLVM 22's
 # tools, and sbpf-linker 0.2.6 rebuilt against LLVM 22 into the cache), refuses with a clear
@@ -67,6 +69,19 @@ export SBPF_LINKER
 
 [ "${1:-}" = "--check" ] && { step "SBF prerequisites ready (LLVM $llvm, $SBPF_LINKER)"; exit 0; }
 
+std_src="$SBF_CACHE/std-src"
+patch_std() {
+    local stamp
+    stamp=$(cat tools/sbf/patch-std.py /usr/src/rustc-1.96.0/library/std/build.rs | sha256sum | cut -c1-16)
+    if [ "$(cat "$std_src/.stamp" 2>/dev/null)" != "$stamp" ]; then
+        step "patching a copy of Rust's library sources for os = \"solana\""
+        rm -rf "$std_src" && mkdir -p "$std_src"
+        cp -r /usr/src/rustc-1.96.0/library "$std_src/"
+        python3 tools/sbf/patch-std.py "$std_src/library" || die "patching std failed (see above)"
+        echo "$stamp" >"$std_src/.stamp"
+    fi
+}
+
 export LD_LIBRARY_PATH="$SBF_CACHE/llvm"
 export RUSTC="$DEBIAN_RUSTC"
 # `allows-misaligned-mem-access`: SBF loads and stores any alignment (as platform-tools'
@@ -90,6 +105,37 @@ sbf_cargo() { # log, cargo arguments...
     fi
 }
 
+# Benchmark peers (issue #9, "Measure"): programs published on crates.io, unmodified, each
+# linked through a wrapper of its own (tools/sbf/peers/<name>, its own workspace and lock) the
+# way ours are, for the test bank of tests/programs/peers/*.rs only. Their own target and
+# output folders: the deploy folder and our programs' build are left alone. Default: manifest
+# (phoenix does not build yet; `--peers phoenix` shows where it stops, see README.md).
+if [ "${1:-}" = "--peers" ]; then
+    shift
+    peers=("${@:-manifest}")
+    patch_std
+    export CARGO_TARGET_DIR="$SBF_CACHE/peers-target"
+    export RUSTFLAGS="$FLAGS -Zunstable-options -Cpanic=immediate-abort"
+    export RUSTC_BOOTSTRAP=1 __CARGO_TESTS_ONLY_SRC_ROOT="$std_src/library"
+    mkdir -p "$SBF_CACHE/peers"
+    for peer in "${peers[@]}"; do
+        [ -f "tools/sbf/peers/$peer/Cargo.toml" ] || die "no peer tools/sbf/peers/$peer"
+        step "building the benchmark peer $peer (tools/sbf/peers/$peer) to SBF (first time: a few minutes)"
+        export SBF_PROGRAMS="sbf_$peer"
+        "$DEBIAN_CARGO" clean --quiet --release --target tools/sbf/targets/sbf-solana.json -Zjson-target-spec \
+            --manifest-path "tools/sbf/peers/$peer/Cargo.toml" -p "sbf-$peer" -p gridtokenx-sbf-rt 2>/dev/null || true
+        sbf_cargo "$SBF_CACHE/peers-build.log" build --locked --release \
+            -Zbuild-std=std,panic_abort -Zbuild-std-features=compiler-builtins-mem -Zjson-target-spec \
+            --target tools/sbf/targets/sbf-solana.json --manifest-path "tools/sbf/peers/$peer/Cargo.toml"
+        so="$CARGO_TARGET_DIR/sbf-solana/release/libsbf_$peer.so"
+        /usr/lib/llvm-22/bin/llvm-readelf --dyn-syms "$so" | grep -w entrypoint >/dev/null ||
+            die "$so exports no entrypoint"
+        cp "$so" "$SBF_CACHE/peers/$peer.so"
+    done
+    step "built: $(cd "$SBF_CACHE/peers" && ls -s --block-size=K *.so | tr '\n' ' ')"
+    exit 0
+fi
+
 # 1. The differential program: no_std, core and alloc as Debian ships them.
 step "building tools/sbf/diff/program to SBF (Debian rustc $("$DEBIAN_RUSTC" -V | cut -d' ' -f2), LLVM $llvm)"
 export CARGO_TARGET_DIR="$SBF_CACHE/target"
@@ -107,15 +153,7 @@ cp "$CARGO_TARGET_DIR"/bpfel-unknown-none/release/*.so "$SBF_CACHE/deploy/"
 
 # 2. Our programs: std for `os = "solana"` (tools/sbf/targets/sbf-solana.json), built from a
 #    patched copy of Debian's Rust 1.96 library sources (tools/sbf/patch-std.py).
-std_src="$SBF_CACHE/std-src"
-stamp=$(cat tools/sbf/patch-std.py /usr/src/rustc-1.96.0/library/std/build.rs | sha256sum | cut -c1-16)
-if [ "$(cat "$std_src/.stamp" 2>/dev/null)" != "$stamp" ]; then
-    step "patching a copy of Rust's library sources for os = \"solana\""
-    rm -rf "$std_src" && mkdir -p "$std_src"
-    cp -r /usr/src/rustc-1.96.0/library "$std_src/"
-    python3 tools/sbf/patch-std.py "$std_src/library" || die "patching std failed (see above)"
-    echo "$stamp" >"$std_src/.stamp"
-fi
+patch_std
 step "building governance, energy and market to SBF (first time: std and Anchor for SBF, a few minutes)"
 export CARGO_TARGET_DIR="$SBF_CACHE/programs-target"
 export RUSTFLAGS="$FLAGS -Zunstable-options -Cpanic=immediate-abort"

@@ -7,7 +7,7 @@ use solana_account::Account;
 use solana_clock::Clock;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
-use solana_program_test::{BanksClientError, ProgramTestContext};
+use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use spl_associated_token_account_interface::address::get_associated_token_address;
@@ -66,7 +66,13 @@ impl World {
     /// Governance and energy initialized, the oracle registered and the market created,
     /// all through the council (localnet's bootstrap); the clock at `T0`.
     pub async fn new() -> World {
-        let mut world = World::bare().await;
+        World::new_with(|_| {}).await
+    }
+
+    /// `new`, with `add` given the ProgramTest before the bank starts: for programs that are
+    /// not ours (a benchmark's peer, tests/programs/peers/manifest.rs).
+    pub async fn new_with(add: impl FnOnce(&mut ProgramTest)) -> World {
+        let mut world = World::bare_with(add).await;
         let deployment =
             bootstrap::deploy(&mut world.ctx, &world.keys, CLUSTER_TAG).await.expect("bootstrap");
         world.market = deployment.market;
@@ -76,9 +82,14 @@ impl World {
 
     /// Programs deployed, nothing initialized; upgrade authority, council and guardian funded.
     pub async fn bare() -> World {
+        World::bare_with(|_| {}).await
+    }
+
+    async fn bare_with(add: impl FnOnce(&mut ProgramTest)) -> World {
         let keys = DeploymentKeys::random();
-        let ctx =
-            localnet::native::start(localnet::native::program_test(&keys.upgrade_authority.pubkey())).await;
+        let mut pt = localnet::native::program_test(&keys.upgrade_authority.pubkey());
+        add(&mut pt);
+        let ctx = localnet::native::start(pt).await;
         let mut world = World {
             ctx,
             keys,
