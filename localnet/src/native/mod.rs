@@ -22,7 +22,7 @@ macro_rules! native_entry {
     };
 }
 native_entry!(governance_entry, governance::entry);
-native_entry!(energy_entry, energy::entry);
+native_entry!(energy_entry, energy::fast::process);
 native_entry!(market_entry, market::fast::process);
 
 /// A ProgramTest with our three programs and, for each, the ProgramData account the

@@ -38,22 +38,22 @@ pub struct SubmitReading<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-pub fn handler(ctx: Context<SubmitReading>, reading: Reading, signature: SignatureRef) -> Result<()> {
+pub fn handler(accounts: &mut SubmitReading, reading: Reading, signature: SignatureRef) -> Result<()> {
     governance::cu_mark!("reading: accounts");
-    super::ensure_not_paused(&ctx.accounts.council)?;
+    super::ensure_not_paused(&accounts.council)?;
     governance::cu_mark!("reading: pause");
-    let meter_key = ctx.accounts.meter.key();
-    let config = &ctx.accounts.config;
-    require!(ctx.accounts.meter.status == MeterStatus::Active, EnergyError::MeterSuspended);
-    require!(ctx.accounts.oracle.active, EnergyError::OracleRevoked);
+    let meter_key = accounts.meter.key();
+    let config = &accounts.config;
+    require!(accounts.meter.status == MeterStatus::Active, EnergyError::MeterSuspended);
+    require!(accounts.oracle.active, EnergyError::OracleRevoked);
 
     let message =
-        reading_message(&crate::ID, &config.cluster_tag, &meter_key, &ctx.accounts.meter.owner, &reading);
+        reading_message(&crate::ID, &config.cluster_tag, &meter_key, &accounts.meter.owner, &reading);
     governance::cu_mark!("reading: message");
-    verify_attestation(&ctx.accounts.instructions, signature, &ctx.accounts.oracle.oracle, &message)?;
+    verify_attestation(&accounts.instructions, signature, &accounts.oracle.oracle, &message)?;
     governance::cu_mark!("reading: attestation");
 
-    let meter = &mut ctx.accounts.meter;
+    let meter = &mut accounts.meter;
     let cursor = Cursor {
         has_reading: meter.has_reading,
         last_interval_start_ts: meter.last_interval_start_ts,
@@ -69,22 +69,22 @@ pub fn handler(ctx: Context<SubmitReading>, reading: Reading, signature: Signatu
     meter.last_consumed_wh = next.last_consumed_wh;
     meter.minted_wh = meter.minted_wh.checked_add(minted_wh).ok_or(EnergyError::Overflow)?;
     let meter_minted_wh_total = meter.minted_wh;
-    let oracle = &mut ctx.accounts.oracle;
+    let oracle = &mut accounts.oracle;
     oracle.readings_attested = oracle.readings_attested.checked_add(1).ok_or(EnergyError::Overflow)?;
     governance::cu_mark!("reading: rules");
 
     if minted_wh > 0 {
-        let config = &mut ctx.accounts.config;
+        let config = &mut accounts.config;
         config.total_minted_wh =
             config.total_minted_wh.checked_add(minted_wh).ok_or(EnergyError::Overflow)?;
         let seeds: &[&[u8]] = &[CONFIG_SEED, &[config.bump]];
         token::mint_to(
             CpiContext::new_with_signer(
-                ctx.accounts.token_program.key(),
+                accounts.token_program.key(),
                 MintTo {
-                    mint: ctx.accounts.energy_mint.to_account_info(),
-                    to: ctx.accounts.owner_token_account.to_account_info(),
-                    authority: ctx.accounts.config.to_account_info(),
+                    mint: accounts.energy_mint.to_account_info(),
+                    to: accounts.owner_token_account.to_account_info(),
+                    authority: accounts.config.to_account_info(),
                 },
                 &[seeds],
             ),
@@ -94,7 +94,7 @@ pub fn handler(ctx: Context<SubmitReading>, reading: Reading, signature: Signatu
     governance::cu_mark!("reading: mint");
     crate::events::emit(ReadingAccepted {
         meter: meter_key,
-        oracle: ctx.accounts.oracle.oracle,
+        oracle: accounts.oracle.oracle,
         interval_start_ts: reading.interval_start_ts,
         produced_wh: reading.produced_wh,
         consumed_wh: reading.consumed_wh,
