@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use governance::Council;
 
-use crate::engine::{self, OrderPacket, OrderType, PlaceOutcome};
+use crate::engine::{self, MarketParams, OrderPacket, OrderType, PlaceOutcome};
 use crate::error::MarketError;
 use crate::pyth::{check_band, PriceUpdateV2};
 use crate::state::{market_mut, market_ref, Market, MarketHeader, MarketMut, PriceBand};
@@ -72,11 +72,22 @@ impl<'info> PlaceOrder<'info> {
 
 /// What every new order is checked against besides the engine's own rules: the market's
 /// minimum size and its price band. Loaded once per instruction (one Pyth account read
-/// however many orders the instruction places).
+/// however many orders the instruction places). Only the few fields the checks read are
+/// kept, not a copy of the header: on SBF every copy of a 300-byte struct costs ~100 CU.
 pub(crate) struct OrderChecks {
-    header: MarketHeader,
-    band: Option<(PriceBand, PriceUpdateV2)>,
+    params: MarketParams,
+    min_order_lots: u32,
+    band: Option<Box<BandCheck>>,
     now_ts: i64,
+}
+
+/// A market's price band with the Pyth price it is checked against.
+struct BandCheck {
+    band: PriceBand,
+    update: PriceUpdateV2,
+    lot_size_base_atoms: u64,
+    base_decimals: u8,
+    quote_decimals: u8,
 }
 
 impl OrderChecks {
@@ -85,33 +96,43 @@ impl OrderChecks {
             Some(band) => {
                 let feed = price_feed.ok_or(MarketError::MissingPriceFeed)?;
                 require_keys_eq!(feed.key(), band.price_feed, MarketError::InvalidPriceFeed);
-                Some((band, PriceUpdateV2::from_account(feed)?))
+                Some(Box::new(BandCheck {
+                    band,
+                    update: PriceUpdateV2::from_account(feed)?,
+                    lot_size_base_atoms: header.lot_size_base_atoms,
+                    base_decimals: header.base_decimals,
+                    quote_decimals: header.quote_decimals,
+                }))
             }
             None => None,
         };
-        Ok(OrderChecks { header: *header, band, now_ts: Clock::get()?.unix_timestamp })
+        Ok(OrderChecks {
+            params: header.params(),
+            min_order_lots: header.min_order_lots,
+            band,
+            now_ts: Clock::get()?.unix_timestamp,
+        })
     }
 
     fn check(&self, packet: &OrderPacket) -> Result<()> {
-        let header = &self.header;
         // Every order, taking or resting: a resting order is what fills a side, and one rule
         // for all orders is what traders expect. A partly filled order may rest below it.
         // Zero lots is left to the engine, which refuses it as `InvalidOrder`.
         require!(
-            packet.lots.0 == 0 || packet.lots.0 >= u64::from(header.min_order_lots),
+            packet.lots.0 == 0 || packet.lots.0 >= u64::from(self.min_order_lots),
             MarketError::OrderTooSmall
         );
-        if let Some((band, update)) = &self.band {
-            let limit = engine::units::quote_for(&header.params(), packet.price, engine::BaseLots(1))
+        if let Some(b) = &self.band {
+            let limit = engine::units::quote_for(&self.params, packet.price, engine::BaseLots(1))
                 .map_err(MarketError::from)?;
             check_band(
-                band,
-                update,
+                &b.band,
+                &b.update,
                 self.now_ts,
                 limit.0,
-                header.lot_size_base_atoms,
-                header.base_decimals,
-                header.quote_decimals,
+                b.lot_size_base_atoms,
+                b.base_decimals,
+                b.quote_decimals,
             )?;
         }
         Ok(())
@@ -129,15 +150,11 @@ pub(crate) fn place_checked(
     events: &mut EventBuffer,
 ) -> Result<PlaceOutcome> {
     checks.check(packet)?;
-    let outcome = engine::place_order(
-        &mut market.book,
-        &checks.header.params(),
-        seat,
-        packet,
-        checks.now_ts,
-        &mut |e| events.push(e),
-    )
-    .map_err(MarketError::from)?;
+    let outcome =
+        engine::place_order(&mut market.book, &checks.params, seat, packet, checks.now_ts, &mut |e| {
+            events.push(e)
+        })
+        .map_err(MarketError::from)?;
     governance::cu_mark!("place: engine");
     events.flush(market_key, market);
     Ok(outcome)
