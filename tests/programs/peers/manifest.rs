@@ -25,8 +25,7 @@ use std::str::FromStr;
 
 use anchor_lang::prelude::Pubkey;
 use gridtokenx_program_tests::*;
-use market::engine::{OrderPacket, OrderType, Side};
-use market::instructions::CancelRef;
+use market::engine::{OrderType, Side};
 use solana_account::Account;
 use solana_instruction::{AccountMeta, Instruction};
 use solana_keypair::Keypair;
@@ -439,30 +438,6 @@ impl Peer {
     }
 }
 
-/// Rests `n` more one-lot bids and asks for `maker` on our market, ten per `batch_orders`
-/// (its limit), at the same prices as Manifest's.
-async fn deepen_ours(world: &mut World, maker: &Trader, from: u64, n: u64) {
-    let mut i = from;
-    while i < from + n {
-        let count = (from + n - i).min(5);
-        let mut places: Vec<OrderPacket> = Vec::new();
-        for k in i..i + count {
-            places.push(order(Side::Bid, OrderType::PostOnly, 100 + k % 500, 1));
-            places.push(order(Side::Ask, OrderType::PostOnly, 1_000 + k % 500, 1));
-        }
-        let ix = market::client::batch_orders(
-            maker.pubkey(),
-            world.market,
-            maker.seat,
-            Vec::<CancelRef>::new(),
-            places,
-            None,
-        );
-        world.send(&[ix], &[&maker.key]).await.expect("deepen our book");
-        i += count;
-    }
-}
-
 async fn data_len(world: &mut World, key: &Pubkey) -> usize {
     world.account(key).await.expect("account").data.len()
 }
@@ -616,7 +591,7 @@ async fn manifest_beside_our_market() {
     let mut depth = 0;
     for target in depths {
         let started = std::time::Instant::now();
-        deepen_ours(&mut world, &maker, depth, target - depth).await;
+        gridtokenx_program_tests::bench::deepen(&mut world, &maker, depth, target - depth).await;
         peer.deepen(&mut world, &peer_maker, depth, target - depth).await;
         depth = target;
         let book = world.market_state().await.book.header;
