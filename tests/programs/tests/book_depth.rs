@@ -74,36 +74,17 @@ async fn compute_units_by_book_depth() {
             market::client::batch_orders(trader.pubkey(), world.market, trader.seat, vec![], quotes, None);
         world.send(&[ix], &[&trader.key]).await.expect("ten quotes");
         let last = world.market_state().await.book.header.next_order_id - 1;
-        let refs = |ids: std::ops::RangeInclusive<u64>| {
-            ids.map(|order_id| CancelRef { side: Side::Bid, order_id }).collect::<Vec<_>>()
+        let market_key = world.market;
+        let batch = |ids: std::ops::RangeInclusive<u64>, places| {
+            let cancels = ids.map(|order_id| CancelRef { side: Side::Bid, order_id }).collect();
+            market::client::batch_orders(trader.pubkey(), market_key, trader.seat, cancels, places, None)
         };
-        let free_five = market::client::batch_orders(
-            trader.pubkey(),
-            world.market,
-            trader.seat,
-            refs(last - 4..=last),
-            vec![],
-            None,
-        );
+        let free_five = batch(last - 4..=last, vec![]);
         world.send(&[free_five], &[&trader.key]).await.expect("five cancels");
-        let requote = market::client::batch_orders(
-            trader.pubkey(),
-            world.market,
-            trader.seat,
-            refs(last - 9..=last - 5),
-            (0..5).map(|i| bid(310 + i, 1)).collect(),
-            None,
-        );
-        let batch = units(&mut world, requote, &trader.key).await;
+        let requote = batch(last - 9..=last - 5, (0..5).map(|i| bid(310 + i, 1)).collect());
+        let batch_units = units(&mut world, requote, &trader.key).await;
         let last = world.market_state().await.book.header.next_order_id - 1;
-        let clear = market::client::batch_orders(
-            trader.pubkey(),
-            world.market,
-            trader.seat,
-            refs(last - 4..=last),
-            vec![],
-            None,
-        );
+        let clear = batch(last - 4..=last, vec![]);
         world.send(&[clear], &[&trader.key]).await.expect("requote cleared");
 
         // Funds: a withdrawal of base and quote, and their deposit back.
@@ -121,7 +102,7 @@ async fn compute_units_by_book_depth() {
         let left = world.ctx.banks_client.get_balance(newcomer.pubkey()).await.expect("balance");
         claim_lamports = 1_000_000_000 - left - 5_000;
         println!(
-            "| {target} | {grows} | {reuses} | {take_one} | {take_ten} | {cancel_units} | {batch} | {deposit} \
+            "| {target} | {grows} | {reuses} | {take_one} | {take_ten} | {cancel_units} | {batch_units} | {deposit} \
              | {withdraw} | {claim} |"
         );
     }
