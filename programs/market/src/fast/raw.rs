@@ -40,7 +40,11 @@ impl Raw {
     fn data_len(self) -> usize {
         unsafe { *(self.0.add(80) as *const u64) as usize }
     }
-    fn data(self) -> &'static mut [u8] {
+    fn data(self) -> &'static [u8] {
+        unsafe { core::slice::from_raw_parts(self.0.add(88), self.data_len()) }
+    }
+    /// The one mutable view of the account's data a lane takes, after every read of it.
+    fn data_mut(self) -> &'static mut [u8] {
         unsafe { core::slice::from_raw_parts_mut(self.0.add(88), self.data_len()) }
     }
     /// Owned by `program` and starting with `discriminator`.
@@ -136,7 +140,7 @@ fn place_order(accounts: &[Raw; MAX], program_id: &Pubkey, args: &[u8]) -> Optio
     let council_state: &Council =
         bytemuck::try_from_bytes(council.data().get(8..8 + core::mem::size_of::<Council>())?).ok()?;
     governance::cu_mark!("raw: account checks");
-    let mut market_state = market_mut(market.data()).ok()?;
+    let mut market_state = market_mut(market.data_mut()).ok()?;
     governance::cu_mark!("raw: map");
     #[cfg(not(feature = "no-log-ix-name"))]
     msg!("Instruction: PlaceOrder");
@@ -167,7 +171,7 @@ fn cancel_order(accounts: &[Raw; MAX], args: &[u8]) -> Option<Result<()>> {
     #[cfg(not(feature = "no-log-ix-name"))]
     msg!("Instruction: CancelOrder");
     Some(crate::instructions::cancel::cancel_in(
-        market.data(),
+        market.data_mut(),
         *market.key(),
         *trader.key(),
         seat,
