@@ -153,6 +153,23 @@ async fn every_account_of_the_hot_instructions_is_checked_as_anchor_did() {
     let key = trader.key.insecure_clone();
 
     let place = market::client::place_order(trader.pubkey(), world.market, trader.seat, bid(90, 1), None);
+    // Beyond the slots: the trader's write access (place pays for blocks: Anchor's `mut`),
+    // and instruction data Borsh refuses — cut short, or an enum byte out of range
+    // (Anchor's InstructionDidNotDeserialize, 102). Expected from the accounts struct and
+    // Anchor's handler, added after the switch.
+    let mut read_only = place.clone();
+    read_only.accounts[0].is_writable = false;
+    let mut short = place.clone();
+    short.data.truncate(8 + 20);
+    let mut bad_side = place.clone();
+    bad_side.data[8 + 4] = 7;
+    // Paid by the test's payer: a fee payer is always writable.
+    let payer = world.ctx.payer.insecure_clone();
+    let mut lines = Vec::new();
+    for ix in [read_only, short, bad_side] {
+        lines.push(outcome(&world.send(&[ix], &[&payer, &key]).await));
+    }
+    check("place_order beyond its slots", lines, &["2000", "102", "102"]);
     let got = tamper(&mut world, &[place], 0, &key).await;
     check(
         "place_order",
