@@ -16,7 +16,7 @@
 use anchor_lang::prelude::Pubkey;
 use energy::reading::Reading;
 use gridtokenx_program_tests::*;
-use market::engine::Side;
+use market::engine::{OrderType, Side};
 use solana_instruction::error::InstructionError;
 use solana_instruction::{AccountMeta, Instruction};
 use solana_keypair::Keypair;
@@ -152,42 +152,48 @@ async fn every_account_of_the_hot_instructions_is_checked_as_anchor_did() {
     let order_id = world.market_state().await.book.header.next_order_id - 1;
     let key = trader.key.insecure_clone();
 
-    let place = market::client::place_order(trader.pubkey(), world.market, trader.seat, bid(90, 1), None);
-    // Beyond the slots: the trader's write access (place pays for blocks: Anchor's `mut`),
-    // and instruction data Borsh refuses — cut short, or an enum byte out of range
-    // (Anchor's InstructionDidNotDeserialize, 102). Expected from the accounts struct and
-    // Anchor's handler, added after the switch.
-    let mut read_only = place.clone();
-    read_only.accounts[0].is_writable = false;
-    let mut short = place.clone();
-    short.data.truncate(8 + 20);
-    let mut bad_side = place.clone();
-    bad_side.data[8 + 4] = 7;
-    // Paid by the test's payer: a fee payer is always writable.
+    // Twice: a limit bid, which needs a block and (none being free) takes the checked path,
+    // and an IOC bid that finds nothing to fill, which needs no block — on SBF the deployed
+    // entrypoint's raw lane (`market::fast::raw`) handles it when its accounts are valid, so
+    // every tampering below also reaches the lane's own checks. The outcomes must not differ.
     let payer = world.ctx.payer.insecure_clone();
-    let mut lines = Vec::new();
-    for ix in [read_only, short, bad_side] {
-        lines.push(outcome(&world.send(&[ix], &[&payer, &key]).await));
+    for packet in [bid(90, 1), order(Side::Bid, OrderType::ImmediateOrCancel, 90, 1)] {
+        let place = market::client::place_order(trader.pubkey(), world.market, trader.seat, packet, None);
+        // Beyond the slots: the trader's write access (place pays for blocks: Anchor's `mut`),
+        // and instruction data Borsh refuses — cut short, or an enum byte out of range
+        // (Anchor's InstructionDidNotDeserialize, 102). Expected from the accounts struct and
+        // Anchor's handler, added after the switch.
+        let mut read_only = place.clone();
+        read_only.accounts[0].is_writable = false;
+        let mut short = place.clone();
+        short.data.truncate(8 + 20);
+        let mut bad_side = place.clone();
+        bad_side.data[8 + 4] = 7;
+        // Paid by the test's payer: a fee payer is always writable.
+        let mut lines = Vec::new();
+        for ix in [read_only, short, bad_side] {
+            lines.push(outcome(&world.send(&[ix], &[&payer, &key]).await));
+        }
+        check("place_order beyond its slots", lines, &["2000", "102", "102"]);
+        let got = tamper(&mut world, &[place], 0, &key).await;
+        check(
+            "place_order",
+            got,
+            &[
+                "slot 0 unsigned: 3010",
+                "slot 1 read-only: 2000",
+                "slot 1 absent: 3007",
+                "slot 1 replaced by the next slot's account: 3007",
+                "slot 2 absent: 3007",
+                "slot 2 replaced by the next slot's account: 3007",
+                "slot 3 absent: 3008",
+                "slot 3 replaced by the next slot's account: 3008",
+                "slot 4 absent: ok",
+                "slot 4 replaced by the next slot's account: ok",
+                "last account missing: 3005",
+            ],
+        );
     }
-    check("place_order beyond its slots", lines, &["2000", "102", "102"]);
-    let got = tamper(&mut world, &[place], 0, &key).await;
-    check(
-        "place_order",
-        got,
-        &[
-            "slot 0 unsigned: 3010",
-            "slot 1 read-only: 2000",
-            "slot 1 absent: 3007",
-            "slot 1 replaced by the next slot's account: 3007",
-            "slot 2 absent: 3007",
-            "slot 2 replaced by the next slot's account: 3007",
-            "slot 3 absent: 3008",
-            "slot 3 replaced by the next slot's account: 3008",
-            "slot 4 absent: ok",
-            "slot 4 replaced by the next slot's account: ok",
-            "last account missing: 3005",
-        ],
-    );
 
     let cancel =
         market::client::cancel_order(trader.pubkey(), world.market, trader.seat, Side::Bid, order_id);

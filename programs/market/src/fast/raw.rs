@@ -118,10 +118,14 @@ fn place_order(accounts: &[Raw; MAX], program_id: &Pubkey, args: &[u8]) -> Optio
     // First what sends most placements to the checked path, so that they pay little here: a
     // resting order when no block is free (the account must grow), and a price band (it
     // needs the Pyth account). Read from the fixed part alone, before anything else.
-    let fixed: &Market = bytemuck::try_from_bytes(market.data().get(8..Market::SPACE)?).ok()?;
-    if fixed.book.blocks_short(blocks_for(core::slice::from_ref(&packet))) > 0
-        || fixed.header.price_band().is_some()
-    {
+    let (short, banded) = {
+        let fixed: &Market = bytemuck::try_from_bytes(market.data().get(8..Market::SPACE)?).ok()?;
+        (
+            fixed.book.blocks_short(blocks_for(core::slice::from_ref(&packet))),
+            fixed.header.price_band().is_some(),
+        )
+    };
+    if short > 0 || banded {
         return None;
     }
     governance::cu_mark!("raw: room and band");
