@@ -19,6 +19,7 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::entrypoint::ProgramResult;
 use anchor_lang::Discriminator;
 use anchor_spl::token::{Mint, Token, TokenAccount};
+use governance::checks::{named, token_owner_and_mint, writable};
 use governance::Council;
 use solana_instructions_sysvar as instructions_sysvar;
 
@@ -74,23 +75,19 @@ fn reading_accounts<'info>(accounts: &'info [AccountInfo<'info>]) -> Result<Subm
     let instructions = UncheckedAccount::try_from(next("instructions")?);
     let token_program = named(Program::<Token>::try_from(next("token_program")?), "token_program")?;
 
-    writable(config.as_ref(), "config")?;
+    writable(&config, "config")?;
     has_one(&config.energy_mint, &energy_mint.key(), "config")?;
     has_one(&config.council, &council.key(), "config")?;
-    writable(meter.as_ref(), "meter")?;
-    writable(oracle.as_ref(), "oracle")?;
-    writable(energy_mint.as_ref(), "energy_mint")?;
-    writable(owner_token_account.as_ref(), "owner_token_account")?;
-    if owner_token_account.owner != meter.owner {
-        return Err(Error::from(ErrorCode::ConstraintTokenOwner)
-            .with_account_name("owner_token_account")
-            .with_pubkeys((owner_token_account.owner, meter.owner)));
-    }
-    if owner_token_account.mint != energy_mint.key() {
-        return Err(Error::from(ErrorCode::ConstraintTokenMint)
-            .with_account_name("owner_token_account")
-            .with_pubkeys((owner_token_account.mint, energy_mint.key())));
-    }
+    writable(&meter, "meter")?;
+    writable(&oracle, "oracle")?;
+    writable(&energy_mint, "energy_mint")?;
+    writable(&owner_token_account, "owner_token_account")?;
+    token_owner_and_mint(
+        (&owner_token_account.owner, &owner_token_account.mint),
+        "owner_token_account",
+        &meter.owner,
+        &energy_mint.key(),
+    )?;
     if instructions.key() != instructions_sysvar::ID {
         return Err(Error::from(ErrorCode::ConstraintAddress)
             .with_account_name("instructions")
@@ -106,19 +103,6 @@ fn reading_accounts<'info>(accounts: &'info [AccountInfo<'info>]) -> Result<Subm
         instructions,
         token_program,
     })
-}
-
-fn named<T>(result: Result<T>, name: &'static str) -> Result<T> {
-    result.map_err(|e| e.with_account_name(name))
-}
-
-/// Anchor's `mut` constraint.
-fn writable(info: &AccountInfo, name: &'static str) -> Result<()> {
-    if info.is_writable {
-        Ok(())
-    } else {
-        Err(Error::from(ErrorCode::ConstraintMut).with_account_name(name))
-    }
 }
 
 /// Anchor's `has_one` constraint.

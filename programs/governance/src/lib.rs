@@ -10,6 +10,7 @@
 
 use anchor_lang::prelude::*;
 
+pub mod checks;
 pub mod client;
 pub mod error;
 pub mod events;

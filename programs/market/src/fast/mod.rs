@@ -18,6 +18,7 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::entrypoint::ProgramResult;
 use anchor_lang::Discriminator;
 use anchor_spl::token::{Token, TokenAccount};
+use governance::checks::{named, token_owner_and_mint, writable};
 use governance::Council;
 
 use crate::error::MarketError;
@@ -53,31 +54,22 @@ fn dispatch<'info>(
         return None;
     }
     let (disc, args) = data.split_at(8);
-    #[cfg(not(feature = "no-log-ix-name"))]
-    {
-        let name = match disc {
-            d if d == ix::PlaceOrder::DISCRIMINATOR => "Instruction: PlaceOrder",
-            d if d == ix::CancelOrder::DISCRIMINATOR => "Instruction: CancelOrder",
-            d if d == ix::ReplaceOrder::DISCRIMINATOR => "Instruction: ReplaceOrder",
-            d if d == ix::BatchOrders::DISCRIMINATOR => "Instruction: BatchOrders",
-            d if d == ix::Deposit::DISCRIMINATOR => "Instruction: Deposit",
-            d if d == ix::Withdraw::DISCRIMINATOR => "Instruction: Withdraw",
-            _ => "",
-        };
-        // Anchor's dispatch logs the name; so does this entry, for the same logs.
-        if !name.is_empty() {
-            msg!(name);
-        }
-    }
-    Some(match disc {
-        d if d == ix::PlaceOrder::DISCRIMINATOR => place_order(program_id, accounts, args),
-        d if d == ix::CancelOrder::DISCRIMINATOR => cancel_order(accounts, args),
-        d if d == ix::ReplaceOrder::DISCRIMINATOR => replace_order(program_id, accounts, args),
-        d if d == ix::BatchOrders::DISCRIMINATOR => batch_orders(program_id, accounts, args),
-        d if d == ix::Deposit::DISCRIMINATOR => deposit(accounts, args),
-        d if d == ix::Withdraw::DISCRIMINATOR => withdraw(accounts, args),
+    type Handler = for<'a> fn(&Pubkey, &'a [AccountInfo<'a>], &[u8]) -> Result<()>;
+    let (name, handler): (&str, Handler) = match disc {
+        d if d == ix::PlaceOrder::DISCRIMINATOR => ("Instruction: PlaceOrder", place_order),
+        d if d == ix::CancelOrder::DISCRIMINATOR => ("Instruction: CancelOrder", cancel_order),
+        d if d == ix::ReplaceOrder::DISCRIMINATOR => ("Instruction: ReplaceOrder", replace_order),
+        d if d == ix::BatchOrders::DISCRIMINATOR => ("Instruction: BatchOrders", batch_orders),
+        d if d == ix::Deposit::DISCRIMINATOR => ("Instruction: Deposit", deposit),
+        d if d == ix::Withdraw::DISCRIMINATOR => ("Instruction: Withdraw", withdraw),
         _ => return None,
-    })
+    };
+    // Anchor's dispatch logs the name; so does this entry, for the same logs.
+    #[cfg(not(feature = "no-log-ix-name"))]
+    msg!(name);
+    #[cfg(feature = "no-log-ix-name")]
+    let _ = name;
+    Some(handler(program_id, accounts, args))
 }
 
 /// Instruction data decoded as Anchor's handler decodes it.
@@ -121,7 +113,7 @@ fn batch_orders<'info>(
     return_data(&crate::instructions::batch::batch_orders(&accounts, seat, cancels, places)?)
 }
 
-fn cancel_order<'info>(accounts: &'info [AccountInfo<'info>], data: &[u8]) -> Result<()> {
+fn cancel_order<'info>(_: &Pubkey, accounts: &'info [AccountInfo<'info>], data: &[u8]) -> Result<()> {
     let ix::CancelOrder { seat, side, order_id } = args(data)?;
     governance::cu_mark!("dispatch, args");
     let mut slots = Slots(accounts);
@@ -131,7 +123,7 @@ fn cancel_order<'info>(accounts: &'info [AccountInfo<'info>], data: &[u8]) -> Re
     crate::instructions::cancel::cancel_order(&CancelOrders { trader, market }, seat, side, order_id)
 }
 
-fn deposit<'info>(accounts: &'info [AccountInfo<'info>], data: &[u8]) -> Result<()> {
+fn deposit<'info>(_: &Pubkey, accounts: &'info [AccountInfo<'info>], data: &[u8]) -> Result<()> {
     let ix::Deposit { seat, base_atoms, quote_atoms } = args(data)?;
     governance::cu_mark!("dispatch, args");
     let accounts = funds_accounts(accounts)?;
@@ -139,7 +131,7 @@ fn deposit<'info>(accounts: &'info [AccountInfo<'info>], data: &[u8]) -> Result<
     crate::instructions::funds::deposit(&accounts, seat, base_atoms, quote_atoms)
 }
 
-fn withdraw<'info>(accounts: &'info [AccountInfo<'info>], data: &[u8]) -> Result<()> {
+fn withdraw<'info>(_: &Pubkey, accounts: &'info [AccountInfo<'info>], data: &[u8]) -> Result<()> {
     let ix::Withdraw { seat, base_atoms, quote_atoms } = args(data)?;
     crate::instructions::funds::withdraw(&funds_accounts(accounts)?, seat, base_atoms, quote_atoms)
 }
@@ -191,9 +183,19 @@ fn funds_accounts<'info>(accounts: &'info [AccountInfo<'info>]) -> Result<MoveFu
     writable(&market, "market")?;
     let header = market.load()?.header;
     writable(&*trader_base, "trader_base")?;
-    token_constraints(&trader_base, "trader_base", &trader.key(), &header.base_mint)?;
+    token_owner_and_mint(
+        (&trader_base.owner, &trader_base.mint),
+        "trader_base",
+        &trader.key(),
+        &header.base_mint,
+    )?;
     writable(&*trader_quote, "trader_quote")?;
-    token_constraints(&trader_quote, "trader_quote", &trader.key(), &header.quote_mint)?;
+    token_owner_and_mint(
+        (&trader_quote.owner, &trader_quote.mint),
+        "trader_quote",
+        &trader.key(),
+        &header.quote_mint,
+    )?;
     writable(&*base_vault, "base_vault")?;
     address(&base_vault, "base_vault", &header.base_vault)?;
     writable(&*quote_vault, "quote_vault")?;
@@ -225,44 +227,11 @@ impl<'info> Slots<'info> {
     }
 }
 
-fn named<T>(result: Result<T>, name: &'static str) -> Result<T> {
-    result.map_err(|e| e.with_account_name(name))
-}
-
 fn token_account<'info>(
     info: &'info AccountInfo<'info>,
     name: &'static str,
 ) -> Result<Box<Account<'info, TokenAccount>>> {
     named(Account::try_from(info).map(Box::new), name)
-}
-
-/// Anchor's `mut` constraint.
-fn writable<'info>(account: &impl AsRef<AccountInfo<'info>>, name: &'static str) -> Result<()> {
-    if account.as_ref().is_writable {
-        Ok(())
-    } else {
-        Err(Error::from(ErrorCode::ConstraintMut).with_account_name(name))
-    }
-}
-
-/// Anchor's `token::authority` then `token::mint` constraints.
-fn token_constraints(
-    account: &TokenAccount,
-    name: &'static str,
-    authority: &Pubkey,
-    mint: &Pubkey,
-) -> Result<()> {
-    if account.owner != *authority {
-        return Err(Error::from(ErrorCode::ConstraintTokenOwner)
-            .with_account_name(name)
-            .with_pubkeys((account.owner, *authority)));
-    }
-    if account.mint != *mint {
-        return Err(Error::from(ErrorCode::ConstraintTokenMint)
-            .with_account_name(name)
-            .with_pubkeys((account.mint, *mint)));
-    }
-    Ok(())
 }
 
 /// The vaults' `address = ... @ MarketError::InvalidVault` constraint.
