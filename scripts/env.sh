@@ -53,9 +53,10 @@ ensure_packages() {
 }
 
 # Native libraries our crates build against: librdkafka (built from source by rdkafka's
-# cmake-build feature) needs cmake, curl and SASL headers.
+# cmake-build feature) needs cmake, curl and SASL headers; RocksDB's bindings in agave's
+# validator (the conformance test's reference, tests/conformance) need libclang.
 ensure_build_deps() {
-    ensure_packages cmake libcurl4-openssl-dev libsasl2-dev pkg-config
+    ensure_packages cmake libcurl4-openssl-dev libsasl2-dev pkg-config libclang-dev
 }
 
 # The Kafka-protocol broker of tests and the demo: tansu's broker library built as a

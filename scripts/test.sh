@@ -11,8 +11,10 @@ ensure_postgres
 ensure_redis
 # The SMTP server the notification tests deliver to (aiosmtpd, in the cache's venv).
 scripts/python-venv.sh
-# localnet's web3.js check (localnet/tests/web3js.rs) runs the real @solana/web3.js v1 from npm.
-scripts/web3js.sh >/dev/null
+# The real JavaScript clients from npm: @solana/web3.js v1 for localnet's web3.js check
+# (localnet/tests/web3js.rs), web3.js and @solana/kit for the conformance test (tests/conformance).
+scripts/npm-clients.sh web3js >/dev/null
+scripts/npm-clients.sh conformance >/dev/null
 # The browser tests (tests/browser) open the release build of the app in Debian's Chromium.
 source scripts/wasm-toolchain.sh
 ensure_chromium

@@ -1,5 +1,5 @@
 //! The real @solana/web3.js v1 (from npm, pinned: `localnet/tests/web3js/package-lock.json`,
-//! installed by `scripts/web3js.sh`) against localnet: `web3js/check.cjs` sends, confirms and
+//! installed by `scripts/npm-clients.sh`) against localnet: `web3js/check.cjs` sends, confirms and
 //! reads back a transfer and asks for blocks, epochs, fees, the quote mint and the cluster, as
 //! a web3.js app does; web3.js refuses any reply whose shape differs from a validator's. Its
 //! findings are then checked against localnet's own view through solana-rpc-client.
@@ -27,8 +27,9 @@ async fn web3js_sends_confirms_and_reads_back_like_on_a_validator() {
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let installed = Command::new(root.join("scripts/web3js.sh")).output().expect("scripts/web3js.sh runs");
-    assert!(installed.status.success(), "scripts/web3js.sh: {}", String::from_utf8_lossy(&installed.stderr));
+    let installed =
+        Command::new(root.join("scripts/npm-clients.sh")).arg("web3js").output().expect("scripts/npm-clients.sh runs");
+    assert!(installed.status.success(), "scripts/npm-clients.sh: {}", String::from_utf8_lossy(&installed.stderr));
     let node_path = String::from_utf8(installed.stdout).unwrap().trim().to_string();
 
     let keys = DeploymentKeys::random();

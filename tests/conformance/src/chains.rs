@@ -1,0 +1,69 @@
+//! The two chains under comparison.
+use std::time::Duration;
+
+use localnet::keys::DeploymentKeys;
+use localnet::node::{Node, Options};
+use solana_keypair::Keypair;
+use solana_net_utils::SocketAddrSpace;
+use solana_rpc::rpc::JsonRpcConfig;
+use solana_test_validator::{TestValidator, TestValidatorGenesis};
+
+/// Where a chain answers.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    pub name: &'static str,
+    pub rpc_url: String,
+    pub pubsub_url: String,
+}
+
+/// agave's test validator: its RPC, PubSub, ledger (RocksDB in a temporary directory) and
+/// blockhash rules are the reference by definition.
+pub struct Reference {
+    pub endpoint: Endpoint,
+    _validator: TestValidator,
+}
+
+impl Reference {
+    /// Starts it configured as the `solana-test-validator` binary starts it: a faucet (for
+    /// `requestAirdrop`), transaction history (`getTransaction`, `getSignaturesForAddress`,
+    /// `getBlock`) and its extended metadata (log messages, compute units, return data) —
+    /// the library leaves both off.
+    pub async fn start() -> Reference {
+        let mint = Keypair::new();
+        let faucet = solana_faucet::faucet::run_local_faucet_for_tests(mint.insecure_clone(), None, 0);
+        let mut genesis = TestValidatorGenesis::default();
+        genesis
+            .rpc_config(JsonRpcConfig {
+                enable_rpc_transaction_history: true,
+                enable_extended_tx_metadata_storage: true,
+                ..JsonRpcConfig::default_for_test()
+            })
+            .faucet_addr(Some(faucet));
+        let validator = genesis
+            .start_async_with_mint_address(&mint, SocketAddrSpace::new(true))
+            .await
+            .unwrap_or_else(|e| panic!("agave's test validator did not start: {e}"));
+        let endpoint = Endpoint {
+            name: "reference",
+            rpc_url: validator.rpc_url(),
+            pubsub_url: validator.rpc_pubsub_url(),
+        };
+        Reference { endpoint, _validator: validator }
+    }
+}
+
+/// localnet at the validator's slot time, without our deployment.
+pub struct Localnet {
+    pub endpoint: Endpoint,
+    pub node: Node,
+}
+
+impl Localnet {
+    pub async fn start() -> Localnet {
+        let options = Options { bootstrap: false, ..Options::ephemeral(Duration::from_millis(400)) };
+        let node = Node::start(&DeploymentKeys::random(), options).await.expect("localnet starts");
+        let endpoint =
+            Endpoint { name: "localnet", rpc_url: node.rpc_url.clone(), pubsub_url: node.pubsub_url.clone() };
+        Localnet { endpoint, node }
+    }
+}
