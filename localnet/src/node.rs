@@ -123,6 +123,8 @@ impl Node {
         // Blockhashes advance with localnet's slots (`Chain::advance_slot`), not every 6.4 ms
         // as program-test's own task would: a blockhash lives 150 slots (60 s at 400 ms).
         pt.set_blockhash_ticker(false);
+        // agave's test validator's genesis: full-length epochs from the start, no warmup.
+        pt.set_epoch_schedule(solana_epoch_schedule::EpochSchedule::without_warmup());
         for (key, account) in restored.iter().flat_map(|r| &r.accounts) {
             pt.add_account(*key, account.clone());
         }

@@ -419,9 +419,9 @@ async fn fees_epochs_supply_and_the_one_validator() {
     assert!(rpc.get_inflation_governor().await.unwrap().initial > 0.0);
     assert!(rpc.get_inflation_rate().await.unwrap().total > 0.0);
     assert_eq!(rpc.get_stake_minimum_delegation().await.unwrap(), 1_000_000_000);
+    // One sample per finished minute, as agave's sampler: none yet a few seconds in.
     let samples = rpc.get_recent_performance_samples(Some(5)).await.unwrap();
-    assert!(!samples.is_empty() && samples[0].num_slots > 0 && samples[0].sample_period_secs == 60);
-    assert!(samples.iter().map(|s| s.num_transactions).sum::<u64>() >= 2);
+    assert!(samples.iter().all(|s| s.num_slots > 0 && s.sample_period_secs == 60), "{samples:?}");
     assert!(rpc.get_max_retransmit_slot().await.unwrap() >= current);
     assert!(rpc.get_max_shred_insert_slot().await.unwrap() >= current);
     assert_eq!(code_of(&rpc.get_highest_snapshot_slot().await.unwrap_err()).map(|c| c.0), Some(-32008));

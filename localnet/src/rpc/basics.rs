@@ -18,9 +18,16 @@ pub fn get_health(params: Vec<Value>) -> RpcResult {
     Ok(json!("ok"))
 }
 
+/// The feature set this build of agave runs, as agave's `getVersion` and gossip name it:
+/// the first four bytes of agave-feature-set's identifier, little-endian.
+pub fn feature_set_id() -> u32 {
+    let id = agave_feature_set::ID.to_bytes();
+    u32::from_le_bytes([id[0], id[1], id[2], id[3]])
+}
+
 pub fn get_version(params: Vec<Value>) -> RpcResult {
     Params::none(params)?;
-    Ok(json!({ "solana-core": CORE_VERSION, "feature-set": 0 }))
+    Ok(json!({ "solana-core": CORE_VERSION, "feature-set": feature_set_id() }))
 }
 
 pub fn get_genesis_hash(c: &Chain, params: Vec<Value>) -> RpcResult {
@@ -66,12 +73,8 @@ pub async fn is_blockhash_valid(c: &mut Chain, p: Params) -> RpcResult {
 pub async fn get_minimum_balance_for_rent_exemption(c: &mut Chain, p: Params) -> RpcResult {
     let size: usize = p.req(0)?;
     let _: Option<CommitmentConfig> = p.opt(1)?;
-    let minimum = c.rent_exempt_minimum(size).await?.ok_or_else(|| {
-        RpcError::invalid_params(format!(
-            "Invalid param: data length {size} exceeds the maximum permitted account size ({} bytes)",
-            crate::chain::MAX_PERMITTED_DATA_LENGTH
-        ))
-    })?;
+    // Above the 10 MiB an account may hold agave answers a bare "Invalid request".
+    let minimum = c.rent_exempt_minimum(size).await?.ok_or_else(RpcError::invalid_request)?;
     Ok(json!(minimum))
 }
 

@@ -228,7 +228,7 @@ pub fn get_cluster_nodes(c: &Chain, params: Vec<Value>) -> RpcResult {
         pubsub,
         version: Some(CORE_VERSION.into()),
         client_id: None,
-        feature_set: None,
+        feature_set: Some(super::basics::feature_set_id()),
         shred_version: None,
     }])
 }
@@ -280,7 +280,8 @@ pub fn get_stake_minimum_delegation(c: &Chain, p: Params) -> RpcResult {
     Ok(with_context(c, json!(minimum)))
 }
 
-/// One sample per minute of block time, newest first, as agave's sampler takes them.
+/// One sample per minute of block time, newest first, as agave's sampler takes them: only
+/// minutes that are over (agave's first sample comes a minute after it starts).
 pub fn get_recent_performance_samples(c: &Chain, p: Params) -> RpcResult {
     let limit: usize = p.opt(0)?.unwrap_or(MAX_PERF_SAMPLES);
     if limit > MAX_PERF_SAMPLES {
@@ -303,7 +304,9 @@ pub fn get_recent_performance_samples(c: &Chain, p: Params) -> RpcResult {
         sample.num_transactions += transactions;
         sample.num_non_vote_transactions = Some(sample.num_transactions);
     }
-    to_value(minutes.into_values().rev().take(limit).collect::<Vec<_>>())
+    let current_minute = c.slot_time / PERF_SAMPLE_SECS;
+    let finished = minutes.into_iter().filter(|(minute, _)| *minute < current_minute).map(|(_, s)| s);
+    to_value(finished.rev().take(limit).collect::<Vec<_>>())
 }
 
 /// localnet's snapshots are its own format, not agave's: a validator could not boot from

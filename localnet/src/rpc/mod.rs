@@ -64,6 +64,12 @@ impl RpcError {
         RpcError { code: code::INVALID_PARAMS, message: message.into(), data: None }
     }
 
+    /// jsonrpc-core's -32600 "Invalid request", which agave answers for a few out-of-range
+    /// parameters (an account size over 10 MiB).
+    pub fn invalid_request() -> RpcError {
+        RpcError { code: code::INVALID_REQUEST, message: "Invalid request".into(), data: None }
+    }
+
     pub fn internal(message: impl std::fmt::Display) -> RpcError {
         RpcError { code: code::INTERNAL_ERROR, message: format!("Internal error: {message}"), data: None }
     }

@@ -32,12 +32,16 @@ impl Params {
         Ok(Params(values))
     }
 
-    /// A method that takes none, as agave's "No parameters were expected".
+    /// A method that takes none, answered as jsonrpc-core answers for agave: the parameters
+    /// it got, in Rust's debug form, as the error's data.
     pub fn none(values: Vec<Value>) -> Result<(), RpcError> {
         if values.is_empty() {
             Ok(())
         } else {
-            Err(RpcError::invalid_params("No parameters were expected"))
+            Err(RpcError {
+                data: Some(Value::String(format!("Array({values:?})"))),
+                ..RpcError::invalid_params("Invalid parameters: No parameters were expected")
+            })
         }
     }
 
@@ -45,7 +49,9 @@ impl Params {
         let value = self
             .0
             .get(i)
-            .ok_or_else(|| RpcError::invalid_params(format!("Invalid params: missing parameter {i}.")))?;
+            // jsonrpc-derive's check, as agave answers it: it names how many the method needs;
+            // here, those up to the first one missing.
+            .ok_or_else(|| RpcError::invalid_params(format!("`params` should have at least {} argument(s)", i + 1)))?;
         serde_json::from_value(value.clone())
             .map_err(|e| RpcError::invalid_params(format!("Invalid params: {e}.")))
     }

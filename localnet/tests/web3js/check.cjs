@@ -174,7 +174,8 @@ async function main() {
   check('getInflationGovernor');
   assert.ok((await connection.getStakeMinimumDelegation()).value > 0);
   check('getStakeMinimumDelegation');
-  assert.ok((await connection.getRecentPerformanceSamples(5)).length > 0);
+  // One sample per finished minute (none in the first minute, as on agave).
+  assert.ok(Array.isArray(await connection.getRecentPerformanceSamples(5)));
   check('getRecentPerformanceSamples');
   assert.ok((await connection.getFirstAvailableBlock()) <= tx.slot);
   check('getFirstAvailableBlock');

@@ -637,6 +637,8 @@ pub struct ProgramTest {
     transaction_account_lock_limit: Option<usize>,
     // GridTokenX patch: see `set_blockhash_ticker`.
     blockhash_ticker: bool,
+    // GridTokenX patch: see `set_epoch_schedule`.
+    epoch_schedule: Option<EpochSchedule>,
 }
 
 impl Default for ProgramTest {
@@ -669,6 +671,7 @@ impl Default for ProgramTest {
             deactivate_feature_set: HashSet::default(),
             transaction_account_lock_limit: None,
             blockhash_ticker: true,
+            epoch_schedule: None,
         }
     }
 }
@@ -704,6 +707,12 @@ impl ProgramTest {
     /// `ProgramTestContext::register_new_blockhash`: the caller sets the pace.
     pub fn set_blockhash_ticker(&mut self, on: bool) {
         self.blockhash_ticker = on;
+    }
+
+    /// GridTokenX patch: genesis' epoch schedule (upstream: `EpochSchedule::default()`, with
+    /// warmup epochs). localnet sets agave's test validator's, `EpochSchedule::without_warmup()`.
+    pub fn set_epoch_schedule(&mut self, epoch_schedule: EpochSchedule) {
+        self.epoch_schedule = Some(epoch_schedule);
     }
 
     pub fn set_compute_max_units(&mut self, compute_max_units: u64) {
@@ -1000,6 +1009,10 @@ impl ProgramTest {
             std::mem::take(&mut self.genesis_accounts),
         );
 
+        // GridTokenX patch: see `set_epoch_schedule`.
+        if let Some(epoch_schedule) = &self.epoch_schedule {
+            genesis_config.epoch_schedule = epoch_schedule.clone();
+        }
         let target_tick_duration = Duration::from_micros(100);
         genesis_config.poh_config = PohConfig::new_sleep(target_tick_duration);
         debug!("Payer address: {}", mint_keypair.pubkey());
