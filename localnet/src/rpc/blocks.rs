@@ -140,11 +140,15 @@ pub fn get_blocks_with_limit(c: &Chain, p: Params) -> RpcResult {
 /// How much stake has voted on `slot` at each lockout: localnet's one validator votes every
 /// block as it finishes, so a block not yet finalized has all the stake at its depth; a
 /// finalized (rooted) or future one has none, as agave's commitment cache answers.
+/// Slots a bank's status cache remembers (agave's `MAX_CACHE_ENTRIES`).
+const STATUS_CACHE_SLOTS: u64 = 300;
+
 pub fn get_block_commitment(c: &Chain, p: Params) -> RpcResult {
     let slot: u64 = p.req(0)?;
     let total_stake = c.validator().stake_lamports;
-    let finalized = c.slot.saturating_sub(c.finalize_after);
-    let commitment = (slot > finalized && slot < c.slot).then(|| {
+    // agave keeps a block's commitment while its bank's status cache remembers the slot (the
+    // last 300 roots), finalized or not; the one validator's stake sits at the block's depth.
+    let commitment = (slot < c.slot && c.slot - slot <= STATUS_CACHE_SLOTS).then(|| {
         let mut by_lockout = [0u64; 32];
         by_lockout[((c.slot - slot - 1) as usize).min(31)] = total_stake;
         by_lockout

@@ -280,19 +280,22 @@ pub fn get_stake_minimum_delegation(c: &Chain, p: Params) -> RpcResult {
     Ok(with_context(c, json!(minimum)))
 }
 
-/// One sample per minute of block time, newest first, as agave's sampler takes them: only
-/// minutes that are over (agave's first sample comes a minute after it starts).
+/// One sample per minute of block time since the oldest block kept, newest first, as agave's
+/// sampler takes one a minute after it starts and every minute after that: only minutes that
+/// are over.
 pub fn get_recent_performance_samples(c: &Chain, p: Params) -> RpcResult {
     let limit: usize = p.opt(0)?.unwrap_or(MAX_PERF_SAMPLES);
     if limit > MAX_PERF_SAMPLES {
         return Err(RpcError::invalid_params(format!("Invalid limit; max {MAX_PERF_SAMPLES}")));
     }
     let first = c.blocks().first().map_or(c.slot, |b| b.slot);
+    let started = c.blocks().get(first).map_or(c.slot_time, |b| b.block_time);
     let mut minutes: BTreeMap<i64, RpcPerfSample> = BTreeMap::new();
     for slot in c.blocks().slots_in(first, c.slot) {
         let Some(block) = c.blocks().get(slot) else { continue };
         let transactions = c.transactions_in(slot).count() as u64;
-        let sample = minutes.entry(block.block_time / PERF_SAMPLE_SECS).or_insert(RpcPerfSample {
+        let minute = (block.block_time - started) / PERF_SAMPLE_SECS;
+        let sample = minutes.entry(minute).or_insert(RpcPerfSample {
             slot,
             num_transactions: 0,
             num_non_vote_transactions: Some(0),
@@ -304,7 +307,7 @@ pub fn get_recent_performance_samples(c: &Chain, p: Params) -> RpcResult {
         sample.num_transactions += transactions;
         sample.num_non_vote_transactions = Some(sample.num_transactions);
     }
-    let current_minute = c.slot_time / PERF_SAMPLE_SECS;
+    let current_minute = (c.slot_time - started) / PERF_SAMPLE_SECS;
     let finished = minutes.into_iter().filter(|(minute, _)| *minute < current_minute).map(|(_, s)| s);
     to_value(finished.rev().take(limit).collect::<Vec<_>>())
 }

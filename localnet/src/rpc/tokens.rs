@@ -36,7 +36,7 @@ async fn mint_owner_and_decimals(c: &mut Chain, key: &Pubkey) -> Result<(Pubkey,
         .await?
         .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
     let state = mint(&account)
-        .ok_or_else(|| RpcError::invalid_params("Invalid param: mint could not be unpacked"))?;
+        .ok_or_else(|| RpcError::invalid_params("Invalid param: Token mint could not be unpacked"))?;
     Ok((account.owner, state.decimals))
 }
 

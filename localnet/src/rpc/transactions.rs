@@ -22,10 +22,14 @@ use super::{code, RpcError};
 use crate::chain::{Chain, Executed};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-/// The largest wire transaction (a packet), and its largest base58 / base64 encodings.
+/// agave 4.2's limits: the largest legacy or v0 wire transaction (a packet) and its base58 /
+/// base64 encodings; a v1 transaction (base64 from "gQ" on) may take 4,096 bytes.
 const PACKET_DATA_SIZE: usize = 1232;
 const MAX_BASE58_SIZE: usize = 1683;
-const MAX_BASE64_SIZE: usize = 1644;
+const MAX_BASE64_LEGACY_SIZE: usize = 1644;
+const MAX_BASE64_SIZE: usize = 5464;
+const MAX_V1_TRANSACTION_SIZE: usize = solana_message::v1::MAX_TRANSACTION_SIZE;
+const V1_BASE64_PREFIX: &[u8] = b"gQ";
 
 pub async fn send(c: &mut Chain, p: Params) -> RpcResult {
     let text: String = p.req(0)?;
@@ -179,30 +183,42 @@ pub fn get_signatures_for_address(c: &Chain, p: Params) -> RpcResult {
 
 /// A wire transaction as agave's RPC decodes it: size limits checked before decoding, bincode
 /// bounded by a packet, then sanitized (signature count, account indexes).
+/// A wire transaction as agave 4.2's `decode_and_deserialize` reads it: the same size
+/// limits (a v1 transaction's base64 starts at "gQ" and may be larger), wincode, and the same
+/// messages, which name the type.
 fn decode_transaction(
     text: &str,
     encoding: Option<UiTransactionEncoding>,
 ) -> Result<VersionedTransaction, RpcError> {
-    let too_large = |len: usize, max: usize| {
+    const TYPE: &str = "solana_transaction::versioned::VersionedTransaction";
+    let too_large = |kind: &str, len: usize, max: usize, raw: usize| {
         RpcError::invalid_params(format!(
-            "encoded transaction too large: {len} bytes (max: encoded/raw {max}/{PACKET_DATA_SIZE})"
+            "{kind} encoded {TYPE} too large: {len} bytes (max: encoded/raw {max}/{raw})"
         ))
     };
-    let bytes = match encoding.unwrap_or(UiTransactionEncoding::Base58) {
+    let (bytes, max_raw) = match encoding.unwrap_or(UiTransactionEncoding::Base58) {
         UiTransactionEncoding::Base58 | UiTransactionEncoding::Binary => {
             if text.len() > MAX_BASE58_SIZE {
-                return Err(too_large(text.len(), MAX_BASE58_SIZE));
+                return Err(too_large("base58", text.len(), MAX_BASE58_SIZE, PACKET_DATA_SIZE));
             }
-            bs58::decode(text)
+            let bytes = bs58::decode(text)
                 .into_vec()
-                .map_err(|e| RpcError::invalid_params(format!("invalid base58 encoding: {e:?}")))?
+                .map_err(|e| RpcError::invalid_params(format!("invalid base58 encoding: {e:?}")))?;
+            (bytes, PACKET_DATA_SIZE)
         }
         UiTransactionEncoding::Base64 => {
-            if text.len() > MAX_BASE64_SIZE {
-                return Err(too_large(text.len(), MAX_BASE64_SIZE));
+            let (max_encoded, max_raw) = if text.as_bytes().get(..2).is_some_and(|p| p >= V1_BASE64_PREFIX) {
+                (MAX_BASE64_SIZE, MAX_V1_TRANSACTION_SIZE)
+            } else {
+                (MAX_BASE64_LEGACY_SIZE, PACKET_DATA_SIZE)
+            };
+            if text.len() > max_encoded {
+                return Err(too_large("base64", text.len(), max_encoded, max_raw));
             }
-            B64.decode(text)
-                .map_err(|e| RpcError::invalid_params(format!("invalid base64 encoding: {e:?}")))?
+            let bytes = B64
+                .decode(text)
+                .map_err(|e| RpcError::invalid_params(format!("invalid base64 encoding: {e:?}")))?;
+            (bytes, max_raw)
         }
         other => {
             return Err(RpcError::invalid_params(format!(
@@ -210,14 +226,14 @@ fn decode_transaction(
             )))
         }
     };
-    if bytes.len() > PACKET_DATA_SIZE {
+    if bytes.len() > max_raw {
         return Err(RpcError::invalid_params(format!(
-            "decoded transaction too large: {} bytes (max: {PACKET_DATA_SIZE} bytes)",
+            "decoded {TYPE} too large: {} bytes (max: {max_raw} bytes)",
             bytes.len()
         )));
     }
-    let tx: VersionedTransaction = bincode::deserialize(&bytes)
-        .map_err(|e| RpcError::invalid_params(format!("failed to deserialize VersionedTransaction: {e}")))?;
+    let tx: VersionedTransaction = wincode::deserialize(&bytes)
+        .map_err(|e| RpcError::invalid_params(format!("failed to deserialize {TYPE}: {e}")))?;
     tx.sanitize().map_err(|e| RpcError::invalid_params(format!("invalid transaction: {e}")))?;
     if tx.signatures.is_empty() {
         return Err(RpcError::invalid_params("invalid transaction: no signatures"));

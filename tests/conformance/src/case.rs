@@ -85,19 +85,25 @@ pub fn by_pubkey(reply: &mut Value) {
 /// node, no consensus) casts none.
 pub const VOTE_PROGRAM: &str = "Vote111111111111111111111111111111111111111";
 
-/// Drops vote transactions from a `getBlock` reply (full, accounts or signature details)
-/// and counts (`getTransactionCount`-like fields are masked where they appear).
+/// What a one-node chain's block cannot hold: drops the reference's vote transactions from
+/// a `getBlock` reply, and both chains' `rewards` (agave pays the leader half of a block's
+/// fees when it freezes the bank; localnet's bank never freezes a block, so its blocks list
+/// no fee reward — docs/localnet.md).
 pub fn without_votes(reply: &mut Value) {
     let is_vote = |tx: &Value| tx.to_string().contains(VOTE_PROGRAM);
     if let Some(Value::Array(txs)) = reply.pointer_mut("/result/transactions") {
         txs.retain(|t| !is_vote(t));
     }
+    if let Some(Value::Object(block)) = reply.get_mut("result") {
+        block.remove("rewards");
+    }
 }
 
 /// Replaces each chain's validator identity (a map key in `getLeaderSchedule` and
 /// `getBlockProduction`) with `"identity"`, and lists `getVoteAccounts`' current and
-/// delinquent accounts together (whether agave's one vote account counts as delinquent at a
-/// given moment depends on its last vote; localnet's never is).
+/// delinquent accounts together without their epoch credits: agave's one validator votes
+/// (whether it counts as delinquent at a given moment depends on its last vote, and its
+/// credits grow), localnet's never votes (docs/localnet.md).
 pub fn one_validator(reply: &mut Value) {
     fn rename_keys(value: &mut Value) {
         if let Value::Object(map) = value {
@@ -117,7 +123,11 @@ pub fn one_validator(reply: &mut Value) {
         if let (Some(Value::Array(current)), Some(Value::Array(delinquent))) =
             (votes.get("current").cloned(), votes.get("delinquent").cloned())
         {
-            votes.insert("current".into(), Value::Array([current, delinquent].concat()));
+            let mut all = [current, delinquent].concat();
+            all.iter_mut().filter_map(Value::as_object_mut).for_each(|v| {
+                v.remove("epochCredits");
+            });
+            votes.insert("current".into(), Value::Array(all));
             votes.insert("delinquent".into(), Value::Array(Vec::new()));
         }
     }
