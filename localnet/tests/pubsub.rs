@@ -157,7 +157,7 @@ async fn bad_subscriptions_are_refused_with_a_reason() {
     assert!(format!("{refused:?}").contains("Only 1 address supported"), "{refused:?}");
     let not_a_key = RpcTransactionLogsFilter::Mentions(vec!["not-a-key".into()]);
     let refused = pubsub.logs_subscribe(not_a_key, RpcTransactionLogsConfig { commitment: None }).await.err();
-    assert!(format!("{refused:?}").contains("Invalid pubkey"), "{refused:?}");
+    assert!(format!("{refused:?}").contains("Invalid mentions provided"), "{refused:?}");
     let (mut slots, _unsub) = pubsub.slot_subscribe().await.expect("still serving");
     assert!(tokio::time::timeout(WAIT, slots.next()).await.unwrap().is_some());
     drop(node);

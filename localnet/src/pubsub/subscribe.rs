@@ -64,7 +64,7 @@ fn pubkey(params: &[Value], at: usize) -> Result<Pubkey, String> {
         .get(at)
         .and_then(Value::as_str)
         .and_then(|s| Pubkey::from_str(s).ok())
-        .ok_or_else(|| "Invalid param: public key".to_string())
+        .ok_or_else(|| "Invalid Request: Invalid pubkey provided".to_string())
 }
 
 /// The optional configuration object at `at`, decoded into its official type.
@@ -100,7 +100,7 @@ pub async fn request(chain: &SharedChain, state: &mut Subscriptions, text: &str)
         "accountSubscribe" => account(&params, confirm, finalize),
         "programSubscribe" => program(&params, confirm, finalize),
         "logsSubscribe" => logs(&params, confirm, finalize),
-        other => return error(&id, code::METHOD_NOT_FOUND, format!("Method not found: {other}")),
+        _ => return error(&id, code::METHOD_NOT_FOUND, "Method not found".into()),
     };
     match sub {
         Ok(sub) => {
@@ -122,7 +122,7 @@ async fn signature(chain: &SharedChain, params: &[Value], confirm: u64, finalize
         .first()
         .and_then(Value::as_str)
         .and_then(|s| Signature::from_str(s).ok())
-        .ok_or_else(|| "Invalid param: signature".to_string())?;
+        .ok_or_else(|| "Invalid Request: Invalid signature provided".to_string())?;
     let config: RpcSignatureSubscribeConfig = config(params, 1)?;
     let age = age(confirm, finalize, config.commitment);
     let landed = chain
@@ -137,7 +137,8 @@ fn account(params: &[Value], confirm: u64, finalize: u64) -> Result<Sub, String>
     let key = pubkey(params, 0)?;
     let config: RpcAccountInfoConfig = config(params, 1)?;
     let age = age(confirm, finalize, config.commitment);
-    Ok(Sub::Account { key, encoding: account_encoding(config.encoding, "base58"), age })
+    // agave's default: `binary`, the legacy base58 string without its encoding's name.
+    Ok(Sub::Account { key, encoding: account_encoding(config.encoding, "binary"), age })
 }
 
 fn program(params: &[Value], confirm: u64, finalize: u64) -> Result<Sub, String> {
@@ -146,7 +147,7 @@ fn program(params: &[Value], confirm: u64, finalize: u64) -> Result<Sub, String>
     let filters = verify_filters(config.filters.unwrap_or_default()).map_err(|e| e.message)?;
     let account = config.account_config;
     let age = age(confirm, finalize, account.commitment);
-    Ok(Sub::Program { program, encoding: account_encoding(account.encoding, "base58"), filters, age })
+    Ok(Sub::Program { program, encoding: account_encoding(account.encoding, "binary"), filters, age })
 }
 
 fn logs(params: &[Value], confirm: u64, finalize: u64) -> Result<Sub, String> {
@@ -160,7 +161,7 @@ fn logs(params: &[Value], confirm: u64, finalize: u64) -> Result<Sub, String> {
             let [key] = keys.as_slice() else {
                 return Err("Invalid Request: Only 1 address supported".into());
             };
-            Some(Pubkey::from_str(key).map_err(|e| format!("Invalid Request: Invalid pubkey provided: {e}"))?)
+            Some(Pubkey::from_str(key).map_err(|_| "Invalid Request: Invalid mentions provided".to_string())?)
         }
     };
     // Its config type has no Default: absent means agave's default commitment.

@@ -88,7 +88,7 @@ async function withWeb3() {
   step('web3 tokens');
 
   const latest = await connection.getLatestBlockhash();
-  out.blockhashValid = await connection.isBlockhashValid(latest.blockhash);
+  out.blockhashValid = (await connection.isBlockhashValid(latest.blockhash)).value;
   out.blocksOfLife = latest.lastValidBlockHeight - (await connection.getBlockHeight());
   const message = new Transaction({ feePayer: payer.publicKey, ...latest })
     .add(SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: bob, lamports: 100 * LAMPORTS_PER_SOL }));

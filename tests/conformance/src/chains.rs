@@ -31,8 +31,13 @@ impl Reference {
     pub async fn start() -> Reference {
         let mint = Keypair::new();
         let faucet = solana_faucet::faucet::run_local_faucet_for_tests(mint.insecure_clone(), None, 0);
+        // Its gossip, TPU and repair ports from agave's own allocator (shared memory across
+        // processes), so two tests' validators never reach for the same ones.
+        let ports = solana_net_utils::sockets::unique_port_range_for_tests(26);
         let mut genesis = TestValidatorGenesis::default();
         genesis
+            .port_range((ports.start, ports.end))
+            .gossip_port(ports.start)
             .rpc_config(JsonRpcConfig {
                 enable_rpc_transaction_history: true,
                 enable_extended_tx_metadata_storage: true,

@@ -71,6 +71,9 @@ pub async fn wait_for(endpoint: &Endpoint, signature: &str, commitment: &str) ->
 
 /// A PubSub connection.
 pub struct PubSub {
+    chain: &'static str,
+    /// Notifications read while waiting for something else, oldest first.
+    pending: Vec<Value>,
     socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
     next_id: u64,
 }
@@ -80,7 +83,7 @@ impl PubSub {
         let (socket, _) = tokio_tungstenite::connect_async(&endpoint.pubsub_url)
             .await
             .unwrap_or_else(|e| panic!("{} PubSub: {e}", endpoint.name));
-        PubSub { socket, next_id: 1 }
+        PubSub { chain: endpoint.name, pending: Vec::new(), socket, next_id: 1 }
     }
 
     /// Sends a request and returns the reply to it (notifications that arrive first are
@@ -91,12 +94,13 @@ impl PubSub {
         let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
         self.socket.send(Message::text(body.to_string())).await.expect("PubSub send");
         loop {
-            let message = self.next().await.unwrap_or_else(|| panic!("no reply to {method}"));
+            let message = self.next().await.unwrap_or_else(|| panic!("{}: no reply to {method}", self.chain));
             if message["id"] == json!(id) {
                 let mut message = message;
                 strip_envelope(&mut message);
                 return message;
             }
+            self.pending.push(message);
         }
     }
 
@@ -112,14 +116,22 @@ impl PubSub {
         }
     }
 
-    /// The next notification of `method` (e.g. `accountNotification`), without `jsonrpc`.
+    /// The next notification of `method` (e.g. `accountNotification`), without `jsonrpc`;
+    /// others that arrive first are kept for their turn.
     pub async fn notification(&mut self, method: &str) -> Value {
+        if let Some(i) = self.pending.iter().position(|m| m["method"] == json!(method)) {
+            let mut message = self.pending.remove(i);
+            strip_envelope(&mut message);
+            return message;
+        }
         loop {
-            let mut message = self.next().await.unwrap_or_else(|| panic!("no {method} within 20 s"));
+            let mut message =
+                self.next().await.unwrap_or_else(|| panic!("{}: no {method} within 20 s", self.chain));
             if message["method"] == json!(method) {
                 strip_envelope(&mut message);
                 return message;
             }
+            self.pending.push(message);
         }
     }
 }
