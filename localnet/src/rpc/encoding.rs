@@ -5,7 +5,6 @@
 //! program), `base58` / `base64` (the wire bytes), with the status meta beside it.
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
-use serde_json::json;
 use solana_account_decoder::parse_account_data::SplTokenAdditionalDataV2;
 use solana_account_decoder::parse_token::token_amount_to_ui_amount_v3;
 use solana_message::compiled_instruction::CompiledInstruction;
@@ -14,9 +13,8 @@ use solana_transaction::versioned::{TransactionVersion, VersionedTransaction};
 use solana_transaction_status_client_types::option_serializer::OptionSerializer;
 use solana_transaction_status_client_types::{
     EncodedTransaction, EncodedTransactionWithStatusMeta, ParsedAccount, ParsedAccountSource,
-    ParsedInstruction, TransactionBinaryEncoding, UiAccountsList, UiAddressTableLookup,
-    UiCompiledInstruction, UiInstruction, UiLoadedAddresses, UiMessage, UiParsedInstruction, UiParsedMessage,
-    UiPartiallyDecodedInstruction, UiRawMessage, UiTransaction, UiTransactionEncoding, UiTransactionError,
+    TransactionBinaryEncoding, UiAccountsList, UiAddressTableLookup,
+    UiCompiledInstruction, UiInstruction, UiLoadedAddresses, UiMessage, UiParsedMessage, UiRawMessage, UiTransaction, UiTransactionEncoding, UiTransactionError,
     UiTransactionStatusMeta, UiTransactionTokenBalance,
 };
 
@@ -26,6 +24,8 @@ use crate::balances::TokenBalance;
 use crate::chain::TxRecord;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+/// A top-level instruction's stack height, as agave reports it.
+const TRANSACTION_LEVEL_STACK_HEIGHT: u32 = 1;
 
 /// The `version` a reply carries, or agave's refusal: without `maxSupportedTransactionVersion`
 /// only legacy transactions are returned, and without a version field; with it, every
@@ -120,7 +120,11 @@ fn raw_message(tx: &VersionedTransaction) -> UiMessage {
         header: *message.header(),
         account_keys: message.static_account_keys().iter().map(ToString::to_string).collect(),
         recent_blockhash: message.recent_blockhash().to_string(),
-        instructions: message.instructions().iter().map(|ix| UiCompiledInstruction::from(ix, None)).collect(),
+        instructions: message
+            .instructions()
+            .iter()
+            .map(|ix| UiCompiledInstruction::from(ix, Some(TRANSACTION_LEVEL_STACK_HEIGHT)))
+            .collect(),
         address_table_lookups: lookups(message),
         transaction_config: None,
     })
@@ -153,67 +157,29 @@ fn parsed_message(tx: &VersionedTransaction) -> UiMessage {
     })
 }
 
-/// The System program's transfer and account creation, parsed as agave parses them; every
-/// other instruction partially decoded (program and accounts named, data in base58), as
-/// agave answers for a program it does not parse.
+/// An instruction as agave's own parser shows it (System, SPL Token and Token-2022, the
+/// associated-token program, Memo, Stake, Vote, the loaders, address lookup tables), else
+/// partially decoded: `solana-transaction-status`'s `parse_ui_instruction`, so jsonParsed is
+/// agave's by construction.
 fn parsed_instruction(ix: &CompiledInstruction, keys: &[Pubkey]) -> UiInstruction {
-    let key = |i: u8| keys.get(usize::from(i)).map(ToString::to_string).unwrap_or_default();
-    let program = key(ix.program_id_index);
-    let accounts: Vec<String> = ix.accounts.iter().map(|i| key(*i)).collect();
-    if program == solana_system_interface::program::ID.to_string() {
-        if let Some(parsed) = parsed_system_instruction(&ix.data, &accounts) {
-            return UiInstruction::Parsed(UiParsedInstruction::Parsed(ParsedInstruction {
-                program: "system".into(),
-                program_id: program,
-                parsed,
-                stack_height: None,
-            }));
-        }
-    }
-    UiInstruction::Parsed(UiParsedInstruction::PartiallyDecoded(UiPartiallyDecodedInstruction {
-        program_id: program,
-        accounts,
-        data: bs58::encode(&ix.data).into_string(),
-        stack_height: None,
-    }))
+    let keys = solana_message::AccountKeys::new(keys, None);
+    solana_transaction_status::parse_ui_instruction(ix, &keys, Some(TRANSACTION_LEVEL_STACK_HEIGHT))
 }
 
-/// System instructions are bincode: a little-endian u32 variant, then its fields.
-fn parsed_system_instruction(data: &[u8], accounts: &[String]) -> Option<serde_json::Value> {
-    let u64_at = |at: usize| Some(u64::from_le_bytes(data.get(at..at + 8)?.try_into().ok()?));
-    let variant = u32::from_le_bytes(data.get(..4)?.try_into().ok()?);
-    match variant {
-        0 if data.len() == 52 && accounts.len() >= 2 => {
-            let owner = Pubkey::try_from(&data[20..52]).ok()?;
-            Some(json!({
-                "type": "createAccount",
-                "info": {
-                    "source": accounts[0],
-                    "newAccount": accounts[1],
-                    "lamports": u64_at(4)?,
-                    "space": u64_at(12)?,
-                    "owner": owner.to_string(),
-                },
-            }))
-        }
-        2 if data.len() == 12 && accounts.len() >= 2 => Some(json!({
-            "type": "transfer",
-            "info": { "source": accounts[0], "destination": accounts[1], "lamports": u64_at(4)? },
-        })),
-        _ => None,
-    }
-}
-
+/// Token balances as agave's ledger gives them back: its stored form keeps `uiAmount` as a
+/// float, and a zero comes back as `null`.
 fn token_balances(balances: &[TokenBalance]) -> Vec<UiTransactionTokenBalance> {
     balances
         .iter()
         .map(|b| UiTransactionTokenBalance {
             account_index: b.account_index,
             mint: Pubkey::new_from_array(b.mint).to_string(),
-            ui_token_amount: token_amount_to_ui_amount_v3(
-                b.amount,
-                &SplTokenAdditionalDataV2::with_decimals(b.decimals),
-            ),
+            ui_token_amount: {
+                let mut amount =
+                    token_amount_to_ui_amount_v3(b.amount, &SplTokenAdditionalDataV2::with_decimals(b.decimals));
+                amount.ui_amount = amount.ui_amount.filter(|a| *a != 0.0);
+                amount
+            },
             owner: OptionSerializer::Some(Pubkey::new_from_array(b.owner).to_string()),
             program_id: OptionSerializer::Some(Pubkey::new_from_array(b.program_id).to_string()),
         })

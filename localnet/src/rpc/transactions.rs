@@ -108,9 +108,16 @@ pub fn get_transaction(c: &Chain, p: Params) -> RpcResult {
         slot: r.slot,
         transaction: encode_full(r, encoding, version)?,
         block_time: Some(r.block_time),
-        transaction_index: None,
+        transaction_index: index_in_block(c, &signature),
     };
     serde_json::to_value(reply).map_err(RpcError::internal)
+}
+
+/// Where a transaction sits in its block (getBlock's order), as agave 4.2 reports it.
+fn index_in_block(c: &Chain, signature: &solana_signature::Signature) -> Option<u32> {
+    let slot = c.record(signature)?.slot;
+    let index = c.transactions_in(slot).position(|(s, _)| s == signature)?;
+    u32::try_from(index).ok()
 }
 
 /// `sendTransaction` as agave does it. With preflight (the default) the transaction's
@@ -175,6 +182,7 @@ pub fn get_signatures_for_address(c: &Chain, p: Params) -> RpcResult {
                 "memo": Value::Null,
                 "blockTime": r.block_time,
                 "confirmationStatus": c.commitment_of(r.slot),
+                "transactionIndex": index_in_block(c, s),
             })
         })
         .collect();

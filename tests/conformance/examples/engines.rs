@@ -97,8 +97,6 @@ async fn main() {
         .buffer_unordered(in_flight)
         .collect()
         .await;
-    let last = &wires.last().unwrap().1;
-    wait_for(e, last, "confirmed").await;
     let mut unconfirmed: Vec<&String> = wires.iter().map(|(_, s)| s).collect();
     while !unconfirmed.is_empty() {
         let batch: Vec<&String> = unconfirmed.iter().take(256).copied().collect();
@@ -119,10 +117,12 @@ async fn main() {
         if unconfirmed.len() == before {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        if sending.elapsed() > Duration::from_secs(300) {
-            panic!("{} transfers still unconfirmed after 300 s", unconfirmed.len());
+        // A validator may drop what it cannot take (its queues are bounded): counted, not awaited.
+        if sending.elapsed() > Duration::from_secs(120) {
+            break;
         }
     }
+    let dropped = unconfirmed.len();
     let elapsed = sending.elapsed().as_secs_f64();
     let (cpu_after, loaded_rss) = cpu_and_rss();
     let refused = accepted.iter().filter(|a| !**a).count();
@@ -150,12 +150,12 @@ async fn main() {
     latencies.sort_by(f64::total_cmp);
 
     println!(
-        "{engine}: serving after {:.2} s; idle {:.2} cores, RSS {} MB; {transfers} transfers ({in_flight} in flight, {refused} refused) confirmed in {:.2} s = {:.0} tx/s, {:.2} cores while sending, RSS {} MB after; send → confirmed p50 {:.0} ms, p99 {:.0} ms",
+        "{engine}: serving after {:.2} s; idle {:.2} cores, RSS {} MB; {transfers} transfers ({in_flight} in flight, {refused} refused, {dropped} never confirmed) in {:.2} s = {:.0} tx/s, {:.2} cores while sending, RSS {} MB after; send → confirmed p50 {:.0} ms, p99 {:.0} ms",
         serving.as_secs_f64(),
         idle_cores,
         idle_rss / 1_000_000,
         elapsed,
-        transfers as f64 / elapsed,
+        (transfers - dropped) as f64 / elapsed,
         (cpu_after - cpu_before) / elapsed,
         loaded_rss / 1_000_000,
         percentile(&latencies, 0.5),

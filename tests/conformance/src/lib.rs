@@ -10,11 +10,13 @@
 //! - [`scenario`] lands the same transactions on each chain (transfers, an SPL mint, token
 //!   accounts through the associated-token program's CPIs, a failed transaction).
 //! - [`case`] is one request sent to both and how its replies are compared.
+//! - [`gaps`] lists where localnet still differs, each with its reason.
 //! - [`compare`] diffs two replies: exactly, except the paths a case names as the chain's own
 //!   (slots, hashes, signatures made with a different blockhash), which must still have the
 //!   same shape.
 pub mod case;
 pub mod chains;
 pub mod compare;
+pub mod gaps;
 pub mod rpc;
 pub mod scenario;

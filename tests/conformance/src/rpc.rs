@@ -53,10 +53,11 @@ pub async fn result(endpoint: &Endpoint, method: &str, params: Value) -> Value {
     }
 }
 
-/// Polls `getSignatureStatuses` until `signature` reaches `commitment` (30 s at most).
+/// Polls `getSignatureStatuses` until `signature` reaches `commitment` (90 s at most: the
+/// reference finalizes ~32 slots after a block, longer on a loaded machine).
 pub async fn wait_for(endpoint: &Endpoint, signature: &str, commitment: &str) -> Value {
     let rank = |c: &str| ["processed", "confirmed", "finalized"].iter().position(|x| *x == c);
-    for _ in 0..300 {
+    for _ in 0..900 {
         let statuses = result(endpoint, "getSignatureStatuses", json!([[signature]])).await;
         let status = &statuses["value"][0];
         if let Some(reached) = status["confirmationStatus"].as_str() {
@@ -66,7 +67,7 @@ pub async fn wait_for(endpoint: &Endpoint, signature: &str, commitment: &str) ->
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{}: {signature} not {commitment} after 30 s", endpoint.name)
+    panic!("{}: {signature} not {commitment} after 90 s", endpoint.name)
 }
 
 /// A PubSub connection.
