@@ -3,7 +3,7 @@
 use super::feeder::FeederArgs;
 use super::outputs::OutputArgs;
 use super::run::parse_mix;
-use crate::control::{router, run_clock, App, Simulation};
+use crate::control::{check_speed, router, run_clock, App, Simulation};
 use crate::fleet::FleetConfig;
 
 #[derive(clap::Args)]
@@ -38,9 +38,7 @@ pub struct ServeArgs {
 }
 
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
-    if !(args.speed.is_finite() && args.speed > 0.0) {
-        return Err("--speed must be a positive number".into());
-    }
+    check_speed(args.speed).map_err(|e| format!("--{e}"))?;
     let config = FleetConfig {
         meters: args.meters,
         seed: args.seed,
