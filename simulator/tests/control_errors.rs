@@ -59,6 +59,12 @@ async fn status_until(http: &reqwest::Client, base: &str, done: impl Fn(&Value) 
     status(http, base).await
 }
 
+/// An interval every 10 ms, so a restarted clock shows within the polls.
+async fn set_fast_speed(http: &reqwest::Client, base: &str) {
+    let response = http.put(format!("{base}/speed")).json(&json!({ "speed": 90_000 })).send().await.unwrap();
+    assert_eq!(response.status(), 204);
+}
+
 fn assert_running_cleanly(status: &Value) {
     let state = (status["running"].as_bool(), status["last_error"].as_str());
     assert_eq!(state, (Some(true), None), "running, the error cleared by /start: {status}");
@@ -172,10 +178,7 @@ fn failing_outputs(failures: usize, panics: bool) -> Outputs {
 async fn a_panic_in_the_clock_shows_in_status_and_start_restarts_it() {
     let base = serve_fleet(fleet(2), failing_outputs(1, true)).await;
     let http = reqwest::Client::new();
-    assert_eq!(
-        http.put(format!("{base}/speed")).json(&json!({ "speed": 90_000 })).send().await.unwrap().status(),
-        204
-    );
+    set_fast_speed(&http, &base).await;
 
     http.post(format!("{base}/start")).send().await.unwrap();
     let failed = status_until(&http, &base, |s| s["running"] == false).await;
@@ -195,12 +198,15 @@ async fn a_panic_in_the_clock_shows_in_status_and_start_restarts_it() {
 async fn an_output_error_stops_the_clock_and_start_restarts_it() {
     let base = serve_fleet(fleet(2), failing_outputs(1, false)).await;
     let http = reqwest::Client::new();
+    set_fast_speed(&http, &base).await;
     http.post(format!("{base}/start")).send().await.unwrap();
     let failed = status_until(&http, &base, |s| s["running"] == false).await;
     assert!(failed["last_error"].as_str().unwrap_or_default().contains("disk full"), "{failed}");
     http.post(format!("{base}/start")).send().await.unwrap();
-    let running = status_until(&http, &base, |s| s["intervals"].as_u64() > Some(2)).await;
+    let after = failed["intervals"].as_u64().unwrap();
+    let running = status_until(&http, &base, |s| s["intervals"].as_u64() > Some(after + 2)).await;
     assert_running_cleanly(&running);
+    assert!(running["intervals"].as_u64() > Some(after + 2), "{running}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
