@@ -6,12 +6,19 @@
 //! Faults are injected per meter: `offline` (no readings), `spike` (one reading inflated by
 //! the given Wh, which a chain must refuse as implausible), `clock_skew` (readings stamped
 //! the given seconds late or early, which a chain must refuse as future or misaligned).
+//!
+//! Every parameter is bounded (`MIN_SPEED`..`MAX_SPEED`, `MAX_CLOCK_SKEW_S`, `MAX_SPIKE_WH`,
+//! `MAX_ADDED_METERS`) and every refusal, including a body or path that does not parse, is
+//! a 400 with the `ApiError` JSON body. A step runs in a task of its own, so a panic in it
+//! is an error (a 500 from `/step`, `last_error` from the clock) rather than a dead clock.
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -26,6 +33,7 @@ use crate::sink::grid_report::GridReport;
 use crate::sink::kafka::KafkaReport;
 use crate::sink::{OutputReport, Outputs, Streamed};
 use crate::telemetry::MeterReadingV1;
+use crate::Reading;
 use gridtokenx_telemetry::{
     BusStateV1, GridEventV1, GridFlowV1, GridStateV1, GridTopologyV1, LineStateV1, MeterAttachmentV1,
     TransformerStateV1,
@@ -33,7 +41,20 @@ use gridtokenx_telemetry::{
 
 /// Readings kept for slow WebSocket clients; a client further behind is disconnected.
 const STREAM_BUFFER: usize = 8_192;
-const MAX_SPEED: f64 = 1_000_000.0;
+/// Slowest clock: one interval's pace (`interval_s / speed`) must be a sleep the clock can
+/// take (900 s at 0.01 is 25 h; at 1e-300 it is no `Duration` at all, and the clock died).
+pub const MIN_SPEED: f64 = 0.01;
+pub const MAX_SPEED: f64 = 1_000_000.0;
+/// A clock skew reaches one day past the longest staleness a council may allow (30 days,
+/// `ReadingRules::validate`), so every timing refusal of the chain can be provoked, and
+/// keeps a skewed timestamp far inside `i64`.
+pub const MAX_CLOCK_SKEW_S: i64 = 31 * 86_400;
+/// A spike of 1 TWh is thousands of times what a power station makes in an interval (so
+/// above any plausibility limit worth testing) and keeps the production register far inside
+/// `i64`, which InfluxDB's integer fields and signed database columns need.
+pub const MAX_SPIKE_WH: u64 = 1_000_000_000_000;
+/// Meters one `POST /meters` adds.
+pub const MAX_ADDED_METERS: usize = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -41,12 +62,65 @@ pub enum Fault {
     Offline,
     /// Adds `wh` to the next reading's production only.
     Spike {
+        /// At most 1,000,000,000,000 (1 TWh).
         wh: u64,
     },
     /// Shifts every reading's interval start by `seconds`.
     ClockSkew {
+        /// Within ±2,678,400 (31 days).
         seconds: i64,
     },
+}
+
+impl Fault {
+    /// Refuses a parameter outside its bound, naming the bound.
+    pub fn check(&self) -> Result<(), String> {
+        match *self {
+            Fault::Spike { wh } if wh > MAX_SPIKE_WH => {
+                Err(format!("spike wh must be at most {MAX_SPIKE_WH}"))
+            }
+            Fault::ClockSkew { seconds } if seconds.unsigned_abs() > MAX_CLOCK_SKEW_S.unsigned_abs() => {
+                Err(format!("clock_skew seconds must be within ±{MAX_CLOCK_SKEW_S} (31 days)"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// `reading` as this fault makes it, or `None` for no reading; checked arithmetic, so a
+    /// fault a library caller set around `check` is an error, never a panic or a wrap.
+    fn apply(self, meter: usize, mut reading: Reading) -> Result<Option<Reading>, StepError> {
+        match self {
+            Fault::Offline => return Ok(None),
+            Fault::Spike { wh } => {
+                reading.produced_wh = reading.produced_wh.checked_add(wh).ok_or_else(|| {
+                    StepError::Fault(format!(
+                        "meter {meter}'s spike of {wh} Wh overflows its production register"
+                    ))
+                })?;
+            }
+            Fault::ClockSkew { seconds } => {
+                reading.interval_start_ts = skewed(meter, reading.interval_start_ts, seconds)?
+            }
+        }
+        Ok(Some(reading))
+    }
+}
+
+fn skewed(meter: usize, interval_start_ts: i64, seconds: i64) -> Result<i64, StepError> {
+    interval_start_ts.checked_add(seconds).ok_or_else(|| {
+        StepError::Fault(format!(
+            "meter {meter}'s clock_skew of {seconds} s takes the interval starting at {interval_start_ts} \
+             out of range: clear the fault"
+        ))
+    })
+}
+
+/// Refuses a speed the clock cannot pace, naming the bounds.
+pub fn check_speed(speed: f64) -> Result<(), String> {
+    if speed.is_finite() && (MIN_SPEED..=MAX_SPEED).contains(&speed) {
+        return Ok(());
+    }
+    Err(format!("speed must be within [{MIN_SPEED}, {MAX_SPEED}] simulated seconds per second"))
 }
 
 pub struct Simulation {
@@ -85,23 +159,37 @@ impl Simulation {
         u64::try_from(next_end - crate::unix_now()).unwrap_or(0)
     }
 
-    /// Simulates one interval and applies faults; returns the readings.
-    pub fn step(&mut self) -> IntervalReadings {
+    /// Simulates one interval and applies faults; returns the readings. A clock skew that
+    /// would take the interval's timestamp out of range is refused before anything is
+    /// simulated, so the simulation stays as it was.
+    pub fn step(&mut self) -> Result<IntervalReadings, StepError> {
+        self.check_skews(self.fleet.now_s)?;
         let mut batch = self.fleet.advance_interval();
         self.intervals += 1;
-        batch.readings.retain_mut(|(i, reading)| {
-            match self.faults.get(i).copied() {
-                Some(Fault::Offline) => return false,
-                Some(Fault::Spike { wh }) => {
-                    reading.produced_wh = reading.produced_wh.saturating_add(wh);
-                    self.faults.remove(i);
-                }
-                Some(Fault::ClockSkew { seconds }) => reading.interval_start_ts += seconds,
-                None => {}
+        let mut kept = Vec::with_capacity(batch.readings.len());
+        for (meter, reading) in std::mem::take(&mut batch.readings) {
+            let Some(fault) = self.faults.get(&meter).copied() else {
+                kept.push((meter, reading));
+                continue;
+            };
+            if let Some(reading) = fault.apply(meter, reading)? {
+                kept.push((meter, reading));
             }
-            true
-        });
-        batch
+            if let Fault::Spike { .. } = fault {
+                self.faults.remove(&meter);
+            }
+        }
+        batch.readings = kept;
+        Ok(batch)
+    }
+
+    fn check_skews(&self, interval_start_ts: i64) -> Result<(), StepError> {
+        for (&meter, fault) in &self.faults {
+            if let Fault::ClockSkew { seconds } = *fault {
+                skewed(meter, interval_start_ts, seconds)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -126,17 +214,42 @@ impl App {
         }
     }
 
-    /// Simulates one interval and emits it. The outputs are locked before the simulation,
-    /// by every caller, so intervals reach the chain in order.
+    /// Simulates one interval and emits it, in a task of its own: a panic there (a bug) is
+    /// `StepError::Panicked` instead of a dead clock or a dropped connection, and the unwind
+    /// releases the locks the step held, so the API and the clock go on. The task also
+    /// finishes an interval whose HTTP client went away, rather than emit half of it.
     pub async fn step(&self) -> Result<Vec<MeterReadingV1>, StepError> {
+        let app = self.clone();
+        match tokio::spawn(async move { app.step_in_place().await }).await {
+            Ok(result) => result,
+            Err(failure) => Err(StepError::Panicked(panic_message(failure))),
+        }
+    }
+
+    /// The outputs are locked before the simulation, by every caller, so intervals reach
+    /// the chain in order.
+    async fn step_in_place(&self) -> Result<Vec<MeterReadingV1>, StepError> {
         let mut outputs = self.outputs.lock().await;
         let mut sim = self.sim.lock().await;
         let wait = sim.wait_for_wall_clock();
         if wait > 0 {
             return Err(StepError::AheadOfWallClock(wait));
         }
-        let interval = sim.step();
+        let interval = sim.step()?;
         outputs.emit(&sim.fleet, &interval).await.map_err(StepError::Output)
+    }
+
+    /// Stops the clock after a failed step and says why in `/status`; `/start` runs it again.
+    async fn clock_failed(&self, failure: StepError) {
+        let error = match failure {
+            StepError::AheadOfWallClock(_) => return,
+            StepError::Panicked(_) => format!("clock task failed: {failure}"),
+            StepError::Fault(_) | StepError::Output(_) => failure.to_string(),
+        };
+        eprintln!("simulation stopped: {error}");
+        let mut s = self.sim.lock().await;
+        s.running = false;
+        s.last_error = Some(error);
     }
 
     /// Stops the clock and flushes the state file.
@@ -152,8 +265,25 @@ impl App {
 pub enum StepError {
     #[error("the next interval ends {0} s from now: a chain refuses readings from the future")]
     AheadOfWallClock(u64),
+    /// A fault cannot apply to this interval (nothing was simulated).
+    #[error("{0}")]
+    Fault(String),
     #[error("{0}")]
     Output(String),
+    #[error("the step panicked: {0}")]
+    Panicked(String),
+}
+
+fn panic_message(failure: tokio::task::JoinError) -> String {
+    if !failure.is_panic() {
+        return failure.to_string();
+    }
+    let payload = failure.into_panic();
+    match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
+        (Some(message), _) => (*message).to_owned(),
+        (_, Some(message)) => message.clone(),
+        _ => "a panic without a message".to_owned(),
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -179,7 +309,8 @@ pub struct Status {
 
 #[derive(Deserialize, ToSchema)]
 pub struct SpeedRequest {
-    /// Simulated seconds per real second, e.g. 96 runs a day in 15 minutes.
+    /// Simulated seconds per real second, within [0.01, 1000000], e.g. 96 runs a day in 15
+    /// minutes.
     speed: f64,
 }
 
@@ -191,6 +322,7 @@ pub struct WeatherRequest {
 
 #[derive(Deserialize, ToSchema)]
 pub struct AddMetersRequest {
+    /// 1 to 10,000.
     count: usize,
 }
 
@@ -199,12 +331,60 @@ pub struct ApiError {
     error: String,
 }
 
+/// What every 400 of the API means (the OpenAPI document's description of it).
+const REFUSED: &str = "a body or path that does not parse (malformed JSON, a missing or mistyped field, no \
+    JSON content type), or a parameter outside its bound; `error` says which";
+
 fn error(status: StatusCode, error: impl Into<String>) -> Response {
     (status, Json(ApiError { error: error.into() })).into_response()
 }
 
 fn bad_request(message: impl Into<String>) -> Response {
     error(StatusCode::BAD_REQUEST, message)
+}
+
+/// An extractor's refusal as the `ApiError` body with axum's message: a 400 for anything the
+/// client sent (axum's own 415 and 422 included, one status for the OpenAPI document to
+/// declare), a server error kept as it is.
+fn refused(status: StatusCode, message: String) -> Response {
+    error(if status.is_server_error() { status } else { StatusCode::BAD_REQUEST }, message)
+}
+
+/// `Json` whose refusal (malformed JSON, a missing or mistyped field, no JSON content type)
+/// is the `ApiError` body rather than axum's plain text.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(refused(rejection.status(), rejection.body_text())),
+        }
+    }
+}
+
+/// `Path` whose refusal (e.g. `/meters/abc`) is the `ApiError` body.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    Path<T>: FromRequestParts<S, Rejection = PathRejection>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(refused(rejection.status(), rejection.body_text())),
+        }
+    }
 }
 
 #[derive(OpenApi)]
@@ -271,30 +451,32 @@ pub fn router(app: App) -> Router {
 }
 
 /// Runs the simulation clock: while running, one interval per `interval_s / speed` seconds,
-/// never past the wall clock when capped. An output failure stops the clock and is shown
-/// in `/status`.
+/// never past the wall clock when capped. A failed step (an output, a fault, a panic)
+/// stops the clock and is shown in `/status`; the loop itself goes on, so `/start` runs
+/// the clock again.
 pub async fn run_clock(app: App) {
     loop {
         let (running, pace, wait) = {
             let s = app.sim.lock().await;
-            (s.running, f64::from(s.fleet.config.interval_s) / s.speed, s.wait_for_wall_clock())
+            (s.running, pace(s.fleet.config.interval_s, s.speed), s.wait_for_wall_clock())
         };
         if !running || wait > 0 {
             tokio::time::sleep(Duration::from_millis(if running { 1_000 } else { 50 })).await;
             continue;
         }
         let started = std::time::Instant::now();
-        match app.step().await {
-            Ok(_) | Err(StepError::AheadOfWallClock(_)) => {}
-            Err(StepError::Output(e)) => {
-                eprintln!("simulation stopped: {e}");
-                let mut s = app.sim.lock().await;
-                s.running = false;
-                s.last_error = Some(e);
-            }
+        if let Err(failure) = app.step().await {
+            app.clock_failed(failure).await;
         }
-        tokio::time::sleep(Duration::from_secs_f64(pace).saturating_sub(started.elapsed())).await;
+        tokio::time::sleep(pace.saturating_sub(started.elapsed())).await;
     }
+}
+
+/// Real time per interval. The API bounds the speed; one set around it (a library caller)
+/// that no `Duration` can express runs the clock at real time rather than panic.
+fn pace(interval_s: u32, speed: f64) -> Duration {
+    let real_time = Duration::from_secs(u64::from(interval_s));
+    Duration::try_from_secs_f64(f64::from(interval_s) / speed).unwrap_or(real_time)
 }
 
 #[utoipa::path(get, path = "/status", responses((status = 200, body = Status)))]
@@ -352,28 +534,39 @@ async fn resume(State(app): State<App>) -> StatusCode {
 /// Simulates one interval now, emits it, and returns its readings as published.
 #[utoipa::path(post, path = "/step", responses(
     (status = 200, body = [MeterReadingV1]),
-    (status = 409, body = ApiError, description = "the interval would end after the wall clock while posting"),
+    (status = 409, body = ApiError, description = "nothing simulated: the interval would end after the wall \
+        clock while posting, or a clock_skew fault would take its timestamp out of range"),
+    (status = 500, body = ApiError, description = "the step panicked (a bug); the next step may be tried"),
     (status = 502, body = ApiError, description = "an output failed")
 ))]
 async fn step(State(app): State<App>) -> Response {
     match app.step().await {
         Ok(readings) => Json(readings).into_response(),
-        Err(e @ StepError::AheadOfWallClock(_)) => error(StatusCode::CONFLICT, e.to_string()),
-        Err(e) => error(StatusCode::BAD_GATEWAY, e.to_string()),
+        Err(e @ (StepError::AheadOfWallClock(_) | StepError::Fault(_))) => {
+            error(StatusCode::CONFLICT, e.to_string())
+        }
+        Err(e @ StepError::Panicked(_)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e @ StepError::Output(_)) => error(StatusCode::BAD_GATEWAY, e.to_string()),
     }
 }
 
-#[utoipa::path(put, path = "/speed", request_body = SpeedRequest, responses((status = 204), (status = 400, body = ApiError)))]
-async fn set_speed(State(app): State<App>, Json(req): Json<SpeedRequest>) -> Response {
-    if !(req.speed.is_finite() && req.speed > 0.0 && req.speed <= MAX_SPEED) {
-        return bad_request(format!("speed must be in (0, {MAX_SPEED}] simulated seconds per second"));
+#[utoipa::path(put, path = "/speed", request_body = SpeedRequest, responses(
+    (status = 204),
+    (status = 400, body = ApiError, description = REFUSED)
+))]
+async fn set_speed(State(app): State<App>, ApiJson(req): ApiJson<SpeedRequest>) -> Response {
+    if let Err(e) = check_speed(req.speed) {
+        return bad_request(e);
     }
     app.sim.lock().await.speed = req.speed;
     StatusCode::NO_CONTENT.into_response()
 }
 
-#[utoipa::path(put, path = "/weather", request_body = WeatherRequest, responses((status = 204)))]
-async fn set_weather(State(app): State<App>, Json(req): Json<WeatherRequest>) -> StatusCode {
+#[utoipa::path(put, path = "/weather", request_body = WeatherRequest, responses(
+    (status = 204),
+    (status = 400, body = ApiError, description = REFUSED)
+))]
+async fn set_weather(State(app): State<App>, ApiJson(req): ApiJson<WeatherRequest>) -> StatusCode {
     let mut s = app.sim.lock().await;
     s.fleet.weather_override = req.weather;
     if let Some(w) = req.weather {
@@ -383,10 +576,13 @@ async fn set_weather(State(app): State<App>, Json(req): Json<WeatherRequest>) ->
 }
 
 /// Adds meters drawn from the fleet's mix (registered on chain with the next interval).
-#[utoipa::path(post, path = "/meters", request_body = AddMetersRequest, responses((status = 200, body = [usize]), (status = 400, body = ApiError)))]
-async fn add_meters(State(app): State<App>, Json(req): Json<AddMetersRequest>) -> Response {
-    if req.count == 0 || req.count > 10_000 {
-        return bad_request("count must be 1..=10000");
+#[utoipa::path(post, path = "/meters", request_body = AddMetersRequest, responses(
+    (status = 200, body = [usize]),
+    (status = 400, body = ApiError, description = REFUSED)
+))]
+async fn add_meters(State(app): State<App>, ApiJson(req): ApiJson<AddMetersRequest>) -> Response {
+    if !(1..=MAX_ADDED_METERS).contains(&req.count) {
+        return bad_request(format!("count must be within 1..={MAX_ADDED_METERS}"));
     }
     let mut s = app.sim.lock().await;
     let added: Vec<usize> = (0..req.count).map(|_| s.fleet.add_meter()).collect();
@@ -394,8 +590,11 @@ async fn add_meters(State(app): State<App>, Json(req): Json<AddMetersRequest>) -
 }
 
 /// Decommissions a meter: it reports no more readings (its index is never reused).
-#[utoipa::path(delete, path = "/meters/{meter}", params(("meter" = usize, Path)), responses((status = 204), (status = 400, body = ApiError)))]
-async fn remove_meter(State(app): State<App>, Path(meter): Path<usize>) -> Response {
+#[utoipa::path(delete, path = "/meters/{meter}", params(("meter" = usize, Path)), responses(
+    (status = 204),
+    (status = 400, body = ApiError, description = REFUSED)
+))]
+async fn remove_meter(State(app): State<App>, ApiPath(meter): ApiPath<usize>) -> Response {
     let mut s = app.sim.lock().await;
     let count = s.fleet.meters.len();
     match s.fleet.meters.get_mut(meter) {
@@ -407,8 +606,18 @@ async fn remove_meter(State(app): State<App>, Path(meter): Path<usize>) -> Respo
     }
 }
 
-#[utoipa::path(put, path = "/faults/{meter}", request_body = Fault, params(("meter" = usize, Path)), responses((status = 204), (status = 400, body = ApiError)))]
-async fn set_fault(State(app): State<App>, Path(meter): Path<usize>, Json(fault): Json<Fault>) -> Response {
+#[utoipa::path(put, path = "/faults/{meter}", request_body = Fault, params(("meter" = usize, Path)), responses(
+    (status = 204),
+    (status = 400, body = ApiError, description = REFUSED)
+))]
+async fn set_fault(
+    State(app): State<App>,
+    ApiPath(meter): ApiPath<usize>,
+    ApiJson(fault): ApiJson<Fault>,
+) -> Response {
+    if let Err(e) = fault.check() {
+        return bad_request(e);
+    }
     let mut s = app.sim.lock().await;
     if meter >= s.fleet.meters.len() {
         return bad_request(format!("no meter {meter}; the fleet has {}", s.fleet.meters.len()));
@@ -417,8 +626,11 @@ async fn set_fault(State(app): State<App>, Path(meter): Path<usize>, Json(fault)
     StatusCode::NO_CONTENT.into_response()
 }
 
-#[utoipa::path(delete, path = "/faults/{meter}", params(("meter" = usize, Path)), responses((status = 204)))]
-async fn clear_fault(State(app): State<App>, Path(meter): Path<usize>) -> StatusCode {
+#[utoipa::path(delete, path = "/faults/{meter}", params(("meter" = usize, Path)), responses(
+    (status = 204),
+    (status = 400, body = ApiError, description = REFUSED)
+))]
+async fn clear_fault(State(app): State<App>, ApiPath(meter): ApiPath<usize>) -> StatusCode {
     app.sim.lock().await.faults.remove(&meter);
     StatusCode::NO_CONTENT
 }

@@ -3,7 +3,7 @@
 use super::feeder::FeederArgs;
 use super::outputs::OutputArgs;
 use super::run::parse_mix;
-use crate::control::{router, run_clock, App, Simulation};
+use crate::control::{check_speed, router, run_clock, App, Simulation};
 use crate::fleet::FleetConfig;
 
 #[derive(clap::Args)]
@@ -38,16 +38,14 @@ pub struct ServeArgs {
 }
 
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
-    if !(args.speed.is_finite() && args.speed > 0.0) {
-        return Err("--speed must be a positive number".into());
-    }
+    check_speed(args.speed).map_err(|e| format!("--{e}"))?;
     let config = FleetConfig {
         meters: args.meters,
         seed: args.seed,
         mix: parse_mix(&args.mix)?,
         latitude_deg: args.latitude,
         longitude_deg: args.longitude,
-        start_unix_s: crate::unix_now() - args.backfill.as_secs() as i64,
+        start_unix_s: backfilled_start(args.backfill)?,
         ..FleetConfig::default()
     };
     args.feeder.check()?;
@@ -81,4 +79,34 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         })
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Longest `--backfill`: a chain refuses readings older than 30 days at the most
+/// (`ReadingRules`), so a year is ample, and the start stays within the sun model's years.
+const MAX_BACKFILL: std::time::Duration = std::time::Duration::from_secs(366 * 86_400);
+
+/// The simulated clock's start, `backfill` before now.
+fn backfilled_start(backfill: std::time::Duration) -> Result<i64, String> {
+    if backfill > MAX_BACKFILL {
+        return Err(format!("--backfill must be at most {} days", MAX_BACKFILL.as_secs() / 86_400));
+    }
+    // At most a year of seconds: no cast or subtraction here can overflow.
+    Ok(crate::unix_now() - backfill.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{backfilled_start, MAX_BACKFILL};
+
+    #[test]
+    fn a_backfill_beyond_a_year_is_refused_not_wrapped() {
+        let six_hours = backfilled_start(Duration::from_secs(6 * 3_600)).unwrap();
+        assert!((crate::unix_now() - 6 * 3_600 - six_hours).abs() <= 1);
+        assert!(backfilled_start(MAX_BACKFILL).is_ok());
+        let refused = backfilled_start(MAX_BACKFILL + Duration::from_secs(1)).unwrap_err();
+        assert!(refused.contains("--backfill must be at most 366 days"), "{refused}");
+        assert!(backfilled_start(Duration::from_secs(u64::MAX)).is_err());
+    }
 }
