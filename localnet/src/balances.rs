@@ -26,6 +26,20 @@ pub struct TokenBalance {
     pub decimals: u8,
 }
 
+/// A token balance as the bank's balance collector reports it (simulation).
+impl From<solana_svm::transaction_balances::SvmTokenInfo> for TokenBalance {
+    fn from(t: solana_svm::transaction_balances::SvmTokenInfo) -> TokenBalance {
+        TokenBalance {
+            account_index: t.account_index,
+            mint: t.mint.to_bytes(),
+            owner: t.owner.to_bytes(),
+            program_id: t.program_id.to_bytes(),
+            amount: t.amount,
+            decimals: t.decimals,
+        }
+    }
+}
+
 /// The SPL Token and Token-2022 programs, whose accounts have token balances.
 pub fn is_token_program(owner: &Pubkey) -> bool {
     *owner == spl_token_interface::ID || *owner == TOKEN_2022_ID

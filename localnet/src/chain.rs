@@ -2,7 +2,7 @@
 //! the bank does not keep for us (signatures, logs, which accounts exist) — on disk too when
 //! localnet has a data dir (`ledger`), so nothing reported confirmed is lost to a crash.
 mod cluster;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
@@ -12,6 +12,7 @@ use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
+use solana_transaction_status_client_types::InnerInstructions;
 
 use crate::balances::Balances;
 use crate::blocks::{BlockInfo, Blocks};
@@ -33,6 +34,63 @@ pub struct TxRecord {
     /// Its accounts' balances before and after it; `None` for a transaction recorded by a
     /// localnet that did not keep them (a version 1 ledger).
     pub balances: Option<Balances>,
+    /// The instructions its instructions invoked (CPI), per top-level instruction that
+    /// invoked any, as a validator records them; `None` when not recorded (a ledger before
+    /// version 3).
+    pub inner_instructions: Option<Vec<InnerInstructions>>,
+    /// What the cost model charges it against the block's limits (`meta.costUnits`); `None`
+    /// when not recorded (a ledger before version 3).
+    pub cost_units: Option<u64>,
+    /// The data its last program set with `set_return_data`, if any.
+    pub return_data: Option<ReturnData>,
+}
+
+/// A program's return data (`sol_set_return_data`), as the meta reports it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReturnData {
+    pub program_id: [u8; 32],
+    pub data: Vec<u8>,
+}
+
+impl Simulated {
+    /// A simulation that did not run: the bank's `TransactionSimulationResult::new_error`.
+    pub fn refused(err: TransactionError) -> Simulated {
+        Simulated {
+            err: Some(err),
+            logs: Vec::new(),
+            compute_units: 0,
+            loaded_accounts_data_size: 0,
+            return_data: None,
+            inner_instructions: None,
+            fee: None,
+            balances: None,
+            accounts: Vec::new(),
+        }
+    }
+}
+
+impl ReturnData {
+    fn new(program_id: &Pubkey, data: Vec<u8>) -> ReturnData {
+        ReturnData { program_id: program_id.to_bytes(), data }
+    }
+}
+
+/// What simulating a transaction produced: everything agave's `simulateTransaction` reports.
+#[derive(Debug)]
+pub struct Simulated {
+    pub err: Option<TransactionError>,
+    pub logs: Vec<String>,
+    pub compute_units: u64,
+    pub loaded_accounts_data_size: u32,
+    pub return_data: Option<ReturnData>,
+    /// Recorded when asked for (`innerInstructions: true`).
+    pub inner_instructions: Option<Vec<InnerInstructions>>,
+    /// `None` when the bank refused it before charging a fee.
+    pub fee: Option<u64>,
+    /// `None` when it did not execute.
+    pub balances: Option<Balances>,
+    /// The accounts it loaded, as it left them (empty when it did not execute).
+    pub accounts: Vec<(Pubkey, Account)>,
 }
 
 /// A committed transaction and what it left behind: the record its history needs and the
@@ -102,6 +160,11 @@ pub struct Chain {
     block_transactions: (u64, u64),
     /// Where the RPC and PubSub servers listen (`getClusterNodes`), once they do.
     pub endpoints: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
+    /// What the transactions of the slots after the finalized one overwrote: per account, its
+    /// state before the first write in each such slot, oldest first. localnet has one bank;
+    /// with these it answers a read at `confirmed` or `finalized` from the accounts as that
+    /// slot's bank holds them, as agave does.
+    overwritten: HashMap<Pubkey, Vec<(u64, Option<Account>)>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +175,9 @@ pub enum ChainError {
     LookupTablesUnsupported,
     #[error("localnet stopped taking transactions: {0}")]
     Halted(String),
+    /// The bank cannot sanitize the transaction (agave's RPC: "invalid transaction: …").
+    #[error("invalid transaction: {0}")]
+    Invalid(TransactionError),
 }
 
 impl Chain {
@@ -138,6 +204,7 @@ impl Chain {
             slot_time: unix_now(),
             block_transactions: (slot, 0),
             endpoints: None,
+            overwritten: HashMap::new(),
         })
     }
 
@@ -194,6 +261,29 @@ impl Chain {
             self.current_blockhash = solana_hash::Hash::new_from_array(block.blockhash);
         }
         self.blocks.insert(block);
+    }
+
+    /// Puts the restored blocks' hashes that are still recent back in the bank's blockhash
+    /// queue, oldest first, as a validator restarting from its ledger has them: a blockhash
+    /// handed out before a restart (a wallet's pending approval) stays valid for the rest of
+    /// its 150 blocks, and no new block repeats one of them.
+    pub fn restore_blockhashes(&mut self) {
+        let Some(newest) = self.blocks.last().map(|b| b.slot) else { return };
+        let oldest = newest.saturating_sub(self.ctx.max_processing_age());
+        let hashes: Vec<solana_hash::Hash> = self
+            .blocks
+            .slots_in(oldest, newest)
+            .filter_map(|slot| self.blocks.get(slot))
+            .map(|b| solana_hash::Hash::new_from_array(b.blockhash))
+            .collect();
+        let restored = self.ctx.register_blockhashes(&hashes);
+        if restored < hashes.len() {
+            eprintln!(
+                "localnet: {} of the last {} blocks' hashes could not be restored (a ledger from an older localnet); transactions signed with them need a new blockhash",
+                hashes.len() - restored,
+                hashes.len()
+            );
+        }
     }
 
     pub fn blocks(&self) -> &Blocks {
@@ -283,6 +373,12 @@ impl Chain {
         let executed_transaction_count = self.transactions_counted(self.slot);
         self.current_blockhash = blockhash;
         self.slot += 1;
+        // The finalized slot moved on: what was overwritten at or before it is no longer read.
+        let finalized = self.slot.saturating_sub(self.finalize_after);
+        self.overwritten.retain(|_, states| {
+            states.retain(|(slot, _)| *slot > finalized);
+            !states.is_empty()
+        });
         self.slot_time = unix_now();
         self.set_clock();
         // No subscribers is not an error.
@@ -294,6 +390,19 @@ impl Chain {
     /// `MAX_PROCESSING_AGE` = 150 blockhashes old), the one it applies when it executes.
     pub async fn is_blockhash_valid(&mut self, blockhash: solana_hash::Hash) -> bool {
         self.ctx.is_blockhash_valid(&blockhash)
+    }
+
+    /// Whether the bank of `slot` (a slot at some commitment) accepts `blockhash`: it knew it,
+    /// and it is at most `MAX_PROCESSING_AGE` (150) blockhashes old there. One blockhash per
+    /// slot makes ages counts of slots; a finished slot's bank holds its own block's hash
+    /// (registered when the next slot began), the current slot's the previous block's.
+    pub fn is_blockhash_valid_at(&self, blockhash: &solana_hash::Hash, slot: u64) -> bool {
+        let Some(age) = self.ctx.blockhash_age(blockhash) else { return false };
+        let age_there = match self.slot.saturating_sub(slot) {
+            0 => Some(age),
+            finished_since => age.checked_sub(finished_since - 1),
+        };
+        age_there.is_some_and(|age| age <= self.ctx.max_processing_age())
     }
 
     /// The last block height (localnet's slot) at which a transaction with `blockhash` is
@@ -314,8 +423,8 @@ impl Chain {
     /// latest, valid through its block height + 150 (`MAX_PROCESSING_AGE`); the current slot's
     /// bank holds the previous block's hash (`last_valid_block_height`). Returns the slot that
     /// answered, the hash and its last valid block height. A finished block whose hash the
-    /// bank no longer accepts (a block from before a restart: the blockhash queue is not
-    /// kept) or does not know (before the first block) is answered by the current slot.
+    /// bank no longer accepts or does not know (before the first block) is answered by the
+    /// current slot.
     pub async fn latest_blockhash_at(
         &mut self,
         slot: u64,
@@ -354,15 +463,27 @@ impl Chain {
         );
         // A faucet transfer that would fail (more lamports than the faucet holds) is refused
         // without charging the faucet's fee, as preflight does for any client.
-        let simulated = self.simulate(tx.clone().into()).await?;
-        if simulated.err.is_some() {
-            return Ok(simulated);
+        let simulated = self.simulate(tx.clone().into(), false).await?;
+        if let Some(err) = simulated.err {
+            let signature = tx.signatures[0];
+            return Ok(Executed { signature, err: Some(err), logs: simulated.logs, compute_units: simulated.compute_units, committed: false });
         }
         self.execute(tx.into()).await
     }
 
+    /// An account as it is now (the processed bank).
     pub async fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, ChainError> {
         Ok(self.ctx.banks_client.get_account(*key).await?)
+    }
+
+    /// An account as the bank of `slot` (a slot at some commitment, at most the current one)
+    /// holds it: before the first write after `slot`, if any.
+    pub async fn account_at(&mut self, key: &Pubkey, slot: u64) -> Result<Option<Account>, ChainError> {
+        let before = self.overwritten.get(key).and_then(|states| states.iter().find(|(s, _)| *s > slot));
+        match before {
+            Some((_, state)) => Ok(state.clone()),
+            None => self.account(key).await,
+        }
     }
 
     /// The chain's identity. A restored chain keeps the hash it was first created with.
@@ -416,27 +537,28 @@ impl Chain {
             return Err(ChainError::Halted(reason.clone()));
         }
         let signature = tx.signatures.first().copied().unwrap_or_default();
-        let fee = match &tx.message {
-            solana_message::VersionedMessage::Legacy(m) => {
-                self.ctx.banks_client.get_fee_for_message(m.clone()).await.ok().flatten().unwrap_or(0)
-            }
-            // v0 messages: the same per-signature fee.
-            other => 5_000 * u64::from(other.header().num_required_signatures),
-        };
         let accounts = tx.message.static_account_keys().to_vec();
         // Its accounts before it, for the balances its meta reports.
         let mut before = Vec::with_capacity(accounts.len());
         for key in &accounts {
             before.push(self.ctx.banks_client.get_account(*key).await?);
         }
-        let outcome = self.ctx.banks_client.process_transaction_with_metadata(tx.clone()).await?;
-        let err = outcome.result.err();
-        // The bank reports metadata exactly for the transactions it committed.
-        let Some(metadata) = outcome.metadata else {
-            return Ok(Executed { signature, err, logs: Vec::new(), compute_units: 0, committed: false });
+        // The bank refuses before executing (nothing committed) or commits, with its error if
+        // execution failed.
+        let (committed, cost_units) = match self.ctx.process_transaction_recorded(tx.clone()) {
+            Ok(done) => done,
+            Err(err) => {
+                return Ok(Executed { signature, err: Some(err), logs: Vec::new(), compute_units: 0, committed: false })
+            }
         };
-        let logs = crate::logs::as_validator_logs(metadata.log_messages);
-        let compute_units = metadata.compute_units_consumed;
+        let err = committed.status.err();
+        let logs = crate::logs::as_validator_logs(committed.log_messages.unwrap_or_default());
+        let compute_units = committed.executed_units;
+        let fee = committed.fee_details.total_fee();
+        let inner_instructions = committed
+            .inner_instructions
+            .map(|list| solana_transaction_status::map_inner_instructions(list).collect());
+        let return_data = committed.return_data.map(|r| ReturnData::new(&r.program_id, r.data));
         // Every account the transaction could write, as it is now (a closed one: zero
         // lamports, no data). Static keys are all it can touch: lookup tables are refused.
         let mut writes = Vec::new();
@@ -446,6 +568,15 @@ impl Chain {
                 let account = self.ctx.banks_client.get_account(*key).await?.unwrap_or_default();
                 after[i] = Some(account.clone());
                 writes.push((*key, account));
+            }
+        }
+        for (i, key) in accounts.iter().enumerate() {
+            if !tx.message.is_maybe_writable_with_reserved_addresses(i, None::<&BTreeSet<Pubkey>>) {
+                continue;
+            }
+            let states = self.overwritten.entry(*key).or_default();
+            if states.last().is_none_or(|(slot, _)| *slot != self.slot) {
+                states.push((self.slot, before[i].clone()));
             }
         }
         let balances = self.balances(&before, &after).await?;
@@ -459,6 +590,9 @@ impl Chain {
             block_time: self.slot_time,
             transaction: tx,
             balances: Some(balances),
+            inner_instructions,
+            cost_units: Some(cost_units),
+            return_data,
         };
         let committed = Arc::new(Committed { record, writes });
         if let Some(ledger) = &mut self.ledger {
@@ -514,17 +648,39 @@ impl Chain {
         })
     }
 
-    /// Runs `tx` without committing it, with the checks preflight makes on a validator
-    /// (blockhash recent enough, not already processed, fee payer able to pay).
-    pub async fn simulate(&mut self, tx: VersionedTransaction) -> Result<Executed, ChainError> {
-        let signature = tx.signatures.first().copied().unwrap_or_default();
-        let sim = self.ctx.banks_client.simulate_transaction(tx).await?;
-        let (logs, compute_units) = sim
-            .simulation_details
-            .map(|d| (crate::logs::as_validator_logs(d.logs), d.units_consumed))
-            .unwrap_or_default();
-        let err = sim.result.and_then(|r| r.err());
-        Ok(Executed { signature, err, logs, compute_units, committed: false })
+    /// Runs `tx` without committing it, as agave's `simulateTransaction` does on its bank
+    /// (blockhash recent enough, not already processed, fee payer able to pay), with inner
+    /// instructions recorded when `inner_instructions`.
+    pub async fn simulate(&mut self, tx: VersionedTransaction, inner_instructions: bool) -> Result<Simulated, ChainError> {
+        if tx.message.address_table_lookups().is_some_and(|l| !l.is_empty()) {
+            return Err(ChainError::LookupTablesUnsupported);
+        }
+        let keys = tx.message.static_account_keys().to_vec();
+        let sim = self.ctx.simulate_transaction_in_full(tx, inner_instructions).map_err(ChainError::Invalid)?;
+        let balances = match (sim.pre_balances, sim.post_balances, sim.pre_token_balances, sim.post_token_balances) {
+            (Some(pre), Some(post), Some(pre_token), Some(post_token)) => Some(Balances {
+                pre,
+                post,
+                pre_token: pre_token.into_iter().map(crate::balances::TokenBalance::from).collect(),
+                post_token: post_token.into_iter().map(crate::balances::TokenBalance::from).collect(),
+            }),
+            _ => None,
+        };
+        // Only the transaction's own accounts (agave takes the first `keys.len()`).
+        let accounts = sim.post_simulation_accounts.into_iter().take(keys.len()).map(|(k, a)| (k, a.into())).collect();
+        Ok(Simulated {
+            err: sim.result.err(),
+            logs: crate::logs::as_validator_logs(sim.logs),
+            compute_units: sim.units_consumed,
+            loaded_accounts_data_size: sim.loaded_accounts_data_size,
+            return_data: sim.return_data.map(|r| ReturnData::new(&r.program_id, r.data)),
+            inner_instructions: sim
+                .inner_instructions
+                .map(|list| solana_transaction_status::map_inner_instructions(list).collect()),
+            fee: sim.fee,
+            balances,
+            accounts,
+        })
     }
 }
 

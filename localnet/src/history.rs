@@ -133,6 +133,9 @@ mod tests {
             block_time: 0,
             transaction: tx.into(),
             balances: None,
+            inner_instructions: None,
+            cost_units: None,
+            return_data: None,
         };
         (record.transaction.signatures[0], record)
     }

@@ -157,6 +157,7 @@ impl Node {
                         Replayed::Slot(_) => {}
                     }
                 }
+                chain.restore_blockhashes();
                 chain.attach_ledger(r.ledger);
                 // The slot after the newest one on disk: no slot is reported twice.
                 chain.resume_at_slot(r.slot + 1);

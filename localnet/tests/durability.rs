@@ -249,6 +249,30 @@ async fn kill_9_keeps_every_confirmed_transaction_its_history_and_the_geyser_win
         }
     }
 
+    // A blockhash handed out before the kill is still valid after it (a wallet's pending
+    // approval), and no block after the restart repeats a blockhash from before it.
+    let late = Transaction::new_signed_with_payer(
+        &[solana_system_interface::instruction::transfer(&alice.pubkey(), &Keypair::new().pubkey(), 1_000_000)],
+        Some(&alice.pubkey()),
+        &[alice],
+        blockhash,
+    );
+    let late = rpc.send_transaction(&late).await.expect("a blockhash from before the restart is accepted");
+    until_confirmed(&rpc, &[late]).await;
+    let slots = call(&second.rpc_url, "getBlocks", json!([0])).await;
+    let mut seen = HashSet::new();
+    for slot in slots.as_array().unwrap() {
+        let block = call(
+            &second.rpc_url,
+            "getBlock",
+            json!([slot, { "transactionDetails": "none", "rewards": false, "commitment": "confirmed" }]),
+        )
+        .await;
+        let hash = block["blockhash"].as_str().unwrap().to_string();
+        assert!(seen.insert(hash.clone()), "block {slot} repeats blockhash {hash}");
+    }
+    assert!(seen.len() > 5, "blocks from both runs: {}", seen.len());
+
     // And the chain keeps working on the restored state.
     let (more, _) = transfers(&rpc, alice, 1).await;
     until_confirmed(&rpc, &more).await;

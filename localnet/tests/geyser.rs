@@ -100,8 +100,21 @@ async fn stream_reports_what_a_transaction_did_and_replays_from_slot() {
     let Some(UpdateOneof::Transaction(t)) = &transaction.update_oneof else { unreachable!() };
     let t_info = t.transaction.as_ref().unwrap();
     assert_eq!(t_info.signature, signature.as_ref().to_vec());
-    let logs = &t_info.meta.as_ref().unwrap().log_messages;
+    let meta = t_info.meta.as_ref().unwrap();
+    let logs = &meta.log_messages;
     assert!(logs.iter().any(|l| l.contains("Program data: ")), "events travel in the stream: {logs:?}");
+    // The meta a validator's plugin sends: the meter account is created through a CPI to the
+    // System Program (an inner instruction at stack height 2), cost units, balances.
+    let keys = &t_info.transaction.as_ref().unwrap().message.as_ref().unwrap().account_keys;
+    let system = solana_system_interface::program::ID.to_bytes().to_vec();
+    assert!(!meta.inner_instructions_none);
+    let inner: Vec<_> = meta.inner_instructions.iter().flat_map(|i| &i.instructions).collect();
+    assert!(
+        inner.iter().any(|i| keys[i.program_id_index as usize] == system && i.stack_height == Some(2)),
+        "the System Program CPI among the inner instructions: {inner:?}"
+    );
+    assert!(meta.cost_units.is_some_and(|c| c > meta.compute_units_consumed.unwrap()), "{meta:?}");
+    assert_eq!((meta.pre_balances.len(), meta.post_balances.len()), (keys.len(), keys.len()));
 
     // A second client that "reconnects" from an earlier slot receives the same updates.
     drop(stream);

@@ -22,6 +22,7 @@ use yellowstone_grpc_proto::geyser::{
 };
 use yellowstone_grpc_proto::solana::storage::confirmed_block as cb;
 
+use super::encode::{encode_meta, encode_transaction};
 use super::feed::{Entry, SlotStatus, Update};
 
 enum DataFilter {
@@ -242,13 +243,7 @@ impl Filters {
                     signature: signature.as_ref().to_vec(),
                     is_vote: false,
                     transaction: Some(encode_transaction(&record.transaction)),
-                    meta: Some(cb::TransactionStatusMeta {
-                        err,
-                        fee: record.fee,
-                        log_messages: record.logs.clone(),
-                        compute_units_consumed: Some(record.compute_units),
-                        ..Default::default()
-                    }),
+                    meta: Some(encode_meta(record, err)),
                     index: *index,
                 };
                 let transaction = filtered(
@@ -393,34 +388,5 @@ impl AccountFilter {
                     Cmp::Gt(v) => account.lamports > *v,
                 },
             })
-    }
-}
-
-fn encode_transaction(tx: &solana_transaction::versioned::VersionedTransaction) -> cb::Transaction {
-    let m = &tx.message;
-    let header = m.header();
-    cb::Transaction {
-        signatures: tx.signatures.iter().map(|s| s.as_ref().to_vec()).collect(),
-        message: Some(cb::Message {
-            header: Some(cb::MessageHeader {
-                num_required_signatures: u32::from(header.num_required_signatures),
-                num_readonly_signed_accounts: u32::from(header.num_readonly_signed_accounts),
-                num_readonly_unsigned_accounts: u32::from(header.num_readonly_unsigned_accounts),
-            }),
-            account_keys: m.static_account_keys().iter().map(|k| k.to_bytes().to_vec()).collect(),
-            recent_blockhash: m.recent_blockhash().to_bytes().to_vec(),
-            instructions: m
-                .instructions()
-                .iter()
-                .map(|i| cb::CompiledInstruction {
-                    program_id_index: u32::from(i.program_id_index),
-                    accounts: i.accounts.clone(),
-                    data: i.data.clone(),
-                })
-                .collect(),
-            versioned: !matches!(m, solana_message::VersionedMessage::Legacy(_)),
-            address_table_lookups: Vec::new(),
-            config: None,
-        }),
     }
 }

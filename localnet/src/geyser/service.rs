@@ -121,12 +121,13 @@ impl Geyser for Service {
         &self,
         request: Request<IsBlockhashValidRequest>,
     ) -> Result<Response<IsBlockhashValidResponse>, Status> {
-        let text = request.into_inner().blockhash;
-        let hash = solana_hash::Hash::from_str(&text)
+        let request = request.into_inner();
+        let hash = solana_hash::Hash::from_str(&request.blockhash)
             .map_err(|_| Status::invalid_argument("blockhash is not base58"))?;
-        let mut c = self.chain.lock().await;
-        let valid = c.is_blockhash_valid(hash).await;
-        Ok(Response::new(IsBlockhashValidResponse { slot: c.slot, valid }))
+        let c = self.chain.lock().await;
+        // The bank at the request's commitment (processed by default, as yellowstone-grpc).
+        let slot = slot_at(&c, request.commitment)?;
+        Ok(Response::new(IsBlockhashValidResponse { slot, valid: c.is_blockhash_valid_at(&hash, slot) }))
     }
 
     async fn get_version(

@@ -154,7 +154,7 @@ impl Ledger {
                 self.current.last_slot = self.current.last_slot.max(record.slot)
             }
             Record::Block(block) => self.current.last_slot = self.current.last_slot.max(block.slot),
-            Record::Header { .. } | Record::TransactionV1 { .. } => {}
+            Record::Header { .. } | Record::TransactionV1 { .. } | Record::TransactionV2 { .. } => {}
         }
         Ok(())
     }
@@ -271,6 +271,11 @@ fn read_segment(
                 replay(Replayed::Slot(slot));
             }
             (_, Record::Transaction { record, writes }) => {
+                segment.last_slot = segment.last_slot.max(record.slot);
+                replay(Replayed::Transaction { segment: id, committed: (record, writes).into() });
+            }
+            (_, Record::TransactionV2 { record, writes }) => {
+                let record = TxRecord::from(record);
                 segment.last_slot = segment.last_slot.max(record.slot);
                 replay(Replayed::Transaction { segment: id, committed: (record, writes).into() });
             }

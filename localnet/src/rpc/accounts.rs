@@ -14,7 +14,7 @@ use solana_rpc_client_types::config::{
 use solana_rpc_client_types::filter::RpcFilterType;
 use solana_rpc_client_types::request::{MAX_GET_PROGRAM_ACCOUNT_FILTERS, MAX_MULTIPLE_ACCOUNTS};
 
-use super::params::{at_most, min_context_slot, pubkey, with_context, Params, RpcResult};
+use super::params::{at_most, min_context_slot, pubkey, slot_at, with_context_at, Params, RpcResult};
 use super::{code, RpcError};
 use crate::chain::Chain;
 
@@ -25,8 +25,9 @@ pub async fn get_balance(c: &mut Chain, p: Params) -> RpcResult {
     let key = pubkey(&p.req::<String>(0)?)?;
     let config: RpcContextConfig = p.opt(1)?.unwrap_or_default();
     min_context_slot(c, config.min_context_slot)?;
-    let lamports = c.account(&key).await?.map_or(0, |a| a.lamports);
-    Ok(with_context(c, json!(lamports)))
+    let at = slot_at(c, config.commitment);
+    let lamports = c.account_at(&key, at).await?.map_or(0, |a| a.lamports);
+    Ok(with_context_at(at, json!(lamports)))
 }
 
 pub async fn get_account_info(c: &mut Chain, p: Params) -> RpcResult {
@@ -34,12 +35,12 @@ pub async fn get_account_info(c: &mut Chain, p: Params) -> RpcResult {
     let config: RpcAccountInfoConfig = p.opt(1)?.unwrap_or_default();
     min_context_slot(c, config.min_context_slot)?;
     let encoding = config.encoding.unwrap_or(UiAccountEncoding::Binary);
-    check_slice_and_encoding(encoding, config.data_slice)?;
-    let value = match c.account(&key).await? {
-        Some(a) => encode(c, &key, &a, encoding, config.data_slice).await?,
+    let at = slot_at(c, config.commitment);
+    let value = match c.account_at(&key, at).await? {
+        Some(a) => encode(c, &key, &a, encoding, config.data_slice, at).await?,
         None => Value::Null,
     };
-    Ok(with_context(c, value))
+    Ok(with_context_at(at, value))
 }
 
 pub async fn get_multiple_accounts(c: &mut Chain, p: Params) -> RpcResult {
@@ -49,15 +50,15 @@ pub async fn get_multiple_accounts(c: &mut Chain, p: Params) -> RpcResult {
     let config: RpcAccountInfoConfig = p.opt(1)?.unwrap_or_default();
     min_context_slot(c, config.min_context_slot)?;
     let encoding = config.encoding.unwrap_or(UiAccountEncoding::Base64);
-    check_slice_and_encoding(encoding, config.data_slice)?;
+    let at = slot_at(c, config.commitment);
     let mut values = Vec::with_capacity(keys.len());
     for key in keys {
-        values.push(match c.account(&key).await? {
-            Some(a) => encode(c, &key, &a, encoding, config.data_slice).await?,
+        values.push(match c.account_at(&key, at).await? {
+            Some(a) => encode(c, &key, &a, encoding, config.data_slice, at).await?,
             None => Value::Null,
         });
     }
-    Ok(with_context(c, Value::Array(values)))
+    Ok(with_context_at(at, Value::Array(values)))
 }
 
 pub async fn get_program_accounts(c: &mut Chain, p: Params) -> RpcResult {
@@ -66,28 +67,29 @@ pub async fn get_program_accounts(c: &mut Chain, p: Params) -> RpcResult {
     let account_config = config.account_config;
     min_context_slot(c, account_config.min_context_slot)?;
     let encoding = account_config.encoding.unwrap_or(UiAccountEncoding::Binary);
-    check_slice_and_encoding(encoding, account_config.data_slice)?;
     let filters = verify_filters(config.filters.unwrap_or_default())?;
+    let at = slot_at(c, account_config.commitment);
     let mut out = Vec::new();
-    for (key, account) in scan(c, Some(program)).await? {
+    for (key, account) in scan(c, Some(program), at).await? {
         if !filters.iter().all(|f| filter_allows(f, &account.data)) {
             continue;
         }
-        let encoded = encode(c, &key, &account, encoding, account_config.data_slice).await?;
+        let encoded = encode(c, &key, &account, encoding, account_config.data_slice, at).await?;
         out.push(json!({ "pubkey": key.to_string(), "account": encoded }));
     }
     let value = Value::Array(out);
-    Ok(if config.with_context.unwrap_or(false) { with_context(c, value) } else { value })
+    Ok(if config.with_context.unwrap_or(false) { with_context_at(at, value) } else { value })
 }
 
 /// The 20 accounts holding the most lamports, as agave; localnet has no non-circulating
 /// accounts, so the `nonCirculating` filter is empty and `circulating` is every account.
 pub async fn get_largest_accounts(c: &mut Chain, p: Params) -> RpcResult {
     let config: RpcLargestAccountsConfig = p.opt(0)?.unwrap_or_default();
+    let at = slot_at(c, config.commitment);
     if config.filter == Some(RpcLargestAccountsFilter::NonCirculating) {
-        return Ok(with_context(c, json!([])));
+        return Ok(with_context_at(at, json!([])));
     }
-    let mut accounts: Vec<(Pubkey, u64)> = scan(c, None)
+    let mut accounts: Vec<(Pubkey, u64)> = scan(c, None, at)
         .await?
         .into_iter()
         .filter(|(_, a)| a.lamports > 0)
@@ -97,16 +99,17 @@ pub async fn get_largest_accounts(c: &mut Chain, p: Params) -> RpcResult {
     accounts.truncate(LARGEST_ACCOUNTS);
     let value: Vec<Value> =
         accounts.iter().map(|(k, l)| json!({ "address": k.to_string(), "lamports": l })).collect();
-    Ok(with_context(c, Value::Array(value)))
+    Ok(with_context_at(at, Value::Array(value)))
 }
 
 /// Every account any transaction or the bootstrap named that `owner` owns (complete: this
-/// process is the chain's only writer; see `Chain::known_accounts`); any owner with `None`.
-pub async fn scan(c: &mut Chain, owner: Option<Pubkey>) -> Result<Vec<(Pubkey, Account)>, RpcError> {
+/// process is the chain's only writer; see `Chain::known_accounts`); any owner with `None`;
+/// as the bank of slot `at` holds them.
+pub async fn scan(c: &mut Chain, owner: Option<Pubkey>, at: u64) -> Result<Vec<(Pubkey, Account)>, RpcError> {
     let keys: Vec<Pubkey> = c.known_accounts().copied().collect();
     let mut out = Vec::new();
     for key in keys {
-        if let Some(account) = c.account(&key).await? {
+        if let Some(account) = c.account_at(&key, at).await? {
             if owner.is_none_or(|o| o == account.owner) {
                 out.push((key, account));
             }
@@ -115,30 +118,16 @@ pub async fn scan(c: &mut Chain, owner: Option<Pubkey>) -> Result<Vec<(Pubkey, A
     Ok(out)
 }
 
-/// agave refuses a slice of parsed data.
-pub fn check_slice_and_encoding(
-    encoding: UiAccountEncoding,
-    data_slice: Option<UiDataSliceConfig>,
-) -> Result<(), RpcError> {
-    if encoding == UiAccountEncoding::JsonParsed && data_slice.is_some() {
-        return Err(RpcError {
-            code: code::INVALID_REQUEST,
-            message: "Sliced account data can only be encoded using binary (base 58) or base64 encoding."
-                .into(),
-            data: None,
-        });
-    }
-    Ok(())
-}
-
 /// One account in `encoding`, as agave's `get_encoded_account`: token accounts and mints in
-/// `jsonParsed` with their mint's decimals, base58 refused above 128 bytes (-32600).
+/// `jsonParsed` with their mint's decimals (parsed whole: a data slice applies only to what
+/// is not parsed), base58 refused above 128 bytes (-32600).
 pub async fn encode(
     c: &mut Chain,
     key: &Pubkey,
     account: &Account,
     encoding: UiAccountEncoding,
     data_slice: Option<UiDataSliceConfig>,
+    at: u64,
 ) -> RpcResult {
     if matches!(encoding, UiAccountEncoding::Binary | UiAccountEncoding::Base58) {
         let len = data_slice
@@ -154,7 +143,7 @@ pub async fn encode(
         }
     }
     let additional = match encoding {
-        UiAccountEncoding::JsonParsed => token_additional_data(c, account).await?,
+        UiAccountEncoding::JsonParsed => token_additional_data(c, account, at).await?,
         _ => None,
     };
     let ui = encode_ui_account(key, account, encoding, additional, data_slice);
@@ -165,9 +154,10 @@ pub async fn encode(
 async fn token_additional_data(
     c: &mut Chain,
     account: &Account,
+    at: u64,
 ) -> Result<Option<AccountAdditionalDataV3>, RpcError> {
     let Some(token) = crate::balances::token_account(account) else { return Ok(None) };
-    let mint = c.account(&token.mint).await?;
+    let mint = c.account_at(&token.mint, at).await?;
     Ok(mint.as_ref().and_then(crate::balances::mint).map(|m| AccountAdditionalDataV3 {
         spl_token_additional_data: Some(SplTokenAdditionalDataV2::with_decimals(m.decimals)),
     }))

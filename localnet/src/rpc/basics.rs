@@ -66,8 +66,9 @@ pub async fn is_blockhash_valid(c: &mut Chain, p: Params) -> RpcResult {
     min_context_slot(c, config.min_context_slot)?;
     let hash = solana_hash::Hash::from_str(&text)
         .map_err(|e| RpcError::invalid_params(format!("Invalid param: {e:?}")))?;
-    let valid = c.is_blockhash_valid(hash).await;
-    Ok(with_context(c, json!(valid)))
+    // Asked of the bank at the commitment (finalized by default), as agave.
+    let at = slot_at(c, config.commitment);
+    Ok(with_context_at(at, json!(c.is_blockhash_valid_at(&hash, at))))
 }
 
 pub async fn get_minimum_balance_for_rent_exemption(c: &mut Chain, p: Params) -> RpcResult {

@@ -14,14 +14,14 @@ use solana_transaction_status_client_types::option_serializer::OptionSerializer;
 use solana_transaction_status_client_types::{
     EncodedTransaction, EncodedTransactionWithStatusMeta, ParsedAccount, ParsedAccountSource,
     TransactionBinaryEncoding, UiAccountsList, UiAddressTableLookup,
-    UiCompiledInstruction, UiInstruction, UiLoadedAddresses, UiMessage, UiParsedMessage, UiRawMessage, UiTransaction, UiTransactionEncoding, UiTransactionError,
+    UiCompiledInstruction, UiInnerInstructions, UiInstruction, UiLoadedAddresses, UiReturnDataEncoding, UiTransactionReturnData, UiMessage, UiParsedMessage, UiRawMessage, UiTransaction, UiTransactionEncoding, UiTransactionError,
     UiTransactionStatusMeta, UiTransactionTokenBalance,
 };
 
 use super::params::ledger_error;
 use super::RpcError;
 use crate::balances::TokenBalance;
-use crate::chain::TxRecord;
+use crate::chain::{ReturnData, TxRecord};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 /// A top-level instruction's stack height, as agave reports it.
@@ -168,7 +168,7 @@ fn parsed_instruction(ix: &CompiledInstruction, keys: &[Pubkey]) -> UiInstructio
 
 /// Token balances as agave's ledger gives them back: its stored form keeps `uiAmount` as a
 /// float, and a zero comes back as `null`.
-fn token_balances(balances: &[TokenBalance]) -> Vec<UiTransactionTokenBalance> {
+pub fn token_balances(balances: &[TokenBalance]) -> Vec<UiTransactionTokenBalance> {
     balances
         .iter()
         .map(|b| UiTransactionTokenBalance {
@@ -186,18 +186,34 @@ fn token_balances(balances: &[TokenBalance]) -> Vec<UiTransactionTokenBalance> {
         .collect()
 }
 
-/// The status meta. localnet's bank reports no inner instructions for committed
-/// transactions, so `innerInstructions` is `null` (agave's answer when none were recorded).
+/// The status meta, as agave's `UiTransactionStatusMeta::from` (json, base58, base64) and
+/// `parse_ui_transaction_status_meta` (jsonParsed) build it. What an older ledger did not
+/// record is `null` (inner instructions) or absent (cost units), as agave shows it.
 fn meta(record: &TxRecord, parsed: bool) -> UiTransactionStatusMeta {
     let err = record.err.clone().map(UiTransactionError::from);
     let balances = record.balances.clone().unwrap_or_default();
+    let keys = record.transaction.message.static_account_keys();
+    let inner_instructions = record.inner_instructions.clone().map(|list| {
+        list.into_iter()
+            .map(|inner| {
+                if parsed {
+                    solana_transaction_status::parse_ui_inner_instructions(
+                        inner,
+                        &solana_message::AccountKeys::new(keys, None),
+                    )
+                } else {
+                    UiInnerInstructions::from(inner)
+                }
+            })
+            .collect()
+    });
     UiTransactionStatusMeta {
         err: err.clone(),
         status: err.map_or(Ok(()), Err),
         fee: record.fee,
         pre_balances: balances.pre,
         post_balances: balances.post,
-        inner_instructions: OptionSerializer::None,
+        inner_instructions: inner_instructions.into(),
         log_messages: OptionSerializer::Some(record.logs.clone()),
         pre_token_balances: OptionSerializer::Some(token_balances(&balances.pre_token)),
         post_token_balances: OptionSerializer::Some(token_balances(&balances.post_token)),
@@ -208,8 +224,16 @@ fn meta(record: &TxRecord, parsed: bool) -> UiTransactionStatusMeta {
         } else {
             OptionSerializer::Some(UiLoadedAddresses::default())
         },
-        return_data: OptionSerializer::Skip,
+        return_data: OptionSerializer::or_skip(record.return_data.as_ref().map(return_data)),
         compute_units_consumed: OptionSerializer::Some(record.compute_units),
-        cost_units: OptionSerializer::Skip,
+        cost_units: OptionSerializer::or_skip(record.cost_units),
+    }
+}
+
+/// Return data as agave shows it: the program and the data in base64.
+pub fn return_data(r: &ReturnData) -> UiTransactionReturnData {
+    UiTransactionReturnData {
+        program_id: Pubkey::new_from_array(r.program_id).to_string(),
+        data: (B64.encode(&r.data), UiReturnDataEncoding::Base64),
     }
 }

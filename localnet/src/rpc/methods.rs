@@ -13,63 +13,64 @@ use crate::chain::Chain;
 
 pub use super::params::CORE_VERSION;
 
-/// Every method localnet serves, each with the number of positional parameters it takes.
-pub const SERVED: &[(&str, usize)] = &[
-    ("getAccountInfo", 2),
-    ("getBalance", 2),
-    ("getBlock", 2),
-    ("getBlockCommitment", 1),
-    ("getBlockHeight", 1),
-    ("getBlockProduction", 1),
-    ("getBlockTime", 1),
-    ("getBlocks", 3),
-    ("getBlocksWithLimit", 3),
-    ("getClusterNodes", 0),
-    ("getEpochInfo", 1),
-    ("getEpochSchedule", 0),
-    ("getFeeForMessage", 2),
-    ("getFirstAvailableBlock", 0),
-    ("getGenesisHash", 0),
-    ("getHealth", 0),
-    ("getHighestSnapshotSlot", 0),
-    ("getIdentity", 0),
-    ("getInflationGovernor", 1),
-    ("getInflationRate", 0),
-    ("getLargestAccounts", 1),
-    ("getLatestBlockhash", 1),
-    ("getLeaderSchedule", 2),
-    ("getMaxRetransmitSlot", 0),
-    ("getMaxShredInsertSlot", 0),
-    ("getMinimumBalanceForRentExemption", 2),
-    ("getMultipleAccounts", 2),
-    ("getProgramAccounts", 2),
-    ("getRecentPerformanceSamples", 1),
-    ("getRecentPrioritizationFees", 1),
-    ("getSignatureStatuses", 2),
-    ("getSignaturesForAddress", 2),
-    ("getSlot", 1),
-    ("getSlotLeader", 1),
-    ("getSlotLeaders", 2),
-    ("getStakeMinimumDelegation", 1),
-    ("getSupply", 1),
-    ("getTokenAccountBalance", 2),
-    ("getTokenAccountsByDelegate", 3),
-    ("getTokenAccountsByOwner", 3),
-    ("getTokenLargestAccounts", 2),
-    ("getTokenSupply", 2),
-    ("getTransaction", 2),
-    ("getTransactionCount", 1),
-    ("getVersion", 0),
-    ("getVoteAccounts", 1),
-    ("isBlockhashValid", 2),
-    ("minimumLedgerSlot", 0),
-    ("requestAirdrop", 3),
-    ("sendTransaction", 2),
-    ("simulateTransaction", 2),
+/// Every method localnet serves, each with how many positional parameters it requires and
+/// how many it takes (agave's method signatures).
+pub const SERVED: &[(&str, usize, usize)] = &[
+    ("getAccountInfo", 1, 2),
+    ("getBalance", 1, 2),
+    ("getBlock", 1, 2),
+    ("getBlockCommitment", 1, 1),
+    ("getBlockHeight", 0, 1),
+    ("getBlockProduction", 0, 1),
+    ("getBlockTime", 1, 1),
+    ("getBlocks", 1, 3),
+    ("getBlocksWithLimit", 2, 3),
+    ("getClusterNodes", 0, 0),
+    ("getEpochInfo", 0, 1),
+    ("getEpochSchedule", 0, 0),
+    ("getFeeForMessage", 1, 2),
+    ("getFirstAvailableBlock", 0, 0),
+    ("getGenesisHash", 0, 0),
+    ("getHealth", 0, 0),
+    ("getHighestSnapshotSlot", 0, 0),
+    ("getIdentity", 0, 0),
+    ("getInflationGovernor", 0, 1),
+    ("getInflationRate", 0, 0),
+    ("getLargestAccounts", 0, 1),
+    ("getLatestBlockhash", 0, 1),
+    ("getLeaderSchedule", 0, 2),
+    ("getMaxRetransmitSlot", 0, 0),
+    ("getMaxShredInsertSlot", 0, 0),
+    ("getMinimumBalanceForRentExemption", 1, 2),
+    ("getMultipleAccounts", 1, 2),
+    ("getProgramAccounts", 1, 2),
+    ("getRecentPerformanceSamples", 0, 1),
+    ("getRecentPrioritizationFees", 0, 1),
+    ("getSignatureStatuses", 1, 2),
+    ("getSignaturesForAddress", 1, 2),
+    ("getSlot", 0, 1),
+    ("getSlotLeader", 0, 1),
+    ("getSlotLeaders", 2, 2),
+    ("getStakeMinimumDelegation", 0, 1),
+    ("getSupply", 0, 1),
+    ("getTokenAccountBalance", 1, 2),
+    ("getTokenAccountsByDelegate", 2, 3),
+    ("getTokenAccountsByOwner", 2, 3),
+    ("getTokenLargestAccounts", 1, 2),
+    ("getTokenSupply", 1, 2),
+    ("getTransaction", 1, 2),
+    ("getTransactionCount", 0, 1),
+    ("getVersion", 0, 0),
+    ("getVoteAccounts", 0, 1),
+    ("isBlockhashValid", 1, 2),
+    ("minimumLedgerSlot", 0, 0),
+    ("requestAirdrop", 2, 3),
+    ("sendTransaction", 1, 2),
+    ("simulateTransaction", 1, 2),
 ];
 
 pub async fn call(chain: &SharedChain, method: &str, params: Vec<Value>) -> RpcResult {
-    let Some(&(_, max_params)) = SERVED.iter().find(|(name, _)| *name == method) else {
+    let Some(&(_, required, max_params)) = SERVED.iter().find(|(name, ..)| *name == method) else {
         return Err(unknown(method));
     };
     let mut c = chain.lock().await;
@@ -78,7 +79,7 @@ pub async fn call(chain: &SharedChain, method: &str, params: Vec<Value>) -> RpcR
     if max_params == 0 {
         return call_without_params(c, method, params).await;
     }
-    let p = Params::new(params, max_params)?;
+    let p = Params::new(params, required, max_params)?;
     match method {
         "getAccountInfo" => accounts::get_account_info(c, p).await,
         "getBalance" => accounts::get_balance(c, p).await,
@@ -159,7 +160,8 @@ pub(crate) async fn encode_account(
     let encoding: UiAccountEncoding = serde_json::from_value(Value::String(encoding.to_string()))
         .map_err(|_| RpcError::invalid_params(format!("Invalid param: unknown encoding {encoding}")))?;
     // PubSub does not say which account it is: only sysvars need to know to parse.
-    accounts::encode(c, &anchor_lang::prelude::Pubkey::default(), account, encoding, None).await
+    let now = c.slot;
+    accounts::encode(c, &anchor_lang::prelude::Pubkey::default(), account, encoding, None, now).await
 }
 
 /// The encoding name a PubSub subscription keeps (`default` when it names none).

@@ -48,7 +48,6 @@ pub mod code {
     pub const INVALID_PARAMS: i64 = -32602;
     pub const INTERNAL_ERROR: i64 = -32603;
     pub const SEND_TRANSACTION_PREFLIGHT_FAILURE: i64 = -32002;
-    pub const TRANSACTION_SIGNATURE_VERIFICATION_FAILURE: i64 = -32003;
     pub const MIN_CONTEXT_SLOT_NOT_REACHED: i64 = -32016;
 }
 
@@ -78,7 +77,9 @@ impl RpcError {
 impl From<crate::chain::ChainError> for RpcError {
     fn from(e: crate::chain::ChainError) -> RpcError {
         match e {
-            crate::chain::ChainError::LookupTablesUnsupported => RpcError::invalid_params(e.to_string()),
+            crate::chain::ChainError::LookupTablesUnsupported | crate::chain::ChainError::Invalid(_) => {
+                RpcError::invalid_params(e.to_string())
+            }
             other => RpcError::internal(other),
         }
     }

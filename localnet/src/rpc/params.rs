@@ -19,17 +19,21 @@ pub type RpcResult = Result<Value, RpcError>;
 
 /// A method's positional parameters, decoded as agave's jsonrpc-core decodes them: at most
 /// as many as the method takes, each into its type, missing trailing optional ones allowed.
-pub struct Params(Vec<Value>);
+pub struct Params {
+    values: Vec<Value>,
+    /// How many the method requires: a missing one is refused naming this many.
+    required: usize,
+}
 
 impl Params {
-    pub fn new(values: Vec<Value>, max: usize) -> Result<Params, RpcError> {
+    pub fn new(values: Vec<Value>, required: usize, max: usize) -> Result<Params, RpcError> {
         if values.len() > max {
             return Err(RpcError::invalid_params(format!(
                 "Invalid params: expected at most {max} parameters, got {}.",
                 values.len()
             )));
         }
-        Ok(Params(values))
+        Ok(Params { values, required })
     }
 
     /// A method that takes none, answered as jsonrpc-core answers for agave: the parameters
@@ -46,19 +50,18 @@ impl Params {
     }
 
     pub fn req<T: DeserializeOwned>(&self, i: usize) -> Result<T, RpcError> {
-        let value = self
-            .0
-            .get(i)
-            // jsonrpc-derive's check, as agave answers it: it names how many the method needs;
-            // here, those up to the first one missing.
-            .ok_or_else(|| RpcError::invalid_params(format!("`params` should have at least {} argument(s)", i + 1)))?;
+        let value = self.values.get(i).ok_or_else(|| {
+            // jsonrpc-derive's check, as agave answers it: it names how many the method requires.
+            let required = self.required.max(i + 1);
+            RpcError::invalid_params(format!("`params` should have at least {required} argument(s)"))
+        })?;
         serde_json::from_value(value.clone())
             .map_err(|e| RpcError::invalid_params(format!("Invalid params: {e}.")))
     }
 
     /// Absent or `null`: `None`.
     pub fn opt<T: DeserializeOwned>(&self, i: usize) -> Result<Option<T>, RpcError> {
-        match self.0.get(i) {
+        match self.values.get(i) {
             None | Some(Value::Null) => Ok(None),
             Some(_) => self.req(i).map(Some),
         }

@@ -12,8 +12,8 @@ use solana_rpc_client_types::config::{
     CommitmentConfig, RpcAccountInfoConfig, RpcTokenAccountsFilter, UiAccountEncoding,
 };
 
-use super::accounts::{check_slice_and_encoding, encode, scan};
-use super::params::{min_context_slot, pubkey, with_context, Params, RpcResult};
+use super::accounts::{encode, scan};
+use super::params::{min_context_slot, pubkey, slot_at, with_context_at, Params, RpcResult};
 use super::RpcError;
 use crate::balances::{is_token_program, mint, token_account};
 use crate::chain::Chain;
@@ -29,10 +29,11 @@ fn to_value(v: impl serde::Serialize) -> RpcResult {
     serde_json::to_value(v).map_err(RpcError::internal)
 }
 
-/// A mint's token program and decimals, as agave's `get_mint_owner_and_additional_data`.
-async fn mint_owner_and_decimals(c: &mut Chain, key: &Pubkey) -> Result<(Pubkey, u8), RpcError> {
+/// A mint's token program and decimals, as agave's `get_mint_owner_and_additional_data`,
+/// in the bank of slot `at`.
+async fn mint_owner_and_decimals(c: &mut Chain, key: &Pubkey, at: u64) -> Result<(Pubkey, u8), RpcError> {
     let account = c
-        .account(key)
+        .account_at(key, at)
         .await?
         .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
     let state = mint(&account)
@@ -40,11 +41,11 @@ async fn mint_owner_and_decimals(c: &mut Chain, key: &Pubkey) -> Result<(Pubkey,
     Ok((account.owner, state.decimals))
 }
 
-/// The account at `key`, owned by a token program, else agave's error naming `what` it
-/// should have been.
-async fn token_program_account(c: &mut Chain, key: &Pubkey, what: &str) -> Result<Account, RpcError> {
+/// The account at `key` in the bank of slot `at`, owned by a token program, else agave's
+/// error naming `what` it should have been.
+async fn token_program_account(c: &mut Chain, key: &Pubkey, what: &str, at: u64) -> Result<Account, RpcError> {
     let account = c
-        .account(key)
+        .account_at(key, at)
         .await?
         .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find account"))?;
     if !is_token_program(&account.owner) {
@@ -55,31 +56,31 @@ async fn token_program_account(c: &mut Chain, key: &Pubkey, what: &str) -> Resul
 
 pub async fn get_token_account_balance(c: &mut Chain, p: Params) -> RpcResult {
     let key = pubkey(&p.req::<String>(0)?)?;
-    let _: Option<CommitmentConfig> = p.opt(1)?;
-    let account = token_program_account(c, &key, "Token account").await?;
+    let at = slot_at(c, p.opt::<CommitmentConfig>(1)?);
+    let account = token_program_account(c, &key, "Token account", at).await?;
     let token = token_account(&account)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: not a v2.0 Token account"))?;
-    let (_, decimals) = mint_owner_and_decimals(c, &token.mint).await?;
-    Ok(with_context(c, to_value(ui_amount(token.amount, decimals))?))
+    let (_, decimals) = mint_owner_and_decimals(c, &token.mint, at).await?;
+    Ok(with_context_at(at, to_value(ui_amount(token.amount, decimals))?))
 }
 
 pub async fn get_token_supply(c: &mut Chain, p: Params) -> RpcResult {
     let key = pubkey(&p.req::<String>(0)?)?;
-    let _: Option<CommitmentConfig> = p.opt(1)?;
-    let account = token_program_account(c, &key, "Token mint").await?;
+    let at = slot_at(c, p.opt::<CommitmentConfig>(1)?);
+    let account = token_program_account(c, &key, "Token mint", at).await?;
     let state = mint(&account)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: mint could not be unpacked"))?;
-    Ok(with_context(c, to_value(ui_amount(state.supply, state.decimals))?))
+    Ok(with_context_at(at, to_value(ui_amount(state.supply, state.decimals))?))
 }
 
 pub async fn get_token_largest_accounts(c: &mut Chain, p: Params) -> RpcResult {
     let key = pubkey(&p.req::<String>(0)?)?;
-    let _: Option<CommitmentConfig> = p.opt(1)?;
-    let (program, decimals) = mint_owner_and_decimals(c, &key).await?;
+    let at = slot_at(c, p.opt::<CommitmentConfig>(1)?);
+    let (program, decimals) = mint_owner_and_decimals(c, &key, at).await?;
     if !is_token_program(&program) {
         return Err(RpcError::invalid_params("Invalid param: not a Token mint"));
     }
-    let mut holders: Vec<(Pubkey, u64)> = scan(c, Some(program))
+    let mut holders: Vec<(Pubkey, u64)> = scan(c, Some(program), at)
         .await?
         .into_iter()
         .filter_map(|(k, a)| token_account(&a).filter(|t| t.mint == key).map(|t| (k, t.amount)))
@@ -94,7 +95,7 @@ pub async fn get_token_largest_accounts(c: &mut Chain, p: Params) -> RpcResult {
             Ok(v)
         })
         .collect::<Result<Vec<Value>, RpcError>>()?;
-    Ok(with_context(c, Value::Array(value)))
+    Ok(with_context_at(at, Value::Array(value)))
 }
 
 /// Whose token accounts `getTokenAccountsBy*` lists.
@@ -110,11 +111,11 @@ pub async fn get_token_accounts_by(c: &mut Chain, p: Params, holder: Holder) -> 
     let config: RpcAccountInfoConfig = p.opt(2)?.unwrap_or_default();
     min_context_slot(c, config.min_context_slot)?;
     let encoding = config.encoding.unwrap_or(UiAccountEncoding::Binary);
-    check_slice_and_encoding(encoding, config.data_slice)?;
+    let at = slot_at(c, config.commitment);
     let (program, mint_filter) = match &selector {
         RpcTokenAccountsFilter::Mint(m) => {
             let mint_key = pubkey(m)?;
-            let (program, _) = mint_owner_and_decimals(c, &mint_key).await?;
+            let (program, _) = mint_owner_and_decimals(c, &mint_key, at).await?;
             if !is_token_program(&program) {
                 return Err(RpcError::invalid_params("Invalid param: not a Token mint"));
             }
@@ -128,17 +129,17 @@ pub async fn get_token_accounts_by(c: &mut Chain, p: Params, holder: Holder) -> 
             (program, None)
         }
     };
-    let held: Vec<(Pubkey, Account)> = scan(c, Some(program))
+    let held: Vec<(Pubkey, Account)> = scan(c, Some(program), at)
         .await?
         .into_iter()
         .filter(|(_, a)| token_account(a).is_some_and(|t| holds(&t, holder, &key, mint_filter)))
         .collect();
     let mut out = Vec::new();
     for (k, account) in held {
-        let encoded = encode(c, &k, &account, encoding, config.data_slice).await?;
+        let encoded = encode(c, &k, &account, encoding, config.data_slice, at).await?;
         out.push(json!({ "pubkey": k.to_string(), "account": encoded }));
     }
-    Ok(with_context(c, Value::Array(out)))
+    Ok(with_context_at(at, Value::Array(out)))
 }
 
 fn holds(

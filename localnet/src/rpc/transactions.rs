@@ -5,21 +5,29 @@ use base64::Engine;
 use serde_json::{json, Value};
 use solana_rpc_client_types::config::{
     RpcEncodingConfigWrapper, RpcSendTransactionConfig, RpcSignatureStatusConfig,
-    RpcSignaturesForAddressConfig, RpcSimulateTransactionConfig, RpcTransactionConfig, UiTransactionEncoding,
+    RpcSignaturesForAddressConfig, RpcSimulateTransactionAccountsConfig, RpcSimulateTransactionConfig,
+    RpcTransactionConfig, UiAccountEncoding, UiTransactionEncoding,
 };
+use solana_account_decoder_client_types::UiAccount;
+use solana_rpc_client_types::response::{RpcBlockhash, RpcSimulateTransactionResult};
+use solana_transaction_error::TransactionError;
 use solana_rpc_client_types::request::{
     MAX_GET_CONFIRMED_SIGNATURES_FOR_ADDRESS2_LIMIT, MAX_GET_SIGNATURE_STATUSES_QUERY_ITEMS,
 };
 use solana_transaction::versioned::VersionedTransaction;
-use solana_transaction_status_client_types::{EncodedConfirmedTransactionWithStatusMeta, UiTransactionError};
+use solana_transaction_status_client_types::{
+    EncodedConfirmedTransactionWithStatusMeta, UiLoadedAddresses, UiTransactionError, UiTransactionTokenBalance,
+};
 
-use super::encoding::{encode_full, reply_version};
+use super::accounts::encode;
+use super::encoding::{encode_full, reply_version, return_data, token_balances};
 use super::params::{
     at_least_confirmed, at_most, min_context_slot, pubkey, signature, slot_at, with_context, Params,
     RpcResult,
 };
 use super::{code, RpcError};
-use crate::chain::{Chain, Executed};
+use crate::balances::TokenBalance;
+use crate::chain::{Chain, Simulated};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 /// agave 4.2's limits: the largest legacy or v0 wire transaction (a packet) and its base58 /
@@ -39,29 +47,131 @@ pub async fn send(c: &mut Chain, p: Params) -> RpcResult {
     send_transaction(c, tx, config.skip_preflight).await
 }
 
+/// `simulateTransaction` as agave 4.2: the blockhash replaced when asked (and reported),
+/// signatures verified when asked (a failure is the simulation's error), the whole result —
+/// fee, balances, loaded data size, return data, inner instructions when asked — and the
+/// accounts asked for as the simulation left them.
 pub async fn simulate(c: &mut Chain, p: Params) -> RpcResult {
     let text: String = p.req(0)?;
     let config: RpcSimulateTransactionConfig = p.opt(1)?.unwrap_or_default();
     min_context_slot(c, config.min_context_slot)?;
     let mut tx = decode_transaction(&text, config.encoding)?;
-    if config.sig_verify && config.replace_recent_blockhash {
-        return Err(RpcError::invalid_params("sigVerify may not be used with replaceRecentBlockhash"));
-    }
-    if config.sig_verify {
-        verify_signatures(&tx)?;
-    }
     let replacement = if config.replace_recent_blockhash {
+        if config.sig_verify {
+            return Err(RpcError::invalid_params("sigVerify may not be used with replaceRecentBlockhash"));
+        }
         let blockhash = c.latest_blockhash().await?;
         tx.message.set_recent_blockhash(blockhash);
-        let last_valid = c.last_valid_block_height(&blockhash).unwrap_or(c.slot + 150);
-        json!({ "blockhash": blockhash.to_string(), "lastValidBlockHeight": last_valid })
+        let last_valid_block_height = c.last_valid_block_height(&blockhash).unwrap_or(c.slot + 150);
+        Some(RpcBlockhash { blockhash: blockhash.to_string(), last_valid_block_height })
     } else {
-        Value::Null
+        None
     };
-    let executed = c.simulate(tx).await?;
-    let mut value = simulation_value(&executed);
-    value["replacementBlockhash"] = replacement;
-    Ok(with_context(c, value))
+    let keys = tx.message.static_account_keys().to_vec();
+    let simulated = if config.sig_verify && !signatures_verify(&tx) {
+        Simulated::refused(TransactionError::SignatureFailure)
+    } else {
+        c.simulate(tx, config.inner_instructions).await?
+    };
+    let accounts = match config.accounts {
+        None => None,
+        Some(wanted) => Some(simulated_accounts(c, &simulated, wanted, keys.len()).await?),
+    };
+    let inner_instructions = simulated.inner_instructions.clone().map(|list| {
+        let keys = solana_message::AccountKeys::new(&keys, None);
+        list.into_iter().map(|inner| solana_transaction_status::parse_ui_inner_instructions(inner, &keys)).collect()
+    });
+    let (pre_balances, post_balances, pre_token_balances, post_token_balances) = match &simulated.balances {
+        Some(b) => (
+            Some(b.pre.clone()),
+            Some(b.post.clone()),
+            Some(simulated_token_balances(&b.pre_token)),
+            Some(simulated_token_balances(&b.post_token)),
+        ),
+        None => (None, None, None, None),
+    };
+    let result = RpcSimulateTransactionResult {
+        accounts,
+        inner_instructions,
+        replacement_blockhash: replacement,
+        pre_balances,
+        post_balances,
+        pre_token_balances,
+        post_token_balances,
+        loaded_addresses: Some(UiLoadedAddresses::default()),
+        ..simulation_result(&simulated)
+    };
+    Ok(with_context(c, serde_json::to_value(result).map_err(RpcError::internal)?))
+}
+
+/// The part of a simulation's result that preflight failures report too.
+fn simulation_result(s: &Simulated) -> RpcSimulateTransactionResult {
+    RpcSimulateTransactionResult {
+        err: s.err.clone().map(UiTransactionError::from),
+        logs: Some(s.logs.clone()),
+        accounts: None,
+        units_consumed: Some(s.compute_units),
+        loaded_accounts_data_size: Some(s.loaded_accounts_data_size),
+        return_data: s.return_data.as_ref().map(return_data),
+        inner_instructions: None,
+        replacement_blockhash: None,
+        fee: s.fee,
+        pre_balances: None,
+        post_balances: None,
+        pre_token_balances: None,
+        post_token_balances: None,
+        loaded_addresses: None,
+    }
+}
+
+/// Token balances of a simulation: agave converts the bank's figures directly (a zero
+/// amount's `uiAmount` is 0, not the ledger's `null`).
+fn simulated_token_balances(balances: &[TokenBalance]) -> Vec<UiTransactionTokenBalance> {
+    let mut out = token_balances(balances);
+    for (ui, b) in out.iter_mut().zip(balances) {
+        if b.amount == 0 {
+            ui.ui_token_amount.ui_amount = Some(0.0);
+        }
+    }
+    out
+}
+
+/// The accounts `simulateTransaction`'s `accounts` option asks for, as agave answers them:
+/// base58 refused, at most as many as the transaction names, all `null` when the simulation
+/// failed, otherwise each as the simulation left it (or as the bank holds it, when the
+/// transaction did not load it).
+async fn simulated_accounts(
+    c: &mut Chain,
+    simulated: &Simulated,
+    wanted: RpcSimulateTransactionAccountsConfig,
+    transaction_accounts: usize,
+) -> Result<Vec<Option<UiAccount>>, RpcError> {
+    let encoding = wanted.encoding.unwrap_or(UiAccountEncoding::Base64);
+    if matches!(encoding, UiAccountEncoding::Binary | UiAccountEncoding::Base58) {
+        return Err(RpcError::invalid_params("base58 encoding not supported"));
+    }
+    if wanted.addresses.len() > transaction_accounts {
+        return Err(RpcError::invalid_params(format!("Too many accounts provided; max {transaction_accounts}")));
+    }
+    if simulated.err.is_some() {
+        return Ok(vec![None; wanted.addresses.len()]);
+    }
+    let mut out = Vec::with_capacity(wanted.addresses.len());
+    for address in &wanted.addresses {
+        let key = pubkey(address)?;
+        let account = match simulated.accounts.iter().find(|(k, _)| *k == key) {
+            Some((_, account)) => Some(account.clone()),
+            None => c.account(&key).await?,
+        };
+        out.push(match account {
+            Some(account) => {
+                let encoded = encode(c, &key, &account, encoding, None, c.slot).await?;
+                Some(serde_json::from_value(encoded).map_err(RpcError::internal)?)
+            }
+            None => None,
+        });
+    }
+    Ok(out)
 }
 
 pub fn get_signature_statuses(c: &Chain, p: Params) -> RpcResult {
@@ -131,15 +241,23 @@ async fn send_transaction(c: &mut Chain, tx: VersionedTransaction, skip_prefligh
     let signature = tx.signatures[0];
     if skip_preflight {
         // A validator's signature-verification stage drops a forged transaction unseen.
-        if verify_signatures(&tx).is_ok() {
+        if signatures_verify(&tx) {
             c.execute(tx).await?;
         }
         return Ok(json!(signature.to_string()));
     }
-    verify_signatures(&tx)?;
-    let simulated = c.simulate(tx.clone()).await?;
-    if simulated.err.is_some() {
-        return Err(preflight_failure(&simulated));
+    // A signature that does not verify fails preflight as its simulation's error, as agave.
+    let simulated = if signatures_verify(&tx) {
+        c.simulate(tx.clone(), false).await?
+    } else {
+        Simulated::refused(TransactionError::SignatureFailure)
+    };
+    if let Some(err) = &simulated.err {
+        return Err(RpcError {
+            code: code::SEND_TRANSACTION_PREFLIGHT_FAILURE,
+            message: format!("Transaction simulation failed: {err}"),
+            data: Some(serde_json::to_value(simulation_result(&simulated)).map_err(RpcError::internal)?),
+        });
     }
     // Under the chain lock nothing changed since the simulation.
     c.execute(tx).await?;
@@ -249,35 +367,6 @@ fn decode_transaction(
     Ok(tx)
 }
 
-fn verify_signatures(tx: &VersionedTransaction) -> Result<(), RpcError> {
-    if tx.verify_with_results().iter().all(|ok| *ok) && !tx.signatures.is_empty() {
-        Ok(())
-    } else {
-        Err(RpcError {
-            code: code::TRANSACTION_SIGNATURE_VERIFICATION_FAILURE,
-            message: "Transaction signature verification failure".into(),
-            data: None,
-        })
-    }
-}
-
-fn simulation_value(e: &Executed) -> Value {
-    json!({
-        "err": e.err.clone().map(UiTransactionError::from),
-        "logs": e.logs,
-        "accounts": Value::Null,
-        "unitsConsumed": e.compute_units,
-        "returnData": Value::Null,
-    })
-}
-
-/// What a validator answers when preflight simulation fails: code -32002, the error in the
-/// message, and the simulation (logs included) as data.
-fn preflight_failure(e: &Executed) -> RpcError {
-    let err = e.err.clone().map(|e| e.to_string()).unwrap_or_default();
-    RpcError {
-        code: code::SEND_TRANSACTION_PREFLIGHT_FAILURE,
-        message: format!("Transaction simulation failed: {err}"),
-        data: Some(simulation_value(e)),
-    }
+fn signatures_verify(tx: &VersionedTransaction) -> bool {
+    !tx.signatures.is_empty() && tx.verify_with_results().iter().all(|ok| *ok)
 }

@@ -11,64 +11,14 @@ pub struct Gap {
     pub why: &'static str,
 }
 
-const INNER: &str = "inner instructions are not recorded: localnet runs transactions through program-test's \
-                     BanksClient, whose metadata has none";
-const SIMULATION: &str = "simulation replies lack agave 4.2's new fields (fee, balances, loaded addresses and \
-                          data size, inner instructions) and the post-simulation accounts";
+pub const JSON_RPC: &[Gap] = &[Gap {
+    case: "simulateTransaction (a confirmed blockhash at finalized)",
+    path: "result.value.err",
+    why: "simulation runs on the current bank: a blockhash the finalized bank does not know yet is accepted",
+}];
 
-pub const JSON_RPC: &[Gap] = &[
-    Gap { case: "getTransaction", path: "meta.innerInstructions", why: INNER },
-    Gap { case: "getBlock", path: "meta.innerInstructions", why: INNER },
-    // Compared by shape (its faucet is each chain's own): the two gaps above and below.
-    Gap {
-        case: "getTransaction (an airdrop)",
-        path: "result: shape",
-        why: "inner instructions and cost units, as for every transaction",
-    },
-    Gap {
-        case: "getTransaction",
-        path: "meta.costUnits",
-        why: "the cost model's units are not computed for a committed transaction",
-    },
-    Gap {
-        case: "getBlock",
-        path: "meta.costUnits",
-        why: "the cost model's units are not computed for a committed transaction",
-    },
-    Gap { case: "simulateTransaction", path: "result.value.", why: SIMULATION },
-    Gap { case: "sendTransaction", path: "error.data.", why: SIMULATION },
-    Gap {
-        case: "simulateTransaction (a confirmed blockhash at finalized)",
-        path: "result.value.err",
-        why: "simulation runs on the current bank: a blockhash the finalized bank does not know yet is accepted",
-    },
-    Gap {
-        case: "sendTransaction (bad signature)",
-        path: "error.",
-        why: "a signature that does not verify is refused before simulating (-32003), as agave 4.1 did",
-    },
-    Gap {
-        case: "getAccountInfo (jsonParsed with dataSlice)",
-        path: "(reply).",
-        why: "localnet refuses a data slice with jsonParsed; agave parses the whole account",
-    },
-];
-
-/// What web3.js and kit see differently (tests/clients.rs), for the same reasons.
-pub const CLIENTS: &[Gap] = &[
-    Gap { case: "kit.transaction.meta", path: "innerInstructions", why: INNER },
-    Gap { case: "web3.parsedTransaction.meta", path: "innerInstructions", why: INNER },
-    Gap {
-        case: "kit.transaction.meta",
-        path: "costUnits",
-        why: "the cost model's units are not computed for a committed transaction",
-    },
-    Gap {
-        case: "web3.parsedTransaction.meta",
-        path: "costUnits",
-        why: "the cost model's units are not computed for a committed transaction",
-    },
-];
+/// What web3.js and kit see differently (tests/clients.rs): nothing known.
+pub const CLIENTS: &[Gap] = &[];
 
 /// Which of `differences` no gap explains, and which gaps none of them showed.
 pub fn unexplained<'a>(differences: &'a [String], gaps: &'a [Gap]) -> (Vec<&'a String>, Vec<&'a Gap>) {

@@ -92,6 +92,8 @@ fn tokens(keys: &Keys) -> Vec<Case> {
             .named("by program, base64")
             .normalized(by_pubkey),
         Case::same("getTokenAccountsByOwner", json!([payer, { "mint": bob }])).named("not a mint"),
+        Case::same("getTokenAccountsByOwner", json!([payer])).named("missing the filter"),
+        Case::same("getBlocksWithLimit", json!([])).named("no parameters"),
         Case::same("getTokenAccountsByDelegate", json!([payer, { "mint": mint }, { "encoding": "jsonParsed" }])),
     ]
 }
@@ -363,6 +365,18 @@ async fn sends_and_simulations(r: &Endpoint, l: &Endpoint, keys: &Keys) -> Vec<S
         rpc::call(l, "sendTransaction", json!([tampered(l_wire), config]))
     );
     found.extend(differences(&rr, &lr, &[]).into_iter().map(|d| format!("sendTransaction (bad signature): {d}")));
+    let ((r_wire, _), (l_wire, _)) =
+        tokio::join!(scenario::signed(r, &ones, &signers), scenario::signed(l, &ones, &signers));
+    let config = json!({ "encoding": "base64", "sigVerify": true, "commitment": "confirmed" });
+    let (rr, lr) = tokio::join!(
+        rpc::call(r, "simulateTransaction", json!([tampered(r_wire), config])),
+        rpc::call(l, "simulateTransaction", json!([tampered(l_wire), config]))
+    );
+    found.extend(
+        differences(&rr, &lr, &["result.context.slot"])
+            .into_iter()
+            .map(|d| format!("simulateTransaction (bad signature, sigVerify): {d}")),
+    );
 
     let unknown = {
         let message = solana_message::Message::new_with_blockhash(&[one.clone()], Some(&payer), &solana_hash::Hash::new_from_array([7; 32]));

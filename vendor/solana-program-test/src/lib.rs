@@ -52,6 +52,15 @@ use {
     },
     solana_signer::Signer,
     solana_svm_log_collector::ic_msg,
+    // GridTokenX patch: for `process_transaction_recorded` and `simulate_transaction_in_full`.
+    solana_cost_model::cost_model::CostModel,
+    solana_runtime::bank::TransactionSimulationResult,
+    solana_runtime_transaction::runtime_transaction::RuntimeTransaction,
+    solana_svm::{
+        transaction_commit_result::CommittedTransaction,
+        transaction_processor::ExecutionRecordingConfig,
+    },
+    solana_transaction::{sanitized::MessageHash, versioned::VersionedTransaction},
     solana_svm_timings::ExecuteTimings,
     solana_sysvar::{SysvarSerialize, last_restart_slot::LastRestartSlot},
     solana_sysvar_id::SysvarId,
@@ -1478,6 +1487,37 @@ impl ProgramTestContext {
         bank.last_blockhash()
     }
 
+    /// GridTokenX patch. Registers `blockhashes` again, oldest first, as the newest recent
+    /// blockhashes — a restart putting back the blockhashes the chain had handed out, so
+    /// they stay valid for the rest of their 150 blocks — those of them that
+    /// `register_new_blockhash` made: they come from `Hash::new_unique`, a process-wide
+    /// counter (a hash's first 8 bytes, little-endian, the rest zero) that starts again at 1
+    /// in a new process. The counter is moved to just before each one's count and the bank
+    /// registers the next hash, which is that one; every later blockhash is then new. A hash
+    /// of another shape, or a count the counter has passed, is skipped. Returns how many were
+    /// registered.
+    pub fn register_blockhashes(&self, blockhashes: &[Hash]) -> usize {
+        let count_of = |hash: &Hash| {
+            let bytes = hash.to_bytes();
+            let count = u64::from_le_bytes(bytes[..8].try_into().unwrap());
+            bytes[8..].iter().all(|b| *b == 0).then_some(count)
+        };
+        // The counter's next value (drawing one is the only way to read it).
+        let mut next = count_of(&Hash::new_unique()).unwrap_or(u64::MAX).saturating_add(1);
+        let mut registered = 0;
+        for hash in blockhashes {
+            let Some(count) = count_of(hash).filter(|count| *count >= next) else { continue };
+            while next < count {
+                Hash::new_unique();
+                next += 1;
+            }
+            let made = self.register_new_blockhash();
+            next += 1;
+            registered += usize::from(made == *hash);
+        }
+        registered
+    }
+
     /// GridTokenX patch. How many blockhashes were registered after `blockhash` (0 for the
     /// latest), or `None` when the bank's queue no longer holds it.
     pub fn blockhash_age(&self, blockhash: &Hash) -> Option<u64> {
@@ -1512,6 +1552,62 @@ impl ProgramTestContext {
     /// GridTokenX patch. The bank's `MAX_PROCESSING_AGE` (150).
     pub fn max_processing_age(&self) -> u64 {
         self.bank_forks.read().unwrap().working_bank().max_processing_age() as u64
+    }
+
+    /// GridTokenX patch. Executes `transaction` on the working bank and commits it, as
+    /// `BanksClient::process_transaction_with_metadata` does (the same batch and log limit),
+    /// but records what a validator's ledger keeps of it too: its inner instructions (CPI
+    /// recording on) and its cost units, by the cost model, as agave's transaction status
+    /// service computes `meta.costUnits`. A transaction the bank refuses before executing it
+    /// is the error, and nothing is committed.
+    pub fn process_transaction_recorded(
+        &self,
+        transaction: VersionedTransaction,
+    ) -> solana_transaction_error::TransactionResult<(CommittedTransaction, u64)> {
+        let bank = self.bank_forks.read().unwrap().working_bank();
+        let batch = bank.prepare_entry_batch(vec![transaction])?;
+        let (mut results, _) = bank.load_execute_and_commit_transactions(
+            &batch,
+            ExecutionRecordingConfig {
+                enable_cpi_recording: true,
+                enable_log_recording: true,
+                enable_return_data_recording: true,
+                enable_transaction_balance_recording: false,
+            },
+            &mut ExecuteTimings::default(),
+            Some(1000 * 1000),
+        );
+        let committed = results.remove(0)?;
+        let cost_units = CostModel::calculate_cost_for_executed_transaction(
+            &batch.sanitized_transactions()[0],
+            committed.executed_units,
+            committed.loaded_account_stats.loaded_accounts_data_size,
+            &bank.feature_set,
+        )
+        .sum();
+        Ok((committed, cost_units))
+    }
+
+    /// GridTokenX patch. Simulates `transaction` on the working bank as agave's
+    /// `simulateTransaction` does (`Bank::simulate_transaction`, balances recorded), with the
+    /// whole result: fee, balances, post-simulation accounts, and inner instructions when
+    /// `enable_cpi_recording`. A transaction that does not sanitize against the bank is the
+    /// error.
+    pub fn simulate_transaction_in_full(
+        &self,
+        transaction: VersionedTransaction,
+        enable_cpi_recording: bool,
+    ) -> solana_transaction_error::TransactionResult<TransactionSimulationResult> {
+        let bank = self.bank_forks.read().unwrap().working_bank();
+        let sanitized = RuntimeTransaction::try_create(
+            transaction,
+            MessageHash::Compute,
+            Some(false), // is_simple_vote_tx
+            bank.as_ref(),
+            bank.get_reserved_account_keys(),
+            bank.feature_set.snapshot().limit_instruction_accounts,
+        )?;
+        Ok(bank.simulate_transaction_unchecked(&sanitized, enable_cpi_recording))
     }
 
     /// record a hard fork slot in working bank; should be in the past
