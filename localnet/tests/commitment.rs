@@ -56,12 +56,12 @@ async fn each_commitment_reads_its_own_banks_accounts() {
 
     // Overwritten in the next slot, twice: confirmed and finalized keep their banks' values.
     send(url, payer, &to, 1_000_000).await;
-    send(url, payer, &to, 1_000_000).await;
-    assert_eq!(balances(url, &to).await, [(slot + 1, 4_000_000), (slot, 2_000_000), (slot - 1, 0)]);
+    send(url, payer, &to, 1_000_001).await;
+    assert_eq!(balances(url, &to).await, [(slot + 1, 4_000_001), (slot, 2_000_000), (slot - 1, 0)]);
     node.advance_slot().await;
-    assert_eq!(balances(url, &to).await, [(slot + 2, 4_000_000), (slot + 1, 4_000_000), (slot, 2_000_000)]);
+    assert_eq!(balances(url, &to).await, [(slot + 2, 4_000_001), (slot + 1, 4_000_001), (slot, 2_000_000)]);
     node.advance_slot().await;
-    assert_eq!(balances(url, &to).await, [(slot + 3, 4_000_000), (slot + 2, 4_000_000), (slot + 1, 4_000_000)]);
+    assert_eq!(balances(url, &to).await, [(slot + 3, 4_000_001), (slot + 2, 4_000_001), (slot + 1, 4_000_001)]);
 
     // isBlockhashValid asks the bank at its commitment: the latest blockhash at processed is
     // the last finished block's, which the confirmed bank (that block's) knows and the

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use solana_rpc_client_types::config::{CommitmentConfig, RpcContextConfig, RpcRequestAirdropConfig};
 
 use super::params::{
-    min_context_slot, min_context_slot_at, pubkey, slot_at, with_context, with_context_at, Params, RpcResult,
+    min_context_slot, min_context_slot_at, pubkey, slot_at, with_context_at, Params, RpcResult,
     CORE_VERSION,
 };
 use super::RpcError;

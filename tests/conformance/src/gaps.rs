@@ -13,7 +13,8 @@ pub struct Gap {
 
 pub const JSON_RPC: &[Gap] = &[Gap {
     case: "simulateTransaction (a confirmed blockhash at finalized)",
-    path: "result.value.err",
+    // The error and everything an executed simulation reports beside it.
+    path: "result.value.",
     why: "simulation runs on the current bank: a blockhash the finalized bank does not know yet is accepted",
 }];
 
