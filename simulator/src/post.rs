@@ -17,7 +17,9 @@ use solana_instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client_api::client_error::{Error as ClientError, ErrorKind};
-use solana_rpc_client_api::request::{RpcError, RpcResponseErrorData};
+use solana_commitment_config::CommitmentConfig;
+use solana_rpc_client_api::request::{RpcError, RpcResponseErrorData, MAX_GET_SIGNATURE_STATUSES_QUERY_ITEMS};
+use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
@@ -87,7 +89,15 @@ pub enum PostError {
     Rpc(#[from] Box<ClientError>),
     #[error("the energy program is not initialized on this cluster (no config account at {0})")]
     NotInitialized(Pubkey),
+    #[error("transaction {0} failed on chain: {1}")]
+    Failed(Signature, TransactionError),
+    #[error("{0} transactions were not confirmed within {1:?}: is the cluster producing blocks?")]
+    Unconfirmed(usize, std::time::Duration),
 }
+
+/// How long registrations may take to be confirmed (a validator confirms in ~1 s).
+const CONFIRM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+const CONFIRM_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl From<ClientError> for PostError {
     fn from(e: ClientError) -> Self {
@@ -105,14 +115,14 @@ pub async fn cluster_tag(rpc: &RpcClient) -> Result<[u8; 32], PostError> {
 }
 
 impl Poster {
-    async fn send(&self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<(), ClientError> {
+    async fn send(&self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<Signature, ClientError> {
         let mut last = None;
         // One retry with a fresh blockhash if the first one expired on the way.
         for _ in 0..2 {
             let blockhash = self.rpc.get_latest_blockhash().await?;
             let tx = Transaction::new_signed_with_payer(ixs, Some(&signers[0].pubkey()), signers, blockhash);
             match self.rpc.send_transaction(&tx).await {
-                Ok(_) => return Ok(()),
+                Ok(signature) => return Ok(signature),
                 Err(e) if transaction_error(&e) == Some(TransactionError::BlockhashNotFound) => {
                     last = Some(e)
                 }
@@ -155,6 +165,7 @@ impl Poster {
         meters: impl IntoIterator<Item = &'a ChainMeter>,
     ) -> Result<(), PostError> {
         let mint = energy::client::energy_mint_address();
+        let mut signatures = Vec::new();
         for ChainMeter { meter_id, owner, .. } in meters {
             // The owner pays its meter account's rent (~0.0018 SOL) and must itself stay rent-exempt
             // (~0.0009 SOL); the payer covers everything else.
@@ -170,7 +181,40 @@ impl Poster {
                 &mint,
                 &spl_token_interface::ID,
             );
-            self.send(&[fund, ata, register], &[&self.payer, owner]).await?;
+            signatures.push(self.send(&[fund, ata, register], &[&self.payer, owner]).await?);
+        }
+        // Readings name the meter: on a cluster, their preflight (at `confirmed`) fails
+        // until the registration is confirmed, and so does every read at that commitment.
+        self.confirm(&signatures).await
+    }
+
+    /// Waits until every one of `signatures` is confirmed, or fails with the first that
+    /// failed on chain, or with how many never were within `CONFIRM_TIMEOUT`.
+    async fn confirm(&self, signatures: &[Signature]) -> Result<(), PostError> {
+        let deadline = tokio::time::Instant::now() + CONFIRM_TIMEOUT;
+        let mut pending = signatures.to_vec();
+        while !pending.is_empty() {
+            let mut unconfirmed = Vec::new();
+            for chunk in pending.chunks(MAX_GET_SIGNATURE_STATUSES_QUERY_ITEMS) {
+                let statuses = self.rpc.get_signature_statuses(chunk).await?.value;
+                for (signature, status) in chunk.iter().zip(statuses) {
+                    match status {
+                        Some(s) if s.satisfies_commitment(CommitmentConfig::confirmed()) => {
+                            if let Some(err) = s.err {
+                                return Err(PostError::Failed(*signature, err));
+                            }
+                        }
+                        _ => unconfirmed.push(*signature),
+                    }
+                }
+            }
+            pending = unconfirmed;
+            if !pending.is_empty() {
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(PostError::Unconfirmed(pending.len(), CONFIRM_TIMEOUT));
+                }
+                tokio::time::sleep(CONFIRM_POLL).await;
+            }
         }
         Ok(())
     }
@@ -234,7 +278,7 @@ impl Poster {
         }
         let mut report = PostReport::default();
         match self.send(&ixs, &[&self.payer]).await {
-            Ok(()) => report.landed += batch.len() as u64,
+            Ok(_) => report.landed += batch.len() as u64,
             Err(e) => {
                 let (rejected, reason) = classify(&e);
                 if rejected && batch.len() > 1 {

@@ -100,8 +100,10 @@ async fn a_restart_continues_without_replays_and_a_crash_loses_nothing() {
             cursors[*i] = Some(Cursor::advanced(r));
         }
     }
-    // The meters' accounts are their owners' (kept in the state file since the first run).
+    // The meters' accounts are their owners' (kept in the state file since the first run),
+    // read once the last readings are confirmed.
     let chain = third.outputs.chain.as_ref().unwrap();
+    support::until_confirmed_caught_up(&chain.poster.rpc).await;
     assert_eq!(chain.meters.len(), reference.meters.len());
     for ((meter, simulated), want) in chain.meters.iter().zip(&reference.meters).zip(expected) {
         assert_eq!(meter.meter_id, simulated.meter_id);

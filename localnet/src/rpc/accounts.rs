@@ -5,7 +5,7 @@
 use anchor_lang::prelude::Pubkey;
 use serde_json::{json, Value};
 use solana_account::Account;
-use solana_account_decoder::parse_account_data::{AccountAdditionalDataV3, SplTokenAdditionalDataV2};
+use solana_account_decoder::parse_account_data::AccountAdditionalDataV3;
 use solana_account_decoder::{encode_ui_account, UiDataSliceConfig, MAX_BASE58_BYTES};
 use solana_rpc_client_types::config::{
     RpcAccountInfoConfig, RpcContextConfig, RpcLargestAccountsConfig, RpcLargestAccountsFilter,
@@ -150,7 +150,8 @@ pub async fn encode(
     serde_json::to_value(ui).map_err(RpcError::internal)
 }
 
-/// A token account's mint decimals, which parsing its amount needs.
+/// What a token account's amount is shown with: its mint's decimals and Token-2022 UI
+/// extensions (interest, multiplier), as agave's `get_parsed_token_account`.
 async fn token_additional_data(
     c: &mut Chain,
     account: &Account,
@@ -158,9 +159,11 @@ async fn token_additional_data(
 ) -> Result<Option<AccountAdditionalDataV3>, RpcError> {
     let Some(token) = crate::balances::token_account(account) else { return Ok(None) };
     let mint = c.account_at(&token.mint, at).await?;
-    Ok(mint.as_ref().and_then(crate::balances::mint).map(|m| AccountAdditionalDataV3 {
-        spl_token_additional_data: Some(SplTokenAdditionalDataV2::with_decimals(m.decimals)),
-    }))
+    let now = c.slot_time;
+    Ok(mint
+        .as_ref()
+        .and_then(|m| super::tokens::mint_data(m, now))
+        .map(|data| AccountAdditionalDataV3 { spl_token_additional_data: Some(data) }))
 }
 
 /// Filters in the official wire format (solana-rpc-client-types), verified as agave does.

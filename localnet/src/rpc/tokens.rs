@@ -21,24 +21,52 @@ use crate::chain::Chain;
 /// agave's `getTokenLargestAccounts` answer size.
 const LARGEST_ACCOUNTS: usize = 20;
 
-fn ui_amount(amount: u64, decimals: u8) -> UiTokenAmount {
-    token_amount_to_ui_amount_v3(amount, &SplTokenAdditionalDataV2::with_decimals(decimals))
+fn ui_amount(amount: u64, mint_data: &SplTokenAdditionalDataV2) -> UiTokenAmount {
+    token_amount_to_ui_amount_v3(amount, mint_data)
+}
+
+/// What amounts of a mint's tokens are shown with, as agave's `get_additional_mint_data`:
+/// the decimals, and Token-2022's interest-bearing rate and UI multiplier at `unix_timestamp`
+/// (the bank's clock). `None`: not a mint of either token program.
+pub(crate) fn mint_data(mint: &Account, unix_timestamp: i64) -> Option<SplTokenAdditionalDataV2> {
+    use spl_token_2022_interface::extension::interest_bearing_mint::InterestBearingConfig;
+    use spl_token_2022_interface::extension::scaled_ui_amount::ScaledUiAmountConfig;
+    use spl_token_2022_interface::extension::{BaseStateWithExtensions, StateWithExtensions};
+    if !is_token_program(&mint.owner) {
+        return None;
+    }
+    let state = StateWithExtensions::<spl_token_2022_interface::state::Mint>::unpack(&mint.data).ok()?;
+    Some(SplTokenAdditionalDataV2 {
+        decimals: state.base.decimals,
+        interest_bearing_config: state
+            .get_extension::<InterestBearingConfig>()
+            .ok()
+            .map(|config| (*config, unix_timestamp)),
+        scaled_ui_amount_config: state
+            .get_extension::<ScaledUiAmountConfig>()
+            .ok()
+            .map(|config| (*config, unix_timestamp)),
+    })
 }
 
 fn to_value(v: impl serde::Serialize) -> RpcResult {
     serde_json::to_value(v).map_err(RpcError::internal)
 }
 
-/// A mint's token program and decimals, as agave's `get_mint_owner_and_additional_data`,
-/// in the bank of slot `at`.
-async fn mint_owner_and_decimals(c: &mut Chain, key: &Pubkey, at: u64) -> Result<(Pubkey, u8), RpcError> {
+/// A mint's token program and what its amounts are shown with, as agave's
+/// `get_mint_owner_and_additional_data`, in the bank of slot `at`.
+async fn mint_owner_and_data(
+    c: &mut Chain,
+    key: &Pubkey,
+    at: u64,
+) -> Result<(Pubkey, SplTokenAdditionalDataV2), RpcError> {
     let account = c
         .account_at(key, at)
         .await?
         .ok_or_else(|| RpcError::invalid_params("Invalid param: could not find mint"))?;
-    let state = mint(&account)
+    let data = mint_data(&account, c.slot_time)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: Token mint could not be unpacked"))?;
-    Ok((account.owner, state.decimals))
+    Ok((account.owner, data))
 }
 
 /// The account at `key` in the bank of slot `at`, owned by a token program, else agave's
@@ -60,8 +88,8 @@ pub async fn get_token_account_balance(c: &mut Chain, p: Params) -> RpcResult {
     let account = token_program_account(c, &key, "Token account", at).await?;
     let token = token_account(&account)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: not a v2.0 Token account"))?;
-    let (_, decimals) = mint_owner_and_decimals(c, &token.mint, at).await?;
-    Ok(with_context_at(at, to_value(ui_amount(token.amount, decimals))?))
+    let (_, mint_data) = mint_owner_and_data(c, &token.mint, at).await?;
+    Ok(with_context_at(at, to_value(ui_amount(token.amount, &mint_data))?))
 }
 
 pub async fn get_token_supply(c: &mut Chain, p: Params) -> RpcResult {
@@ -70,13 +98,14 @@ pub async fn get_token_supply(c: &mut Chain, p: Params) -> RpcResult {
     let account = token_program_account(c, &key, "Token mint", at).await?;
     let state = mint(&account)
         .ok_or_else(|| RpcError::invalid_params("Invalid param: mint could not be unpacked"))?;
-    Ok(with_context_at(at, to_value(ui_amount(state.supply, state.decimals))?))
+    let data = mint_data(&account, c.slot_time).unwrap_or(SplTokenAdditionalDataV2::with_decimals(state.decimals));
+    Ok(with_context_at(at, to_value(ui_amount(state.supply, &data))?))
 }
 
 pub async fn get_token_largest_accounts(c: &mut Chain, p: Params) -> RpcResult {
     let key = pubkey(&p.req::<String>(0)?)?;
     let at = slot_at(c, p.opt::<CommitmentConfig>(1)?);
-    let (program, decimals) = mint_owner_and_decimals(c, &key, at).await?;
+    let (program, mint_data) = mint_owner_and_data(c, &key, at).await?;
     if !is_token_program(&program) {
         return Err(RpcError::invalid_params("Invalid param: not a Token mint"));
     }
@@ -90,7 +119,7 @@ pub async fn get_token_largest_accounts(c: &mut Chain, p: Params) -> RpcResult {
     let value = holders
         .into_iter()
         .map(|(k, amount)| {
-            let mut v = to_value(ui_amount(amount, decimals))?;
+            let mut v = to_value(ui_amount(amount, &mint_data))?;
             v["address"] = json!(k.to_string());
             Ok(v)
         })
@@ -115,7 +144,7 @@ pub async fn get_token_accounts_by(c: &mut Chain, p: Params, holder: Holder) -> 
     let (program, mint_filter) = match &selector {
         RpcTokenAccountsFilter::Mint(m) => {
             let mint_key = pubkey(m)?;
-            let (program, _) = mint_owner_and_decimals(c, &mint_key, at).await?;
+            let (program, _) = mint_owner_and_data(c, &mint_key, at).await?;
             if !is_token_program(&program) {
                 return Err(RpcError::invalid_params("Invalid param: not a Token mint"));
             }

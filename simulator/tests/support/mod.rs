@@ -110,3 +110,16 @@ impl Drop for Influx {
     }
 }
 
+
+/// Waits until the cluster's confirmed slot reaches its processed slot of now: everything
+/// sent before this call is then visible to reads at `confirmed` (a validator's reads at a
+/// commitment see only what reached it).
+pub async fn until_confirmed_caught_up(rpc: &solana_rpc_client::nonblocking::rpc_client::RpcClient) {
+    use solana_commitment_config::CommitmentConfig;
+    let processed = rpc.get_slot_with_commitment(CommitmentConfig::processed()).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while rpc.get_slot_with_commitment(CommitmentConfig::confirmed()).await.unwrap() < processed {
+        assert!(std::time::Instant::now() < deadline, "slot {processed} never confirmed");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

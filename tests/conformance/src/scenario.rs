@@ -13,7 +13,9 @@ use solana_message::Message;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
-use spl_associated_token_account_interface::address::get_associated_token_address;
+use spl_associated_token_account_interface::address::{
+    get_associated_token_address, get_associated_token_address_with_program_id,
+};
 use spl_associated_token_account_interface::instruction::{
     create_associated_token_account, create_associated_token_account_idempotent,
 };
@@ -27,18 +29,22 @@ pub const DECIMALS: u8 = 6;
 pub const MINTED: u64 = 1_000_000_000;
 pub const SENT_TOKENS: u64 = 250_000_000;
 pub const MINT_SIZE: u64 = 82;
+/// The Token-2022 mint's UI multiplier (its scaled-UI-amount extension).
+pub const UI_MULTIPLIER: f64 = 2.5;
 
 /// The scenario's keys, the same on every chain.
 pub struct Keys {
     pub payer: Keypair,
     pub bob: Keypair,
     pub mint: Keypair,
+    /// A Token-2022 mint whose amounts are shown scaled (`UI_MULTIPLIER`).
+    pub scaled_mint: Keypair,
 }
 
 impl Keys {
     pub fn new() -> Keys {
         let key = |seed: u8| Keypair::new_from_array([seed; 32]);
-        Keys { payer: key(1), bob: key(2), mint: key(3) }
+        Keys { payer: key(1), bob: key(2), mint: key(3), scaled_mint: key(4) }
     }
 
     pub fn payer_tokens(&self) -> Pubkey {
@@ -47,6 +53,15 @@ impl Keys {
 
     pub fn bob_tokens(&self) -> Pubkey {
         get_associated_token_address(&self.bob.pubkey(), &self.mint.pubkey())
+    }
+
+    /// The payer's token account for the Token-2022 mint.
+    pub fn payer_scaled_tokens(&self) -> Pubkey {
+        get_associated_token_address_with_program_id(
+            &self.payer.pubkey(),
+            &self.scaled_mint.pubkey(),
+            &spl_token_2022_interface::ID,
+        )
     }
 }
 
@@ -70,6 +85,9 @@ pub struct Landed {
     pub mint_to: String,
     /// `createIdempotent` for bob and `transferChecked` to him.
     pub token_transfer: String,
+    /// A Token-2022 mint with the scaled-UI-amount extension, the payer's account for it
+    /// and tokens minted to it, in one transaction.
+    pub scaled_mint: String,
     /// A transfer of more than the payer holds, sent with `skipPreflight`: committed with its
     /// error, its fee charged.
     pub failed: String,
@@ -163,12 +181,59 @@ pub async fn run(e: &Endpoint, keys: &Keys) -> Landed {
     .await;
     wait_for(e, &token_transfer, "confirmed").await;
 
+    let scaled_mint = token_2022(e, keys).await;
+
     let too_much = solana_system_interface::instruction::transfer(&payer, &keys.bob.pubkey(), 1_000 * AIRDROP);
     let failed = send(e, &[too_much], &[&keys.payer], true).await;
     // Finalized, so reads at agave's default commitment (finalized) see all of it.
     wait_for(e, &failed, "finalized").await;
 
-    Landed { airdrop, transfer, create_mint, create_account, mint_to, token_transfer, failed, transfer_slot }
+    Landed { airdrop, transfer, create_mint, create_account, mint_to, token_transfer, scaled_mint, failed, transfer_slot }
+}
+
+/// A Token-2022 mint with the scaled-UI-amount extension (`UI_MULTIPLIER`), the payer's
+/// associated token account for it and `MINTED` tokens in it: amounts whose `uiAmount` the
+/// extension scales.
+async fn token_2022(e: &Endpoint, keys: &Keys) -> String {
+    use spl_token_2022_interface::extension::{scaled_ui_amount, ExtensionType};
+    let (payer, mint, program) = (keys.payer.pubkey(), keys.scaled_mint.pubkey(), spl_token_2022_interface::ID);
+    let space = ExtensionType::try_calculate_account_len::<spl_token_2022_interface::state::Mint>(&[
+        ExtensionType::ScaledUiAmount,
+    ])
+    .expect("a mint's size");
+    let rent = result(e, "getMinimumBalanceForRentExemption", json!([space])).await;
+    let signature = send(
+        e,
+        &[
+            solana_system_interface::instruction::create_account(
+                &payer,
+                &mint,
+                rent.as_u64().expect("rent"),
+                space as u64,
+                &program,
+            ),
+            scaled_ui_amount::instruction::initialize(&program, &mint, Some(payer), UI_MULTIPLIER)
+                .expect("scaled UI amount"),
+            spl_token_2022_interface::instruction::initialize_mint2(&program, &mint, &payer, None, DECIMALS)
+                .expect("initialize_mint2"),
+            create_associated_token_account(&payer, &payer, &mint, &program),
+            spl_token_2022_interface::instruction::mint_to_checked(
+                &program,
+                &mint,
+                &keys.payer_scaled_tokens(),
+                &payer,
+                &[],
+                MINTED,
+                DECIMALS,
+            )
+            .expect("mint_to_checked"),
+        ],
+        &[&keys.payer, &keys.scaled_mint],
+        false,
+    )
+    .await;
+    wait_for(e, &signature, "confirmed").await;
+    signature
 }
 
 /// The chain's latest blockhash at `confirmed`.

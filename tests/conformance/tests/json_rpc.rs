@@ -81,6 +81,9 @@ fn tokens(keys: &Keys) -> Vec<Case> {
     let mint = keys.mint.pubkey().to_string();
     let tokens = keys.payer_tokens().to_string();
     let program = spl_token_interface::ID.to_string();
+    let scaled_mint = keys.scaled_mint.pubkey().to_string();
+    let scaled_tokens = keys.payer_scaled_tokens().to_string();
+    let token_2022 = spl_token_2022_interface::ID.to_string();
     vec![
         Case::same("getTokenAccountBalance", json!([tokens, { "commitment": "confirmed" }])),
         Case::same("getTokenAccountBalance", json!([bob])).named("not a token account"),
@@ -95,6 +98,14 @@ fn tokens(keys: &Keys) -> Vec<Case> {
         Case::same("getTokenAccountsByOwner", json!([payer])).named("missing the filter"),
         Case::same("getBlocksWithLimit", json!([])).named("no parameters"),
         Case::same("getTokenAccountsByDelegate", json!([payer, { "mint": mint }, { "encoding": "jsonParsed" }])),
+        // Token-2022 with a UI multiplier: every amount's uiAmount scaled.
+        Case::same("getAccountInfo", json!([scaled_tokens, { "encoding": "jsonParsed" }])).named("Token-2022, scaled"),
+        Case::same("getAccountInfo", json!([scaled_mint, { "encoding": "jsonParsed" }])).named("Token-2022 mint, scaled"),
+        Case::same("getTokenAccountBalance", json!([scaled_tokens])).named("Token-2022, scaled"),
+        Case::same("getTokenSupply", json!([scaled_mint])).named("Token-2022, scaled"),
+        Case::same("getTokenLargestAccounts", json!([scaled_mint])).named("Token-2022, scaled"),
+        Case::same("getTokenAccountsByOwner", json!([payer, { "programId": token_2022 }, { "encoding": "jsonParsed" }]))
+            .named("Token-2022, scaled"),
     ]
 }
 
