@@ -29,7 +29,9 @@ ensure_nextest
 
 step "building the workspace, its binaries and examples (cache: $CARGO_TARGET_DIR; the first run compiles ~950 crates, ~22 min on 2 cores)"
 # --bins: the tests start the binaries (the broker, localnet, the indexer, the simulator).
-cargo build --workspace --locked --bins --examples --tests
+# GTX_TIMINGS=1 writes cargo's per-crate timing report ($CARGO_TARGET_DIR/cargo-timings/),
+# which is how docs/benchmarks.md's cold-build figures were taken.
+cargo build --workspace --locked --bins --examples --tests ${GTX_TIMINGS:+--timings}
 
 # Builds the workspace tests do not need run beside them, at low priority: the tests
 # mostly wait on real time (slots, Kafka, browsers, servers starting) and leave the cores

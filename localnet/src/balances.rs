@@ -45,7 +45,9 @@ pub fn is_token_program(owner: &Pubkey) -> bool {
     *owner == spl_token_interface::ID || *owner == TOKEN_2022_ID
 }
 
-pub const TOKEN_2022_ID: Pubkey = Pubkey::from_str_const("TokenzQdBNbHcJhTk9L7nq7pH5cx2fA7BL2vW8J4PqD");
+/// Token-2022's program id, from its own interface crate (one source of truth: a
+/// hand-typed id once made every Token-2022 account look foreign).
+pub const TOKEN_2022_ID: Pubkey = Pubkey::new_from_array(spl_token_2022_interface::ID.to_bytes());
 
 /// Length of a token account's base state and of a mint's, the same in both token programs.
 const ACCOUNT_LEN: usize = spl_token_interface::state::Account::LEN;
@@ -140,5 +142,18 @@ mod tests {
         assert_eq!((balances[0].account_index, balances[0].amount, balances[0].decimals), (2, 42, 6));
         assert_eq!(balances[0].mint, mint.to_bytes());
         assert!(token_balances(&[], |_| Some(6)).is_empty());
+    }
+
+    #[test]
+    fn token_2022_accounts_are_token_accounts() {
+        // The address every wallet knows Token-2022 by, typed independently of the constant.
+        let token_2022 = Pubkey::from_str_const("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
+        assert!(is_token_program(&token_2022));
+        let (mint, owner) = (Pubkey::new_unique(), Pubkey::new_unique());
+        // An account with Token-2022's account-type byte and an ImmutableOwner extension.
+        let mut data = token_account_data(mint, owner, 7);
+        data.extend_from_slice(&[ACCOUNT_TYPE_ACCOUNT, 7, 0, 0, 0]);
+        let account = Account { lamports: 1, data, owner: token_2022, ..Default::default() };
+        assert_eq!(token_account(&account).map(|t| (t.mint, t.amount)), Some((mint, 7)));
     }
 }
