@@ -28,13 +28,16 @@ async fn balances(url: &str, key: &anchor_lang::prelude::Pubkey) -> [(u64, u64);
     out
 }
 
-/// Sends a transfer of `lamports` to `to` (with preflight); processed once this returns.
+/// Sends a transfer of `lamports` to `to` (with preflight, on the processed bank that gave
+/// the blockhash: at the default, finalized, it would not be found yet); processed once
+/// this returns.
 async fn send(url: &str, payer: &Keypair, to: &anchor_lang::prelude::Pubkey, lamports: u64) {
     let blockhash = call(url, "getLatestBlockhash", json!([{ "commitment": "processed" }])).await;
     let blockhash: solana_hash::Hash = blockhash["value"]["blockhash"].as_str().unwrap().parse().unwrap();
     let ix = solana_system_interface::instruction::transfer(&payer.pubkey(), to, lamports);
     let tx = Transaction::new_signed_with_payer(&[ix], Some(&payer.pubkey()), &[payer], blockhash);
-    call(url, "sendTransaction", json!([bs58::encode(bincode::serialize(&tx).unwrap()).into_string()])).await;
+    let wire = bs58::encode(bincode::serialize(&tx).unwrap()).into_string();
+    call(url, "sendTransaction", json!([wire, { "preflightCommitment": "processed" }])).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -127,3 +127,58 @@ async fn with_skip_preflight_a_failing_transaction_is_committed_failed_and_charg
     assert_eq!(traces(&rpc, &signature, &owner).await, (true, true, true));
     drop(node);
 }
+
+/// Simulation and preflight run on the bank of their commitment (default finalized), as
+/// agave's: a blockhash only the processed bank holds yet is not found at `finalized`, and
+/// the same transaction passes at `processed`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflight_and_simulation_run_on_the_bank_of_their_commitment() {
+    use solana_commitment_config::CommitmentLevel;
+    use solana_rpc_client_api::config::RpcSimulateTransactionConfig;
+    use solana_rpc_client_api::request::RpcResponseErrorData;
+    use solana_transaction_error::TransactionError;
+    // Slots of 2 s: the finalized bank (two slots behind) stays behind for the whole check.
+    let keys = DeploymentKeys::random();
+    let node = Node::start(&keys, Options::ephemeral(Duration::from_secs(2))).await.expect("localnet");
+    let rpc = RpcClient::new_with_commitment(node.rpc_url.clone(), CommitmentConfig::processed());
+    let payer = Keypair::new();
+    let airdrop = rpc.request_airdrop(&payer.pubkey(), 2_000_000_000).await.unwrap();
+    while rpc.get_signature_statuses(&[airdrop]).await.unwrap().value[0].is_none() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let start = rpc.get_slot().await.unwrap();
+    let blockhash = rpc.get_latest_blockhash().await.unwrap();
+    let transfer = Transaction::new_signed_with_payer(
+        &[solana_system_interface::instruction::transfer(&payer.pubkey(), &Keypair::new().pubkey(), 1_000_000)],
+        Some(&payer.pubkey()),
+        &[&payer],
+        blockhash,
+    );
+    let simulate = |commitment| RpcSimulateTransactionConfig {
+        commitment: Some(commitment),
+        ..RpcSimulateTransactionConfig::default()
+    };
+    let at_finalized = rpc.simulate_transaction_with_config(&transfer, simulate(CommitmentConfig::finalized())).await.unwrap();
+    let at_processed = rpc.simulate_transaction_with_config(&transfer, simulate(CommitmentConfig::processed())).await.unwrap();
+    let preflight = |level| RpcSendTransactionConfig { preflight_commitment: Some(level), ..RpcSendTransactionConfig::default() };
+    let refused = rpc.send_transaction_with_config(&transfer, preflight(CommitmentLevel::Finalized)).await.unwrap_err();
+    assert_eq!(rpc.get_slot().await.unwrap(), start, "the check ran within one slot");
+
+    assert_eq!(at_finalized.value.err, Some(TransactionError::BlockhashNotFound.into()), "{at_finalized:?}");
+    assert!(at_finalized.context.slot < start, "answered by the finalized bank");
+    assert_eq!(at_processed.value.err, None, "{at_processed:?}");
+    match refused.kind() {
+        ErrorKind::RpcError(RpcError::RpcResponseError {
+            code,
+            message,
+            data: RpcResponseErrorData::SendTransactionPreflightFailure(result),
+        }) => {
+            assert_eq!((*code, message.as_str()), (-32002, "Transaction simulation failed: Blockhash not found"));
+            assert_eq!(result.err, Some(TransactionError::BlockhashNotFound.into()));
+        }
+        other => panic!("not a preflight failure: {other:?}"),
+    }
+    let signature = rpc.send_transaction_with_config(&transfer, preflight(CommitmentLevel::Processed)).await.unwrap();
+    assert_eq!(signature, transfer.signatures[0]);
+    drop(node);
+}

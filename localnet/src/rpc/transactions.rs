@@ -8,6 +8,7 @@ use solana_rpc_client_types::config::{
     RpcSignaturesForAddressConfig, RpcSimulateTransactionAccountsConfig, RpcSimulateTransactionConfig,
     RpcTransactionConfig, UiAccountEncoding, UiTransactionEncoding,
 };
+use solana_rpc_client_types::config::CommitmentConfig;
 use solana_account_decoder_client_types::UiAccount;
 use solana_rpc_client_types::response::{RpcBlockhash, RpcSimulateTransactionResult};
 use solana_transaction_error::TransactionError;
@@ -22,7 +23,7 @@ use solana_transaction_status_client_types::{
 use super::accounts::encode;
 use super::encoding::{encode_full, reply_version, return_data, token_balances};
 use super::params::{
-    at_least_confirmed, at_most, min_context_slot, pubkey, signature, slot_at, with_context, Params,
+    at_least_confirmed, at_most, min_context_slot, pubkey, signature, slot_at, with_context, with_context_at, Params,
     RpcResult,
 };
 use super::{code, RpcError};
@@ -44,7 +45,8 @@ pub async fn send(c: &mut Chain, p: Params) -> RpcResult {
     let config: RpcSendTransactionConfig = p.opt(1)?.unwrap_or_default();
     min_context_slot(c, config.min_context_slot)?;
     let tx = decode_transaction(&text, config.encoding)?;
-    send_transaction(c, tx, config.skip_preflight).await
+    let preflight_at = slot_at(c, config.preflight_commitment.map(|commitment| CommitmentConfig { commitment }));
+    send_transaction(c, tx, config.skip_preflight, preflight_at).await
 }
 
 /// `simulateTransaction` as agave 4.2: the blockhash replaced when asked (and reported),
@@ -56,13 +58,15 @@ pub async fn simulate(c: &mut Chain, p: Params) -> RpcResult {
     let config: RpcSimulateTransactionConfig = p.opt(1)?.unwrap_or_default();
     min_context_slot(c, config.min_context_slot)?;
     let mut tx = decode_transaction(&text, config.encoding)?;
+    // The bank of the requested commitment (default finalized) simulates, as agave's: its
+    // slot is the reply's, its latest blockhash the replacement.
+    let at = slot_at(c, config.commitment);
     let replacement = if config.replace_recent_blockhash {
         if config.sig_verify {
             return Err(RpcError::invalid_params("sigVerify may not be used with replaceRecentBlockhash"));
         }
-        let blockhash = c.latest_blockhash().await?;
+        let (_, blockhash, last_valid_block_height) = c.latest_blockhash_at(at).await?;
         tx.message.set_recent_blockhash(blockhash);
-        let last_valid_block_height = c.last_valid_block_height(&blockhash).unwrap_or(c.slot + 150);
         Some(RpcBlockhash { blockhash: blockhash.to_string(), last_valid_block_height })
     } else {
         None
@@ -71,7 +75,7 @@ pub async fn simulate(c: &mut Chain, p: Params) -> RpcResult {
     let simulated = if config.sig_verify && !signatures_verify(&tx) {
         Simulated::refused(TransactionError::SignatureFailure)
     } else {
-        c.simulate(tx, config.inner_instructions).await?
+        simulate_at(c, tx, config.inner_instructions, at).await?
     };
     let accounts = match config.accounts {
         None => None,
@@ -101,7 +105,18 @@ pub async fn simulate(c: &mut Chain, p: Params) -> RpcResult {
         loaded_addresses: Some(UiLoadedAddresses::default()),
         ..simulation_result(&simulated)
     };
-    Ok(with_context(c, serde_json::to_value(result).map_err(RpcError::internal)?))
+    Ok(with_context_at(at, serde_json::to_value(result).map_err(RpcError::internal)?))
+}
+
+/// A simulation as the bank of slot `at` runs it, as far as localnet keeps that bank: its
+/// blockhash queue decides (a blockhash newer than that bank is not found, as agave's
+/// `BlockhashNotFound` for a `confirmed` blockhash simulated at `finalized`); the accounts
+/// are the current bank's (docs/localnet.md, known gaps).
+async fn simulate_at(c: &mut Chain, tx: VersionedTransaction, inner_instructions: bool, at: u64) -> Result<Simulated, RpcError> {
+    if at < c.slot && !c.is_blockhash_valid_at(tx.message.recent_blockhash(), at) {
+        return Ok(Simulated::refused(TransactionError::BlockhashNotFound));
+    }
+    Ok(c.simulate(tx, inner_instructions).await?)
 }
 
 /// The part of a simulation's result that preflight failures report too.
@@ -237,7 +252,9 @@ fn index_in_block(c: &Chain, signature: &solana_signature::Signature) -> Option<
 /// execution is committed with its error and its fee charged; one the bank refuses before
 /// executing it (bad signature, unknown or expired blockhash, duplicate) never lands, while
 /// the reply is still its signature, as a validator's.
-async fn send_transaction(c: &mut Chain, tx: VersionedTransaction, skip_preflight: bool) -> RpcResult {
+/// `preflight_at`: the slot whose bank runs the preflight (`preflightCommitment`, default
+/// finalized).
+async fn send_transaction(c: &mut Chain, tx: VersionedTransaction, skip_preflight: bool, preflight_at: u64) -> RpcResult {
     let signature = tx.signatures[0];
     if skip_preflight {
         // A validator's signature-verification stage drops a forged transaction unseen.
@@ -248,7 +265,7 @@ async fn send_transaction(c: &mut Chain, tx: VersionedTransaction, skip_prefligh
     }
     // A signature that does not verify fails preflight as its simulation's error, as agave.
     let simulated = if signatures_verify(&tx) {
-        c.simulate(tx.clone(), false).await?
+        simulate_at(c, tx.clone(), false, preflight_at).await?
     } else {
         Simulated::refused(TransactionError::SignatureFailure)
     };

@@ -348,7 +348,10 @@ async fn sends_and_simulations(r: &Endpoint, l: &Endpoint, keys: &Keys) -> Vec<S
     }
 
     // A blockhash the finalized bank does not know yet, simulated at the default commitment.
+    // localnet's finalized bank is two slots behind (the reference's ~32): start as a slot
+    // begins, so the blockhash is still newer than that bank when the simulation arrives.
     let (ones, signers) = ([one.clone()], [&keys.payer]);
+    scenario::slot_begun(l).await;
     let ((r_wire, _), (l_wire, _)) =
         tokio::join!(scenario::signed(r, &ones, &signers), scenario::signed(l, &ones, &signers));
     let config = json!({ "encoding": "base64" });
