@@ -1,5 +1,7 @@
 //! The simulator against localnet: a fleet's readings land, every meter's minted energy is
 //! exactly the surplus computed from its readings, and bad readings are refused by name.
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -75,6 +77,8 @@ async fn a_simulated_fleet_mints_exactly_its_surplus_on_localnet() {
             assert_eq!((replay.landed, replay.rejected.get("ReadingReplayed").copied()), (0, Some(6)));
         }
     }
+    // The last readings landed in the processed bank; the reads below are at `confirmed`.
+    support::until_confirmed_caught_up(&rpc).await;
     for (meter, want) in meters.iter().zip(&expected) {
         let data = rpc.get_account_data(&meter.address).await.unwrap();
         let state = energy::state::Meter::try_deserialize(&mut &data[..]).unwrap();

@@ -113,10 +113,18 @@ pub async fn simulate(c: &mut Chain, p: Params) -> RpcResult {
 /// `BlockhashNotFound` for a `confirmed` blockhash simulated at `finalized`); the accounts
 /// are the current bank's (docs/localnet.md, known gaps).
 async fn simulate_at(c: &mut Chain, tx: VersionedTransaction, inner_instructions: bool, at: u64) -> Result<Simulated, RpcError> {
-    if at < c.slot && !c.is_blockhash_valid_at(tx.message.recent_blockhash(), at) {
-        return Ok(Simulated::refused(TransactionError::BlockhashNotFound));
+    let known_there = at >= c.slot || c.is_blockhash_valid_at(tx.message.recent_blockhash(), at);
+    let simulated = c.simulate(tx, inner_instructions).await?;
+    if known_there {
+        return Ok(simulated);
     }
-    Ok(c.simulate(tx, inner_instructions).await?)
+    // Refused before execution; agave 4.2 still reports the accounts' balances, unchanged.
+    let balances = simulated.balances.map(|b| crate::balances::Balances {
+        post: b.pre.clone(),
+        post_token: b.pre_token.clone(),
+        ..b
+    });
+    Ok(Simulated { balances, ..Simulated::refused(TransactionError::BlockhashNotFound) })
 }
 
 /// The part of a simulation's result that preflight failures report too.
