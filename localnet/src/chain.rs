@@ -87,7 +87,8 @@ pub struct Simulated {
     pub inner_instructions: Option<Vec<InnerInstructions>>,
     /// `None` when the bank refused it before charging a fee.
     pub fee: Option<u64>,
-    /// `None` when it did not execute.
+    /// `None` when it did not execute (a blockhash refused at a commitment's bank still has
+    /// them, unchanged, as agave reports them).
     pub balances: Option<Balances>,
     /// The accounts it loaded, as it left them (empty when it did not execute).
     pub accounts: Vec<(Pubkey, Account)>,

@@ -4,11 +4,10 @@
 use base64::Engine;
 use serde_json::{json, Value};
 use solana_rpc_client_types::config::{
-    RpcEncodingConfigWrapper, RpcSendTransactionConfig, RpcSignatureStatusConfig,
+    CommitmentConfig, RpcEncodingConfigWrapper, RpcSendTransactionConfig, RpcSignatureStatusConfig,
     RpcSignaturesForAddressConfig, RpcSimulateTransactionAccountsConfig, RpcSimulateTransactionConfig,
     RpcTransactionConfig, UiAccountEncoding, UiTransactionEncoding,
 };
-use solana_rpc_client_types::config::CommitmentConfig;
 use solana_account_decoder_client_types::UiAccount;
 use solana_rpc_client_types::response::{RpcBlockhash, RpcSimulateTransactionResult};
 use solana_transaction_error::TransactionError;

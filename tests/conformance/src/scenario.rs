@@ -241,21 +241,19 @@ pub async fn blockhash(e: &Endpoint) -> Hash {
     blockhash_at(e, "confirmed").await
 }
 
-/// The chain's latest blockhash at `commitment`.
 /// Returns as soon as `e`'s processed slot moves on: what follows has nearly a whole slot
 /// before the next one begins.
 pub async fn slot_begun(e: &Endpoint) {
     let slot = || async { result(e, "getSlot", json!([{ "commitment": "processed" }])).await.as_u64() };
     let start = slot().await;
-    for _ in 0..2_000 {
-        if slot().await != start {
-            return;
-        }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(4);
+    while slot().await == start {
+        assert!(std::time::Instant::now() < deadline, "{}: the slot did not move on in 4 s", e.name);
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
-    panic!("{}: the slot did not move on in 4 s", e.name);
 }
 
+/// The chain's latest blockhash at `commitment`.
 pub async fn blockhash_at(e: &Endpoint, commitment: &str) -> Hash {
     let latest = result(e, "getLatestBlockhash", json!([{ "commitment": commitment }])).await;
     Hash::from_str(latest["value"]["blockhash"].as_str().expect("blockhash")).expect("a hash")
