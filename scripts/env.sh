@@ -53,10 +53,11 @@ ensure_packages() {
 }
 
 # Native libraries our crates build against: librdkafka (built from source by rdkafka's
-# cmake-build feature) needs cmake, curl and SASL headers; RocksDB's bindings in agave's
+# cmake-build feature) needs cmake, curl and SASL headers; OpenSSL is Debian's (.cargo/config.toml),
+# and so is protoc (vendor/protobuf-src); RocksDB's bindings in agave's
 # validator (the conformance test's reference, tests/conformance) need libclang.
 ensure_build_deps() {
-    ensure_packages cmake libcurl4-openssl-dev libsasl2-dev pkg-config libclang-dev
+    ensure_packages cmake libcurl4-openssl-dev libsasl2-dev libssl-dev protobuf-compiler pkg-config libclang-dev
 }
 
 # The Kafka-protocol broker of tests and the demo: tansu's broker library built as a
