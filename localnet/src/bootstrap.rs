@@ -37,6 +37,12 @@ pub struct Deployment {
 }
 
 /// Signs with `signers` (the first pays) and processes against the latest blockhash.
+///
+/// Processed in the banks server's request, as every later transaction of localnet and the
+/// program suite is, not through `process_transaction`: that one hands the transaction to
+/// the server's sender thread and returns once its status is in the bank, which is before
+/// the thread releases the transaction's account locks — the next transaction on the same
+/// accounts could then be refused with `AccountInUse` (seen once in four `make test` runs).
 pub async fn send(
     ctx: &mut ProgramTestContext,
     ixs: &[Instruction],
@@ -45,7 +51,8 @@ pub async fn send(
     let blockhash = ctx.banks_client.get_latest_blockhash().await?;
     let payer = signers.first().map(|k| k.pubkey());
     let tx = Transaction::new_signed_with_payer(ixs, payer.as_ref(), signers, blockhash);
-    ctx.banks_client.process_transaction(tx).await
+    let outcome = ctx.banks_client.process_transaction_with_metadata(tx).await?;
+    outcome.result.map_err(BanksClientError::TransactionError)
 }
 
 pub async fn transfer_lamports(

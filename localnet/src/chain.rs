@@ -327,6 +327,12 @@ impl Chain {
     }
 
     /// Transactions in the history.
+    /// How many blockhashes the bank's status cache (its replay protection) holds entries for:
+    /// at most two blockhash lifetimes' worth (`advance_slot`).
+    pub fn status_cache_blockhashes(&self) -> usize {
+        self.ctx.status_cache_blockhashes()
+    }
+
     pub fn history_len(&self) -> usize {
         self.history.len()
     }
@@ -382,6 +388,13 @@ impl Chain {
         });
         self.slot_time = unix_now();
         self.set_clock();
+        // Once per blockhash lifetime, the bank forgets the statuses of transactions whose
+        // blockhash has expired (it would keep two entries for each transaction ever
+        // processed: ~300 B). Once per 150 slots rather than every slot: the cost is a
+        // rebuild of the entries kept, so the cache holds at most two lifetimes' worth.
+        if self.slot.is_multiple_of(self.ctx.max_processing_age()) {
+            self.ctx.forget_expired_statuses();
+        }
         // No subscribers is not an error.
         let _ = self.events.send(ChainEvent::Block { block, executed_transaction_count });
         let _ = self.events.send(ChainEvent::Slot { slot: self.slot, parent: self.slot.saturating_sub(1) });

@@ -191,3 +191,57 @@ async fn slot_height_and_blockhash_follow_the_commitment() {
     let status = rpc.get_signature_statuses(&[signature]).await.unwrap().value[0].clone().expect("landed");
     assert!(status.err.is_none(), "{status:?}");
 }
+
+/// Replay protection as a validator's: a transaction sent again while its blockhash lives is
+/// refused as already processed — also once the bank's status cache has forgotten the
+/// transactions of expired blockhashes, which it must: it kept two entries for every
+/// transaction ever processed (~300 B each, the last rise of RSS under sustained load).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_protection_keeps_live_blockhashes_and_forgets_expired_ones() {
+    let keys = DeploymentKeys::random();
+    let node = Node::start(&keys, Options::ephemeral(Duration::ZERO)).await.expect("localnet");
+    let payer = &keys.traders[0];
+    // A blockhash lives 150 slots (`MAX_PROCESSING_AGE`).
+    let lifetime = 150;
+    // One transfer in each slot for two and a half blockhash lifetimes, each naming its
+    // slot's blockhash.
+    let send = |lamports: u64| {
+        let node = &node;
+        async move {
+            let mut chain = node.chain.lock().await;
+            let blockhash = chain.latest_blockhash().await.unwrap();
+            let tx = transfer(payer, lamports, blockhash);
+            let executed = chain.execute(tx.clone().into()).await.unwrap();
+            assert!(executed.committed && executed.err.is_none(), "{:?}", executed.err);
+            tx
+        }
+    };
+    for i in 0..lifetime * 5 / 2 {
+        send(1_000_000 + i).await;
+        node.advance_slot().await;
+    }
+    let held = node.chain.lock().await.status_cache_blockhashes();
+    assert!(
+        held as u64 <= 2 * lifetime + 1,
+        "the status cache holds {held} blockhashes after {} slots of transfers: at most two lifetimes' worth ({}) may be kept",
+        lifetime * 5 / 2,
+        2 * lifetime + 1
+    );
+
+    // A transaction, then slots up to the next forgetting (its blockhash still alive): sent
+    // again, it is refused as already processed, and nothing is charged.
+    let tx = send(2_000_000).await;
+    loop {
+        node.advance_slot().await;
+        if node.chain.lock().await.slot.is_multiple_of(lifetime) {
+            break;
+        }
+    }
+    let mut chain = node.chain.lock().await;
+    assert!(chain.is_blockhash_valid(tx.message.recent_blockhash).await, "the blockhash still lives");
+    let balance = chain.account(&payer.pubkey()).await.unwrap().unwrap().lamports;
+    let replay = chain.execute(tx.into()).await.unwrap();
+    assert_eq!(replay.err, Some(TransactionError::AlreadyProcessed));
+    assert!(!replay.committed);
+    assert_eq!(chain.account(&payer.pubkey()).await.unwrap().unwrap().lamports, balance);
+}

@@ -44,7 +44,7 @@ use {
     solana_pubkey::Pubkey,
     solana_rent::Rent,
     solana_runtime::{
-        bank::Bank,
+        bank::{Bank, BankStatusCache},
         bank_forks::BankForks,
         commitment::BlockCommitmentCache,
         genesis_utils::{GenesisConfigInfo, create_genesis_config_with_leader_ex},
@@ -1516,6 +1516,62 @@ impl ProgramTestContext {
             registered += usize::from(made == *hash);
         }
         registered
+    }
+
+    /// GridTokenX patch. Drops the status cache's entries for transactions whose blockhash the
+    /// working bank no longer accepts (older than `MAX_PROCESSING_AGE`), and returns how many
+    /// blockhashes still have entries. A validator's status cache forgets them as its banks
+    /// are rooted (`StatusCache::purge_roots`, 300 roots); a working bank that is never
+    /// replaced (localnet's: one bank whose blockhashes advance) has one slot and no new
+    /// roots, so without this it keeps two entries for every transaction it ever processed.
+    /// Forgetting them loses nothing: a transaction with such a blockhash is refused
+    /// (`BlockhashNotFound`) before the status cache is asked. The cache is rebuilt from its
+    /// slot deltas, which hold every entry: the cost is that of the entries kept.
+    pub fn forget_expired_statuses(&self) -> usize {
+        let bank = self.bank_forks.read().unwrap().working_bank();
+        let max_age = bank.max_processing_age();
+        // The blockhashes with entries, read first so that the bank's blockhash queue is not
+        // locked inside the status cache's lock. The working bank's slot is made a root (it
+        // is one in all but name: nothing replaces it) so that its entries are among the
+        // root slots' deltas, which is how the cache lets them be read.
+        let held: HashSet<Hash> = {
+            let mut cache = bank.status_cache.write().unwrap();
+            cache.add_root(bank.slot());
+            let mut held = HashSet::new();
+            for (_, _, statuses) in cache.root_slot_deltas() {
+                held.extend(statuses.lock().unwrap().keys().copied());
+            }
+            held
+        };
+        let expired: HashSet<Hash> =
+            held.into_iter().filter(|hash| !bank.is_hash_valid_for_age(hash, max_age)).collect();
+        let mut cache = bank.status_cache.write().unwrap();
+        let deltas = cache.root_slot_deltas();
+        let mut kept = HashSet::new();
+        for (_, _, statuses) in &deltas {
+            let mut statuses = statuses.lock().unwrap();
+            statuses.retain(|hash, _| !expired.contains(hash));
+            kept.extend(statuses.keys().copied());
+        }
+        if !expired.is_empty() {
+            let mut fresh = BankStatusCache::default();
+            fresh.append(&deltas);
+            *cache = fresh;
+        }
+        kept.len()
+    }
+
+    /// GridTokenX patch. How many blockhashes the status cache holds entries for (the
+    /// working bank's slot is made a root to read them, as `forget_expired_statuses` does).
+    pub fn status_cache_blockhashes(&self) -> usize {
+        let bank = self.bank_forks.read().unwrap().working_bank();
+        let mut cache = bank.status_cache.write().unwrap();
+        cache.add_root(bank.slot());
+        let mut held = HashSet::new();
+        for (_, _, statuses) in cache.root_slot_deltas() {
+            held.extend(statuses.lock().unwrap().keys().copied());
+        }
+        held.len()
     }
 
     /// GridTokenX patch. How many blockhashes were registered after `blockhash` (0 for the
