@@ -52,12 +52,12 @@ ensure_packages() {
         die "could not install ${missing[*]}: run 'sudo apt-get install ${missing[*]}'"
 }
 
-# Native libraries our crates build against: librdkafka (built from source by rdkafka's
-# cmake-build feature) needs cmake, curl and SASL headers; OpenSSL is Debian's (.cargo/config.toml),
-# and so is protoc (vendor/protobuf-src); RocksDB's bindings in agave's
-# validator (the conformance test's reference, tests/conformance) need libclang.
+# Native libraries and tools our crates build with: librdkafka (built from source by rdkafka's
+# cmake-build feature) needs cmake, curl and SASL headers; OpenSSL is Debian's and C++ is
+# compiled by clang (.cargo/config.toml); protoc is Debian's (vendor/protobuf-src); RocksDB's
+# bindings in agave's validator (the conformance test's reference) need libclang.
 ensure_build_deps() {
-    ensure_packages cmake libcurl4-openssl-dev libsasl2-dev libssl-dev protobuf-compiler pkg-config libclang-dev
+    ensure_packages cmake libcurl4-openssl-dev libsasl2-dev libssl-dev protobuf-compiler pkg-config libclang-dev clang
 }
 
 # The Kafka-protocol broker of tests and the demo: tansu's broker library built as a

@@ -27,46 +27,60 @@ export SQLX_OFFLINE=true
 export RUST_LOG="${RUST_LOG:-error}"
 ensure_nextest
 
-step "building the workspace, its binaries and examples (cache: $CARGO_TARGET_DIR; the first run compiles ~950 crates, ~22 min on 2 cores)"
+# Builds the workspace does not need run beside it and the tests, at the lowest priority, so
+# they take only the CPU the rest leaves: the workspace build's last minutes wait on a few
+# long crates, and the tests mostly wait on real time (slots, Kafka, browsers, servers
+# starting). Their output goes to logs; a failure is reported after the workspace tests.
+# From the start: the SBF route's toolchain and programs, and the app's native tests (app/ is
+# its own workspace: it builds for wasm32), each with target dirs of their own. The app's own
+# target dir: the two workspaces build the same crates (anchor-lang, the programs) with
+# different features, and a shared dir lets one's build of a path crate stand in for the
+# other's ("multiple different versions of crate anchor_lang").
+background_log="$GRIDTOKENX_CACHE/background-builds.log"
+step "building the SBF route and the app's native tests in the background (log: $background_log)"
+(
+    renice -n 19 "$BASHPID" >/dev/null
+    tools/sbf/build.sh
+    (cd app && CARGO_TARGET_DIR="$GRIDTOKENX_CACHE/target-logic" cargo test --locked -p gridtokenx-app-logic --no-run)
+) >"$background_log" 2>&1 &
+background=$!
+
+step "building the workspace, its binaries and examples (cache: $CARGO_TARGET_DIR; the first run compiles ~1,600 units, ~30 min on 2 cores)"
 # --bins: the tests start the binaries (the broker, localnet, the indexer, the simulator).
 # GTX_TIMINGS=1 writes cargo's per-crate timing report ($CARGO_TARGET_DIR/cargo-timings/),
 # which is how docs/benchmarks.md's cold-build figures were taken.
 cargo build --workspace --locked --bins --examples --tests ${GTX_TIMINGS:+--timings}
-
-# Builds the workspace tests do not need run beside them, at low priority: the tests
-# mostly wait on real time (slots, Kafka, browsers, servers starting) and leave the cores
-# idle, which on a cold run the SBF route's toolchain and programs and the app's native
-# tests take (~10 CPU-minutes). Their output goes to a log; a failure is reported after
-# the workspace tests.
-background_log="$GRIDTOKENX_CACHE/background-builds.log"
-idl_log="$GRIDTOKENX_CACHE/idl-check.log"
-rm -f "$idl_log"
-step "building the SBF route and the app's native tests, and checking the IDL, in the background (log: $background_log)"
-(
-    renice -n 19 "$BASHPID" >/dev/null
-    tools/sbf/build.sh
-    # The app's pure core (app/ is its own workspace: it builds for wasm32), natively. Its own
-    # target dir: the two workspaces build the same crates (anchor-lang, the programs) with
-    # different features, and a shared dir lets one's build of a path crate stand in for
-    # the other's ("multiple different versions of crate anchor_lang").
-    (cd app && CARGO_TARGET_DIR="$GRIDTOKENX_CACHE/target-logic" cargo test --locked -p gridtokenx-app-logic --no-run)
-    # The IDL check (tools/idl/idl.sh) is nearly all compiling (its tool, and the programs
-    # with the idl-build feature, ~5 min cold): it runs here, its verdict is reported below.
-    tools/idl/idl.sh >"$idl_log" 2>&1 || true
-) >"$background_log" 2>&1 &
-background=$!
-
-step "running the workspace tests (cargo-nextest, .config/nextest.toml)"
-log="$GRIDTOKENX_CACHE/last-test-run.log"
-status=0
-cargo nextest run --workspace --locked --lib --tests --no-fail-fast "$@" 2>&1 | tee "$log" || status=1
-
-# The restart drill (tests/browser/tests/demo_restart.rs) runs `make demo` twice, killing the
-# first with SIGKILL mid-flow. Its binary runs here, outside cargo, after the workspace
-# tests: `make demo` builds with cargo and binds the demo's fixed ports.
-step "the restart drill: make demo killed with SIGKILL mid-flow, started again, the mirror converges"
+# The restart drill's binary (tests/browser/tests/demo_restart.rs), found now: cargo is not
+# run on this target dir again until the IDL check below is done with it.
 drill=$(cargo test --workspace --locked --test demo_restart --no-run --message-format=json \
     | python3 -c 'import json, sys; print(next(m["executable"] for m in map(json.loads, sys.stdin) if m.get("executable")))')
+
+# The IDL check (tools/idl/idl.sh) is nearly all compiling: its tool, and the programs with
+# the idl-build feature in this target dir, reusing the workspace's dependencies. It runs
+# beside the tests, once cargo-nextest has built (cargo holds the target dir while it builds;
+# nextest prints "Starting" when it is done with it); its verdict is reported below.
+log="$GRIDTOKENX_CACHE/last-test-run.log"
+idl_log="$GRIDTOKENX_CACHE/idl-check.log"
+rm -f "$log" "$idl_log"
+(
+    renice -n 19 "$BASHPID" >/dev/null
+    until grep -q '^ *Starting ' "$log" 2>/dev/null; do sleep 1; done
+    tools/idl/idl.sh >"$idl_log" 2>&1 || true
+) &
+idl=$!
+
+step "running the workspace tests (cargo-nextest, .config/nextest.toml), the IDL check beside them (log: $idl_log)"
+status=0
+cargo nextest run --workspace --locked --lib --tests --no-fail-fast "$@" 2>&1 | tee "$log" || status=1
+# Had nextest stopped before it started the tests, the IDL check still runs (and says why).
+grep -q '^ *Starting ' "$log" || echo "     Starting nothing: cargo-nextest stopped before the tests" >>"$log"
+
+# The restart drill runs `make demo` twice, killing the first with SIGKILL mid-flow. It runs
+# here, outside cargo, after the workspace tests (`make demo` binds the demo's fixed ports),
+# and after the IDL check: `make demo` runs cargo on this target dir.
+step "waiting for the IDL check"
+wait "$idl"
+step "the restart drill: make demo killed with SIGKILL mid-flow, started again, the mirror converges"
 "$drill" --ignored --nocapture 2>&1 | tee -a "$log" || status=1
 
 step "waiting for the background builds (log: $background_log)"
@@ -80,7 +94,7 @@ step "running the app's native tests (app/logic)"
 SBF_BUILT=1 tools/sbf/test.sh 2>&1 | tee -a "$log" || status=1
 
 # The programs' Anchor IDL: the committed idl/*.json must match the code (tools/idl/idl.sh).
-step "the committed Anchor IDL (idl/) against the programs (tools/idl/idl.sh, run with the background builds)"
+step "the committed Anchor IDL (idl/) against the programs (tools/idl/idl.sh, run beside the tests)"
 tee -a "$log" <"$idl_log"
 grep -q '^test result: ok' "$idl_log" || status=1
 

@@ -348,17 +348,17 @@ async fn sends_and_simulations(r: &Endpoint, l: &Endpoint, keys: &Keys) -> Vec<S
     }
 
     // A blockhash the finalized bank does not know yet, simulated at the default commitment.
-    // localnet's finalized bank is two slots behind (the reference's ~32): start as a slot
-    // begins, so the blockhash is still newer than that bank when the simulation arrives.
+    // localnet's finalized bank is two slots behind (the reference's ~32): localnet's steps
+    // start as a slot begins and do not wait for the reference's, so the blockhash is still
+    // newer than that bank when the simulation arrives (joined with the reference's, a slow
+    // reply from it let a slot pass: seen in a cold `make test`).
     let (ones, signers) = ([one.clone()], [&keys.payer]);
-    scenario::slot_begun(l).await;
-    let ((r_wire, _), (l_wire, _)) =
-        tokio::join!(scenario::signed(r, &ones, &signers), scenario::signed(l, &ones, &signers));
     let config = json!({ "encoding": "base64" });
-    let (rr, lr) = tokio::join!(
-        rpc::call(r, "simulateTransaction", json!([r_wire, config])),
-        rpc::call(l, "simulateTransaction", json!([l_wire, config]))
-    );
+    scenario::slot_begun(l).await;
+    let (l_wire, _) = scenario::signed(l, &ones, &signers).await;
+    let lr = rpc::call(l, "simulateTransaction", json!([l_wire, config])).await;
+    let (r_wire, _) = scenario::signed(r, &ones, &signers).await;
+    let rr = rpc::call(r, "simulateTransaction", json!([r_wire, config])).await;
     found.extend(
         differences(&rr, &lr, &["result.context.slot"])
             .into_iter()
