@@ -241,13 +241,21 @@ pub async fn blockhash(e: &Endpoint) -> Hash {
     blockhash_at(e, "confirmed").await
 }
 
-/// Returns as soon as `e`'s processed slot moves on: what follows has nearly a whole slot
-/// before the next one begins.
-pub async fn slot_begun(e: &Endpoint) {
-    let slot = || async { result(e, "getSlot", json!([{ "commitment": "processed" }])).await.as_u64() };
-    let start = slot().await;
+/// `e`'s processed slot.
+pub async fn processed_slot(e: &Endpoint) -> Option<u64> {
+    result(e, "getSlot", json!([{ "commitment": "processed" }])).await.as_u64()
+}
+
+/// Returns, with the new slot, as soon as `e`'s processed slot moves on: what follows has
+/// nearly a whole slot before the next one begins.
+pub async fn slot_begun(e: &Endpoint) -> Option<u64> {
+    let start = processed_slot(e).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(4);
-    while slot().await == start {
+    loop {
+        let now = processed_slot(e).await;
+        if now != start {
+            return now;
+        }
         assert!(std::time::Instant::now() < deadline, "{}: the slot did not move on in 4 s", e.name);
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }

@@ -348,15 +348,23 @@ async fn sends_and_simulations(r: &Endpoint, l: &Endpoint, keys: &Keys) -> Vec<S
     }
 
     // A blockhash the finalized bank does not know yet, simulated at the default commitment.
-    // localnet's finalized bank is two slots behind (the reference's ~32): localnet's steps
-    // start as a slot begins and do not wait for the reference's, so the blockhash is still
-    // newer than that bank when the simulation arrives (joined with the reference's, a slow
-    // reply from it let a slot pass: seen in a cold `make test`).
+    // localnet's finalized bank is two slots behind (the reference's ~32), so the case holds
+    // only while localnet stays in the slot it fetched the blockhash in: its steps start as
+    // a slot begins, do not wait for the reference's, and are taken again when a slot began
+    // before they were done (a loaded `make test` delays replies past a 400 ms slot).
     let (ones, signers) = ([one.clone()], [&keys.payer]);
     let config = json!({ "encoding": "base64" });
-    scenario::slot_begun(l).await;
-    let (l_wire, _) = scenario::signed(l, &ones, &signers).await;
-    let lr = rpc::call(l, "simulateTransaction", json!([l_wire, config])).await;
+    let mut attempts = 0;
+    let lr = loop {
+        let began = scenario::slot_begun(l).await;
+        let (l_wire, _) = scenario::signed(l, &ones, &signers).await;
+        let reply = rpc::call(l, "simulateTransaction", json!([l_wire, config])).await;
+        if scenario::processed_slot(l).await == began {
+            break reply;
+        }
+        attempts += 1;
+        assert!(attempts < 20, "localnet's slot moved on during each of 20 attempts at one RPC round trip");
+    };
     let (r_wire, _) = scenario::signed(r, &ones, &signers).await;
     let rr = rpc::call(r, "simulateTransaction", json!([r_wire, config])).await;
     found.extend(
