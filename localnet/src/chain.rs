@@ -326,13 +326,13 @@ impl Chain {
         self.ledger.as_ref().map_or(0, Ledger::segments)
     }
 
-    /// Transactions in the history.
     /// How many blockhashes the bank's status cache (its replay protection) holds entries for:
     /// at most two blockhash lifetimes' worth (`advance_slot`).
     pub fn status_cache_blockhashes(&self) -> usize {
         self.ctx.status_cache_blockhashes()
     }
 
+    /// Transactions in the history.
     pub fn history_len(&self) -> usize {
         self.history.len()
     }

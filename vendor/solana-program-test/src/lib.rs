@@ -1531,18 +1531,8 @@ impl ProgramTestContext {
         let bank = self.bank_forks.read().unwrap().working_bank();
         let max_age = bank.max_processing_age();
         // The blockhashes with entries, read first so that the bank's blockhash queue is not
-        // locked inside the status cache's lock. The working bank's slot is made a root (it
-        // is one in all but name: nothing replaces it) so that its entries are among the
-        // root slots' deltas, which is how the cache lets them be read.
-        let held: HashSet<Hash> = {
-            let mut cache = bank.status_cache.write().unwrap();
-            cache.add_root(bank.slot());
-            let mut held = HashSet::new();
-            for (_, _, statuses) in cache.root_slot_deltas() {
-                held.extend(statuses.lock().unwrap().keys().copied());
-            }
-            held
-        };
+        // locked inside the status cache's lock.
+        let held = status_cache_blockhashes(&bank);
         let expired: HashSet<Hash> =
             held.into_iter().filter(|hash| !bank.is_hash_valid_for_age(hash, max_age)).collect();
         let mut cache = bank.status_cache.write().unwrap();
@@ -1561,17 +1551,9 @@ impl ProgramTestContext {
         kept.len()
     }
 
-    /// GridTokenX patch. How many blockhashes the status cache holds entries for (the
-    /// working bank's slot is made a root to read them, as `forget_expired_statuses` does).
+    /// GridTokenX patch. How many blockhashes the status cache holds entries for.
     pub fn status_cache_blockhashes(&self) -> usize {
-        let bank = self.bank_forks.read().unwrap().working_bank();
-        let mut cache = bank.status_cache.write().unwrap();
-        cache.add_root(bank.slot());
-        let mut held = HashSet::new();
-        for (_, _, statuses) in cache.root_slot_deltas() {
-            held.extend(statuses.lock().unwrap().keys().copied());
-        }
-        held.len()
+        status_cache_blockhashes(&self.bank_forks.read().unwrap().working_bank()).len()
     }
 
     /// GridTokenX patch. How many blockhashes were registered after `blockhash` (0 for the
@@ -1674,4 +1656,17 @@ impl ProgramTestContext {
             .working_bank()
             .register_hard_fork(hard_fork_slot)
     }
+}
+
+/// GridTokenX patch. The blockhashes `bank`'s status cache holds entries for. The bank's slot
+/// is made a root (it is one in all but name when nothing replaces the bank) so that its
+/// entries are among the root slots' deltas, which is how the cache lets them be read.
+fn status_cache_blockhashes(bank: &Bank) -> HashSet<Hash> {
+    let mut cache = bank.status_cache.write().unwrap();
+    cache.add_root(bank.slot());
+    let mut held = HashSet::new();
+    for (_, _, statuses) in cache.root_slot_deltas() {
+        held.extend(statuses.lock().unwrap().keys().copied());
+    }
+    held
 }
