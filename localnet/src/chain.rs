@@ -278,6 +278,14 @@ impl Chain {
             .map(|b| solana_hash::Hash::new_from_array(b.blockhash))
             .collect();
         let restored = self.ctx.register_blockhashes(&hashes);
+        // The bank's replay protection for the transactions of those blocks and of the slot
+        // after them (committed, its block not yet finished), which a validator's status
+        // cache keeps across a restart (its snapshot carries it): without it, one of them
+        // sent again would be executed again.
+        let transactions = (oldest..=newest + 1)
+            .flat_map(|slot| self.transactions_in(slot))
+            .map(|(_, record)| (&record.transaction, record.err.clone().map_or(Ok(()), Err)));
+        self.ctx.record_statuses(transactions);
         if restored < hashes.len() {
             eprintln!(
                 "localnet: {} of the last {} blocks' hashes could not be restored (a ledger from an older localnet); transactions signed with them need a new blockhash",

@@ -352,3 +352,44 @@ async fn a_torn_ledger_tail_is_dropped_and_the_chain_starts_from_the_last_comple
     drop(third);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A transaction confirmed before `kill -9`, sent again after the restart while its
+/// blockhash still lives (the restart restores the recent blockhashes), is refused as a
+/// validator refuses a replay: it is not executed twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmed_transaction_sent_again_after_kill_9_is_not_executed_twice() {
+    let dir = fresh_dir("replay");
+    let keys = DeploymentKeys::load(&keys_dir()).unwrap();
+    let alice = &keys.traders[0];
+    let first = Localnet::start(&dir, "first");
+    let rpc = first.rpc();
+    // A blockhash of a block localnet made (not genesis'), which a restart restores.
+    let start = rpc.get_slot().await.unwrap();
+    while rpc.get_slot().await.unwrap() < start + 4 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let blockhash = rpc.get_latest_blockhash().await.unwrap();
+    let to = Keypair::new().pubkey();
+    let ix = solana_system_interface::instruction::transfer(&alice.pubkey(), &to, 1_000_000);
+    let tx = Transaction::new_signed_with_payer(&[ix], Some(&alice.pubkey()), &[alice], blockhash);
+    let signature = rpc.send_transaction(&tx).await.unwrap();
+    until_confirmed(&rpc, &[signature]).await;
+    first.kill_9();
+
+    let second = Localnet::start(&dir, "second");
+    let rpc = second.rpc();
+    assert!(
+        rpc.is_blockhash_valid(&blockhash, CommitmentConfig::processed()).await.unwrap(),
+        "the restart keeps the blockhash, so only replay protection can refuse the transaction"
+    );
+    let skip_preflight = solana_rpc_client_api::config::RpcSendTransactionConfig {
+        skip_preflight: true,
+        ..Default::default()
+    };
+    let _ = rpc.send_transaction_with_config(&tx, skip_preflight).await;
+    let slot = rpc.get_slot().await.unwrap();
+    while rpc.get_slot().await.unwrap() <= slot + 1 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(rpc.get_balance(&to).await.unwrap(), 1_000_000, "the transfer ran once");
+}

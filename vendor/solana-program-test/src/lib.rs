@@ -1551,6 +1551,40 @@ impl ProgramTestContext {
         kept.len()
     }
 
+    /// GridTokenX patch. Records `transactions` (with their outcome) in the working bank's
+    /// status cache, as committing them did: a restart that restores the blockhashes they
+    /// name must restore this too, or a transaction committed before the restart is
+    /// executed again when it is sent again. Entries are keyed as the bank keys them (the
+    /// message hash and the first signature); a transaction that does not sanitize against
+    /// the bank is skipped. Returns how many were recorded.
+    pub fn record_statuses<'a>(
+        &self,
+        transactions: impl IntoIterator<
+            Item = (&'a VersionedTransaction, solana_transaction_error::TransactionResult<()>),
+        >,
+    ) -> usize {
+        let bank = self.bank_forks.read().unwrap().working_bank();
+        let mut recorded = 0;
+        for (transaction, result) in transactions {
+            let Ok(sanitized) = RuntimeTransaction::try_create(
+                transaction.clone(),
+                MessageHash::Compute,
+                Some(false), // is_simple_vote_tx
+                bank.as_ref(),
+                bank.get_reserved_account_keys(),
+                bank.feature_set.snapshot().limit_instruction_accounts,
+            ) else {
+                continue;
+            };
+            let mut cache = bank.status_cache.write().unwrap();
+            let blockhash = transaction.message.recent_blockhash();
+            cache.insert(blockhash, sanitized.message_hash(), bank.slot(), result.clone());
+            cache.insert(blockhash, transaction.signatures[0], bank.slot(), result);
+            recorded += 1;
+        }
+        recorded
+    }
+
     /// GridTokenX patch. How many blockhashes the status cache holds entries for.
     pub fn status_cache_blockhashes(&self) -> usize {
         status_cache_blockhashes(&self.bank_forks.read().unwrap().working_bank()).len()
