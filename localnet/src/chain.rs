@@ -286,9 +286,12 @@ impl Chain {
             .flat_map(|slot| self.transactions_in(slot))
             .map(|(_, record)| (&record.transaction, record.err.clone().map_or(Ok(()), Err)));
         self.ctx.record_statuses(transactions);
+        // A hash is restored only if the process's blockhash counter has not yet passed it:
+        // the ledger came from a localnet that made hashes differently, or this process
+        // already ran a chain (a restart within one process, as the load example does).
         if restored < hashes.len() {
             eprintln!(
-                "localnet: {} of the last {} blocks' hashes could not be restored (a ledger from an older localnet); transactions signed with them need a new blockhash",
+                "localnet: {} of the last {} blocks' hashes could not be restored (a ledger from an older localnet, or a second chain in one process); transactions signed with them need a new blockhash",
                 hashes.len() - restored,
                 hashes.len()
             );
