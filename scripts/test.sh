@@ -99,9 +99,10 @@ tee -a "$log" <"$idl_log"
 grep -q '^test result: ok' "$idl_log" || status=1
 
 # One closing line for the whole run: cargo-nextest's summaries and each cargo test
-# binary's result line.
+# binary's result line. A test cargo-nextest ended for running too long ("N timed out") is
+# a failure: it once hid in "0 failed" on a run that exited non-zero.
 awk '
     /^test result:/ { p += $4; f += $6 }
-    /^ *Summary \[/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i - 1); if ($(i) ~ /^failed/) f += $(i - 1) } }
-    END { printf "\ntotal: %d passed, %d failed\n", p, f; exit (f > 0) }' "$log" || status=1
+    /^ *Summary \[/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i - 1); if ($(i) ~ /^failed/) f += $(i - 1); if ($(i) == "timed") t += $(i - 1) } }
+    END { printf "\ntotal: %d passed, %d failed%s\n", p, f + t, t ? sprintf(" (%d of them timed out)", t) : ""; exit (f + t > 0) }' "$log" || status=1
 exit "$status"

@@ -319,6 +319,41 @@ async fn a_consumer_killed_with_the_broker_does_not_hold_its_partitions_after_th
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A broker that dies while a commit is in flight leaves the consumer free: committing
+/// returns at once, and so does closing the consumer, so the indexer stops on Ctrl-C whatever
+/// the broker's state. A synchronous commit waited for the reply without a timeout: a warm
+/// `make test` hung for ten minutes at the end of the test above, in the runtime's shutdown,
+/// because the broker was killed while the last batch's commit was in flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_in_flight_when_the_broker_dies_holds_nothing_up() {
+    let mut kafka = Kafka::start().await;
+    for r in &simulated(3, 0, 2) {
+        kafka.send_reading(r).await;
+    }
+    let args = kafka.args("telemetry-broker-dies", 100);
+    let consumer = telemetry::consumer::subscribe(&args, TOPIC, &args.kafka_group).unwrap();
+    let batch = telemetry::consumer::next_batch(&consumer, 100, Duration::from_millis(500)).await;
+    assert!(!batch.is_empty(), "the consumer read the readings");
+    // The broker stops answering, the commit is sent, then the broker dies.
+    kafka.broker.freeze();
+    // On a thread of its own: if it blocks, the test fails here instead of hanging in the
+    // runtime's shutdown.
+    let (done, returned) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        telemetry::consumer::commit(&consumer, TOPIC, &batch);
+        let _ = done.send("commit");
+        std::thread::sleep(Duration::from_millis(500));
+        drop(consumer);
+        let _ = done.send("close");
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    kafka.broker.kill_9();
+    for step in ["commit", "close"] {
+        let got = returned.recv_timeout(Duration::from_secs(30));
+        assert_eq!(got, Ok(step), "{step} with the broker dead must return within 30 s");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_holds_the_batch_and_commits_nothing() {
     let kafka = Kafka::start().await;

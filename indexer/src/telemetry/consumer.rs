@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, ConsumerContext, StreamConsumer};
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, Message, Offset, TopicPartitionList};
 
@@ -64,7 +64,15 @@ impl ClientContext for KafkaContext {
     }
 }
 
-impl ConsumerContext for KafkaContext {}
+impl ConsumerContext for KafkaContext {
+    /// The outcome of an asynchronous commit (see `commit`), served while the consumer polls.
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        if let Err(e) = result {
+            let offsets: Vec<(i32, Offset)> = offsets.elements().iter().map(|e| (e.partition(), e.offset())).collect();
+            tracing::warn!("Kafka: committing offsets {offsets:?} failed ({e}); the next commit covers them, or they are re-read");
+        }
+    }
+}
 
 pub type TelemetryConsumer = StreamConsumer<KafkaContext>;
 
@@ -202,7 +210,13 @@ fn raw(message: &impl Message) -> Raw {
 
 /// Commits, per partition, the offset after the batch's last message. A failure is only
 /// logged: the next commit covers these offsets too, and a re-read is idempotent.
-pub async fn commit(consumer: &Arc<TelemetryConsumer>, topic: &str, batch: &[Raw]) {
+///
+/// Asynchronous: librdkafka sends the commit and reports the outcome to
+/// `KafkaContext::commit_callback`. A synchronous commit waits, without a timeout, for the
+/// group's coordinator: with the broker down it blocked a thread until the broker came back,
+/// and a process asked to stop (Ctrl-C) could not, since the runtime waits for that thread
+/// (found by a test that killed the broker right after the consumer's last batch).
+pub fn commit(consumer: &TelemetryConsumer, topic: &str, batch: &[Raw]) {
     let mut next: BTreeMap<i32, i64> = BTreeMap::new();
     for r in batch {
         let o = next.entry(r.partition).or_insert(r.offset + 1);
@@ -214,11 +228,7 @@ pub async fn commit(consumer: &Arc<TelemetryConsumer>, topic: &str, batch: &[Raw
             tracing::warn!("Kafka: cannot commit {topic}/{partition}@{offset}: {e}");
         }
     }
-    // A synchronous commit is a network round trip: keep it off the async workers.
-    let consumer = consumer.clone();
-    match tokio::task::spawn_blocking(move || consumer.commit(&list, CommitMode::Sync)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!("Kafka: committing offsets {next:?} failed ({e}); they will be re-read"),
-        Err(e) => tracing::warn!("Kafka: commit task failed ({e})"),
+    if let Err(e) = consumer.commit(&list, CommitMode::Async) {
+        tracing::warn!("Kafka: committing offsets {next:?} failed ({e}); they will be re-read");
     }
 }

@@ -59,7 +59,7 @@ pub async fn run(pool: PgPool, args: KafkaArgs, fanout: Fanout) -> anyhow::Resul
             fanout.publish(vec![delta]);
         }
         record(&split);
-        consumer::commit(&consumer, &topic, &batch).await;
+        consumer::commit(&consumer, &topic, &batch);
     }
 }
 

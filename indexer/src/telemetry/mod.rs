@@ -46,7 +46,7 @@ async fn run_readings(pool: PgPool, args: KafkaArgs) -> anyhow::Result<()> {
         let (accepted, rejected) = classify(&batch, unix_now(), args.telemetry_max_future_secs);
         let written = write_until_done(&pool, &args.kafka_topic, &accepted, &rejected).await;
         record(&written, &rejected);
-        consumer::commit(&consumer, &args.kafka_topic, &batch).await;
+        consumer::commit(&consumer, &args.kafka_topic, &batch);
     }
 }
 

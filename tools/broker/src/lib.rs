@@ -34,6 +34,13 @@ impl BrokerProcess {
         let _ = self.child.wait();
     }
 
+    /// SIGSTOP: the broker still holds its connections but answers nothing, so a request
+    /// sent now stays in flight (until `kill_9`).
+    pub fn freeze(&self) {
+        let status = Command::new("kill").args(["-STOP", &self.child.id().to_string()]).status();
+        assert!(status.as_ref().is_ok_and(|s| s.success()), "cannot stop the broker (pid {}): {status:?}", self.child.id());
+    }
+
     /// The same broker again on the same storage and address, after a SIGKILL.
     pub fn restart(&mut self) {
         self.kill_9();
