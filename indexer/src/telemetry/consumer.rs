@@ -74,7 +74,41 @@ impl ConsumerContext for KafkaContext {
     }
 }
 
-pub type TelemetryConsumer = StreamConsumer<KafkaContext>;
+/// How long dropping a consumer waits for librdkafka to close it (leave the group, finish
+/// in-flight requests).
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// The group member. Dropping it closes it for at most `CLOSE_WAIT`: librdkafka's close
+/// waits, without a timeout, for a commit in flight when the broker died (seen > 5 min), and a
+/// process asked to stop (Ctrl-C) must stop. A consumer that could not close is left to its
+/// thread; the broker ends its membership after the session timeout, as for a SIGKILL.
+pub struct TelemetryConsumer(Option<StreamConsumer<KafkaContext>>);
+
+impl std::ops::Deref for TelemetryConsumer {
+    type Target = StreamConsumer<KafkaContext>;
+
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref().expect("only Drop takes the consumer")
+    }
+}
+
+impl Drop for TelemetryConsumer {
+    fn drop(&mut self) {
+        let Some(consumer) = self.0.take() else { return };
+        let (closed, waited) = std::sync::mpsc::channel();
+        let closing = std::thread::Builder::new().name("kafka-close".into()).spawn(move || {
+            drop(consumer);
+            let _ = closed.send(());
+        });
+        if closing.is_ok() && waited.recv_timeout(CLOSE_WAIT).is_err() {
+            tracing::warn!(
+                "Kafka: the consumer did not close within {} s (broker unreachable?); going on without it, \
+                 the broker gives its partitions to another member after the session timeout",
+                CLOSE_WAIT.as_secs()
+            );
+        }
+    }
+}
 
 /// Joins the group and subscribes to `topic`. Fails only on configuration errors: an
 /// unreachable broker is not an error here, the client waits for it.
@@ -98,6 +132,7 @@ pub fn subscribe(args: &KafkaArgs, topic: &str, group: &str) -> anyhow::Result<A
         .set("topic.metadata.refresh.interval.ms", "10000")
         .set("statistics.interval.ms", "5000")
         .create_with_context(KafkaContext { topic: topic.to_string() })
+        .map(|consumer| TelemetryConsumer(Some(consumer)))
         .with_context(|| format!("creating a Kafka consumer for {} (check --kafka-brokers)", args.kafka_brokers))?;
     consumer
         .subscribe(&[topic])
@@ -215,7 +250,8 @@ fn raw(message: &impl Message) -> Raw {
 /// `KafkaContext::commit_callback`. A synchronous commit waits, without a timeout, for the
 /// group's coordinator: with the broker down it blocked a thread until the broker came back,
 /// and a process asked to stop (Ctrl-C) could not, since the runtime waits for that thread
-/// (found by a test that killed the broker right after the consumer's last batch).
+/// (found by a test that killed the broker right after the consumer's last batch;
+/// dropping the consumer is bounded for the same reason).
 pub fn commit(consumer: &TelemetryConsumer, topic: &str, batch: &[Raw]) {
     let mut next: BTreeMap<i32, i64> = BTreeMap::new();
     for r in batch {
