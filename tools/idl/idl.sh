@@ -38,6 +38,21 @@ for json in "$generated"/*.json; do
         failed=$((failed + 1))
     fi
 done
+# Each committed IDL names its own program: the address clients send to is the program's
+# `declare_id!`. (idl/energy.json once named the ed25519 precompile, from a second
+# `declare_id!` in the crate, and the generated address changed from run to run.)
+for json in idl/*.json; do
+    name=$(basename "$json" .json)
+    declared=$(sed -n 's/^declare_id!("\([1-9A-HJ-NP-Za-km-z]*\)");$/\1/p' "programs/$name/src/lib.rs")
+    named=$(sed -n '2s/^  "address": "\(.*\)",$/\1/p' "$json")
+    if [ -n "$declared" ] && [ "$declared" = "$named" ]; then
+        echo "test idl::${name}_address ... ok"
+        passed=$((passed + 1))
+    else
+        echo "test idl::${name}_address ... FAILED ($json names ${named:-no address}, programs/$name declares ${declared:-no id})"
+        failed=$((failed + 1))
+    fi
+done
 if [ "$failed" -eq 0 ]; then
     echo "test result: ok. $passed passed; 0 failed"
 else

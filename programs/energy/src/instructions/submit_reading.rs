@@ -126,6 +126,11 @@ fn verify_attestation(
     Ok(())
 }
 
+/// The ed25519 signature-verification precompile. A constant, not `declare_id!`: a second
+/// `declare_id!` in the crate gave the IDL builder a second program address to print, and
+/// idl/energy.json named the precompile instead of this program (which one won varied).
 mod ed25519_program {
-    anchor_lang::declare_id!("Ed25519SigVerify111111111111111111111111111");
+    use anchor_lang::prelude::*;
+
+    pub const ID: Pubkey = pubkey!("Ed25519SigVerify111111111111111111111111111");
 }
