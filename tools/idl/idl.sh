@@ -28,14 +28,21 @@ rm -rf "$generated"
 "$tool" "$PWD" "$generated"
 # Reported like a test binary's results, so that `make test`'s closing total counts them.
 passed=0 failed=0
+report() { # <test name> [<why it failed>]
+    if [ -z "${2:-}" ]; then
+        echo "test idl::$1 ... ok"
+        passed=$((passed + 1))
+    else
+        echo "test idl::$1 ... FAILED ($2)"
+        failed=$((failed + 1))
+    fi
+}
 for json in "$generated"/*.json; do
     name=$(basename "$json" .json)
     if diff -u "idl/$name.json" "$json"; then
-        echo "test idl::$name ... ok"
-        passed=$((passed + 1))
+        report "$name"
     else
-        echo "test idl::$name ... FAILED (idl/$name.json no longer matches the code: run tools/idl/idl.sh --write)"
-        failed=$((failed + 1))
+        report "$name" "idl/$name.json no longer matches the code: run tools/idl/idl.sh --write"
     fi
 done
 # Each committed IDL names its own program: the address clients send to is the program's
@@ -46,11 +53,9 @@ for json in idl/*.json; do
     declared=$(sed -n 's/^declare_id!("\([1-9A-HJ-NP-Za-km-z]*\)");$/\1/p' "programs/$name/src/lib.rs")
     named=$(sed -n '2s/^  "address": "\(.*\)",$/\1/p' "$json")
     if [ -n "$declared" ] && [ "$declared" = "$named" ]; then
-        echo "test idl::${name}_address ... ok"
-        passed=$((passed + 1))
+        report "${name}_address"
     else
-        echo "test idl::${name}_address ... FAILED ($json names ${named:-no address}, programs/$name declares ${declared:-no id})"
-        failed=$((failed + 1))
+        report "${name}_address" "$json names ${named:-no address}, programs/$name declares ${declared:-no id}"
     fi
 done
 if [ "$failed" -eq 0 ]; then
