@@ -29,7 +29,8 @@ ensure_nextest
 
 # Builds the workspace does not need run beside it and the tests, at the lowest priority, so
 # they take only the CPU the rest leaves (the tests mostly wait on real time: slots, Kafka,
-# browsers, servers starting). Their output goes to logs; a failure is reported after the workspace tests.
+# browsers, servers starting). Their output goes to logs; a failure is reported after the
+# workspace tests.
 # From the start: the SBF route's toolchain and programs, and the app's native tests (app/ is
 # its own workspace: it builds for wasm32), each with target dirs of their own. The app's own
 # target dir: the two workspaces build the same crates (anchor-lang, the programs) with

@@ -134,6 +134,17 @@ async fn until_confirmed(rpc: &RpcClient, signatures: &[Signature]) {
     }
 }
 
+/// Waits until `n` more slots have begun after the current one, which it returns.
+async fn until_slots_pass(rpc: &RpcClient, n: u64) -> u64 {
+    let now = rpc.get_slot().await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    while rpc.get_slot().await.unwrap() < now + n {
+        assert!(Instant::now() < deadline, "slot {} did not begin in time", now + n);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    now
+}
+
 /// Sends `n` transfers from `payer` to new accounts; returns their signatures and recipients.
 async fn transfers(
     rpc: &RpcClient,
@@ -163,10 +174,7 @@ async fn kill_9_keeps_every_confirmed_transaction_its_history_and_the_geyser_win
     let genesis = first.genesis_hash.clone();
     let rpc = first.rpc();
     // A Yellowstone subscriber saw everything up to this slot; what follows it misses.
-    let slot_before = rpc.get_slot().await.unwrap();
-    while rpc.get_slot().await.unwrap() <= slot_before {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let slot_before = until_slots_pass(&rpc, 1).await;
 
     let (mut signatures, recipients) = transfers(&rpc, alice, 30).await;
     let meter_id = [42u8; 32];
@@ -364,10 +372,7 @@ async fn a_confirmed_transaction_sent_again_after_kill_9_is_not_executed_twice()
     let first = Localnet::start(&dir, "first");
     let rpc = first.rpc();
     // A blockhash of a block localnet made (not genesis'), which a restart restores.
-    let start = rpc.get_slot().await.unwrap();
-    while rpc.get_slot().await.unwrap() < start + 4 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_slots_pass(&rpc, 4).await;
     let blockhash = rpc.get_latest_blockhash().await.unwrap();
     let to = Keypair::new().pubkey();
     let ix = solana_system_interface::instruction::transfer(&alice.pubkey(), &to, 1_000_000);
@@ -387,9 +392,6 @@ async fn a_confirmed_transaction_sent_again_after_kill_9_is_not_executed_twice()
         ..Default::default()
     };
     let _ = rpc.send_transaction_with_config(&tx, skip_preflight).await;
-    let slot = rpc.get_slot().await.unwrap();
-    while rpc.get_slot().await.unwrap() <= slot + 1 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_slots_pass(&rpc, 2).await;
     assert_eq!(rpc.get_balance(&to).await.unwrap(), 1_000_000, "the transfer ran once");
 }

@@ -1564,6 +1564,7 @@ impl ProgramTestContext {
         >,
     ) -> usize {
         let bank = self.bank_forks.read().unwrap().working_bank();
+        let mut cache = bank.status_cache.write().unwrap();
         let mut recorded = 0;
         for (transaction, result) in transactions {
             let Ok(sanitized) = RuntimeTransaction::try_create(
@@ -1576,7 +1577,6 @@ impl ProgramTestContext {
             ) else {
                 continue;
             };
-            let mut cache = bank.status_cache.write().unwrap();
             let blockhash = transaction.message.recent_blockhash();
             cache.insert(blockhash, sanitized.message_hash(), bank.slot(), result.clone());
             cache.insert(blockhash, transaction.signatures[0], bank.slot(), result);
